@@ -1,0 +1,63 @@
+"""The catalog spreadsheet's columns: the one list that import, export, templates and README share.
+
+One row per variant; the product columns repeat on every row of a product (or are left empty on the
+rows after its first). Order here is the order of export and of the templates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["COLUMNS", "COLUMN_NAMES", "PRODUCT_COLUMNS", "REQUIRED_COLUMNS", "Column"]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    required: bool
+    product_level: bool
+    doc: str
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column(
+        "seller_code",
+        False,
+        True,
+        "Seller code as registered (`chosync sellers add`); optional with --seller",
+    ),
+    Column("product_sku", True, True, "Product SKU; rows sharing it form one product"),
+    Column("name", True, True, "Product name (Vietnamese, up to 255 characters)"),
+    Column("description", False, True, "Product description"),
+    Column("category", True, True, "Canonical category (mapped to each marketplace's category)"),
+    Column("brand", False, True, "Brand"),
+    Column("images", False, True, "Image URLs or local file paths, `|`-separated, first is the cover"),
+    Column("weight_g", False, True, "Package weight in grams (whole number)"),
+    Column("length_cm", False, True, "Package length in cm (decimals with . or ,)"),
+    Column("width_cm", False, True, "Package width in cm"),
+    Column("height_cm", False, True, "Package height in cm"),
+    Column("ocop_stars", False, True, "OCOP star rating: 3, 4 or 5, or empty"),
+    Column("ocop_certificate", False, True, "OCOP certificate number"),
+    Column("ocop_year", False, True, "Year the OCOP certificate was issued"),
+    Column("origin_province", False, True, "Province of origin"),
+    Column("origin_district", False, True, "District of origin"),
+    Column("traceability_code", False, True, "Traceability code printed on the QR stamp"),
+    Column("traceability_url", False, True, "Traceability URL the QR stamp opens (https://…)"),
+    Column("attributes", False, True, "Free attributes `name: value`, `|`-separated"),
+    Column("status", False, True, "`active` (default) or `archived` (delisted everywhere)"),
+    Column("variant_sku", True, False, "Variant SKU: the sellable unit, unique per seller"),
+    Column("option1_name", False, False, "First option name, e.g. Khối lượng"),
+    Column("option1_value", False, False, "First option value, e.g. 5kg"),
+    Column("option2_name", False, False, "Second option name"),
+    Column("option2_value", False, False, "Second option value"),
+    Column("price_vnd", True, False, "Price in whole đồng: 125000, 125.000, 125,000, 125.000 đ or 125.000₫"),
+    Column("list_price_vnd", False, False, "List price before discount, whole đồng, not below price_vnd"),
+    Column("barcode", False, False, "Barcode (EAN/GTIN)"),
+    Column("stock", False, False, "Stock on hand (whole number, default 0)"),
+)
+
+COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
+REQUIRED_COLUMNS: frozenset[str] = frozenset(c.name for c in COLUMNS if c.required)
+PRODUCT_COLUMNS: tuple[str, ...] = tuple(
+    c.name for c in COLUMNS if c.product_level and c.name != "seller_code"
+)

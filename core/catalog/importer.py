@@ -1,0 +1,445 @@
+"""Catalog import: a whole file applied in one transaction, or nothing at all.
+
+The file is streamed once. Every row is checked; rows are written in batches inside a single database
+transaction while no problem has been seen, and the transaction is rolled back if any row of the file
+turns out bad (or on ``dry_run``), so a seller never ends up with half a catalog. Every bad row is
+reported, not just the first.
+
+Rows are upserted by SKU: a product or variant whose values are unchanged is not written at all, so
+re-importing a file changes nothing, and row ids stay stable for the listings that hang off them.
+Checks across rows (a variant SKU given twice, product columns that disagree between the rows of one
+product, options that do not tell a product's variants apart) use small per-SKU fingerprints, so
+memory grows with the number of SKUs, not with the size of the rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import structlog
+from sqlalchemy import BindParameter, Connection, bindparam, insert, select, update
+
+from core.catalog.columns import COLUMN_NAMES, PRODUCT_COLUMNS, REQUIRED_COLUMNS
+from core.catalog.readers import open_table
+from core.catalog.rows import ParsedRow, RowParser, RowProblem
+from core.db import Store
+from core.errors import InputRejected
+from core.models import PRODUCT, SELLER, VARIANT, ProductStatus, VariantStatus, utcnow
+
+__all__ = ["ImportRejected", "ImportReport", "import_catalog"]
+
+log = structlog.get_logger(__name__)
+_PRODUCT, _VARIANT, _SELLER = PRODUCT, VARIANT, SELLER
+_PRODUCT_FIELDS = tuple(c if c != "product_sku" else "sku" for c in PRODUCT_COLUMNS)
+_VARIANT_FIELDS = (
+    "sku", "position", "option1_name", "option1_value", "option2_name", "option2_value",
+    "price_vnd", "list_price_vnd", "barcode", "stock_on_hand", "status",
+)  # fmt: skip
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, for a dry run, would do)."""
+
+    dry_run: bool = False
+    rows: int = 0
+    sellers: list[str] = field(default_factory=list)
+    products_created: int = 0
+    products_updated: int = 0
+    products_unchanged: int = 0
+    products_archived: int = 0
+    variants_created: int = 0
+    variants_updated: int = 0
+    variants_unchanged: int = 0
+    variants_archived: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    row_label: str = "row"
+
+
+class ImportRejected(InputRejected):
+    """The file had bad rows; nothing was written. ``report.problems`` lists every one."""
+
+    def __init__(self, report: ImportReport) -> None:
+        count = len(report.problems)
+        super().__init__(
+            f"import rejected: {count} problem{'s' if count != 1 else ''} found; nothing was written",
+            hint="fix the rows listed and import the file again",
+        )
+        self.report = report
+
+
+def _fingerprint(values: tuple[Any, ...]) -> bytes:
+    return hashlib.blake2b(repr(values).encode(), digest_size=16).digest()
+
+
+def _product_values(row: dict[str, Any]) -> tuple[Any, ...]:
+    """Product fields in a form that compares equal whether read from a file or from the database."""
+    out: list[Any] = []
+    for name in _PRODUCT_FIELDS:
+        value = row[name]
+        if name == "attributes":
+            value = tuple(value.items())
+        elif name == "images":
+            value = tuple(value)
+        elif isinstance(value, StrEnum):
+            value = value.value
+        out.append(value)
+    return tuple(out)
+
+
+@dataclass(slots=True)
+class _Existing:
+    id: int
+    fingerprint: bytes
+    active: bool
+    product_sku: str = ""
+
+
+@dataclass(slots=True)
+class _ProductSeen:
+    """What the rest of the file must agree with, for one product."""
+
+    first_row: int
+    fingerprint: bytes
+    option_names: tuple[str | None, str | None]
+    combos: set[tuple[str | None, str | None]]
+    variants: int
+    id: int | None = None
+
+
+class _SellerIndex:
+    """One seller's catalog as it stands in the database, as fingerprints."""
+
+    def __init__(self, conn: Connection, seller_id: int) -> None:
+        self.seller_id = seller_id
+        self.products: dict[str, _Existing] = {}
+        self.variants: dict[str, _Existing] = {}
+        product_cols = [_PRODUCT.c[f] for f in _PRODUCT_FIELDS]
+        for row in conn.execute(
+            select(_PRODUCT.c.id, *product_cols).where(_PRODUCT.c.seller_id == seller_id)
+        ):
+            data = dict(zip(_PRODUCT_FIELDS, row[1:], strict=True))
+            data["images"] = tuple(data["images"] or ())
+            data["attributes"] = dict(data["attributes"] or {})
+            self.products[data["sku"]] = _Existing(
+                row.id, _fingerprint(_product_values(data)), data["status"] == ProductStatus.ACTIVE
+            )
+        variant_cols = [_VARIANT.c[f] for f in _VARIANT_FIELDS]
+        query = (
+            select(_VARIANT.c.id, _PRODUCT.c.sku.label("product_sku"), *variant_cols)
+            .join(_PRODUCT, _PRODUCT.c.id == _VARIANT.c.product_id)
+            .where(_VARIANT.c.seller_id == seller_id)
+        )
+        for row in conn.execute(query):
+            values = tuple(row[2:])
+            self.variants[row.sku] = _Existing(
+                row.id, _fingerprint(values), row.status == VariantStatus.ACTIVE, row.product_sku
+            )
+
+
+class _Importer:
+    def __init__(self, conn: Connection, report: ImportReport, *, batch_size: int) -> None:
+        self.conn = conn
+        self.report = report
+        self.batch_size = batch_size
+        self.now = utcnow()
+        self.seller_ids: dict[str, int] = {
+            r.code: r.id for r in conn.execute(select(_SELLER.c.id, _SELLER.c.code))
+        }
+        self.indexes: dict[str, _SellerIndex] = {}
+        self.products_seen: dict[tuple[str, str], _ProductSeen] = {}
+        self.variants_seen: dict[tuple[str, str], int] = {}
+        self.batch: list[tuple[ParsedRow, bytes, int]] = []
+
+    @property
+    def writing(self) -> bool:
+        return not self.report.problems
+
+    def problem(self, row: int, column: str, reason: str) -> None:
+        self.report.problems.append(RowProblem(row, column, reason))
+
+    def index(self, seller: str) -> _SellerIndex:
+        if seller not in self.indexes:
+            self.indexes[seller] = _SellerIndex(self.conn, self.seller_ids[seller])
+            self.report.sellers.append(seller)
+        return self.indexes[seller]
+
+    def accept(self, row: ParsedRow) -> None:
+        """Cross-row checks; a row that passes joins the current write batch."""
+        if row.seller_code not in self.seller_ids:
+            self.problem(
+                row.number,
+                "seller_code",
+                f"seller {row.seller_code!r} is not registered; check the code or add it first with "
+                f"'chosync sellers add {row.seller_code} --name ...'",
+            )
+            return
+        index = self.index(row.seller_code)
+        product, variant = row.product, row.variant
+        psku, vsku = product["product_sku"], variant["variant_sku"]
+        fingerprint = _fingerprint(_product_values({**product, "sku": psku}))
+        before = len(self.report.problems)
+        seen = self._check_product(row, fingerprint)
+        first_variant_row = self.variants_seen.setdefault((row.seller_code, vsku), row.number)
+        if first_variant_row != row.number:
+            self.problem(row.number, "variant_sku", f"{vsku!r} is already used on row {first_variant_row}")
+        existing = index.variants.get(vsku)
+        if existing is not None and existing.product_sku != psku:
+            self.problem(
+                row.number,
+                "variant_sku",
+                f"{vsku!r} belongs to product {existing.product_sku!r} in the catalog; "
+                "a variant cannot move to another product (give it a new SKU)",
+            )
+        if psku in index.variants and index.variants[psku].product_sku != psku:
+            self.problem(row.number, "product_sku", f"{psku!r} is already a variant SKU of another product")
+        if seen is not None:
+            self._check_options(row, seen)
+        if len(self.report.problems) == before and self.writing:
+            assert seen is not None
+            self.batch.append((row, fingerprint, seen.variants - 1))
+            if len(self.batch) >= self.batch_size:
+                self.flush()
+
+    def _check_product(self, row: ParsedRow, fingerprint: bytes) -> _ProductSeen | None:
+        key = (row.seller_code, row.product["product_sku"])
+        variant = row.variant
+        names = (variant["option1_name"], variant["option2_name"])
+        seen = self.products_seen.get(key)
+        if seen is None:
+            self.products_seen[key] = _ProductSeen(row.number, fingerprint, names, set(), 0)
+            return self.products_seen[key]
+        if seen.fingerprint != fingerprint:
+            self.problem(
+                row.number,
+                "product_sku",
+                f"product {key[1]!r} has different product columns here than on row {seen.first_row}; "
+                "repeat the product columns identically on every row of a product",
+            )
+            return None
+        return seen
+
+    def _check_options(self, row: ParsedRow, seen: _ProductSeen) -> None:
+        variant = row.variant
+        names = (variant["option1_name"], variant["option2_name"])
+        combo = (variant["option1_value"], variant["option2_value"])
+        seen.variants += 1
+        if names != seen.option_names:
+            self.problem(
+                row.number,
+                "option1_name",
+                f"options {_names(names)} differ from {_names(seen.option_names)} on row {seen.first_row}; "
+                "all variants of a product use the same option names",
+            )
+        elif seen.variants > 1 and names[0] is None:
+            self.problem(
+                row.number,
+                "option1_value",
+                f"product {row.product['product_sku']!r} has several variants; "
+                "each needs option values that tell it apart",
+            )
+        elif combo in seen.combos:
+            self.problem(row.number, "option1_value", "another variant of this product has the same options")
+        seen.combos.add(combo)
+
+    def flush(self) -> None:
+        if not self.writing or not self.batch:
+            self.batch.clear()
+            return
+        batch, self.batch = self.batch, []
+        self._write_products(batch)
+        self._write_variants(batch)
+
+    def _write_products(self, batch: list[tuple[ParsedRow, bytes, int]]) -> None:
+        new: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
+        for row, fingerprint, _ in batch:
+            seen = self.products_seen[(row.seller_code, row.product["product_sku"])]
+            if seen.first_row != row.number:
+                continue
+            index = self.indexes[row.seller_code]
+            values = {f: row.product["product_sku" if f == "sku" else f] for f in _PRODUCT_FIELDS}
+            values["images"] = list(values["images"])
+            existing = index.products.get(values["sku"])
+            if existing is None:
+                new.append(
+                    {**values, "seller_id": index.seller_id, "created_at": self.now, "updated_at": self.now}
+                )
+            elif existing.fingerprint != fingerprint:
+                changed.append({**values, "_id": existing.id, "updated_at": self.now})
+                seen.id = existing.id
+            else:
+                seen.id = existing.id
+                self.report.products_unchanged += 1
+        if new:
+            result = self.conn.execute(
+                insert(_PRODUCT).returning(_PRODUCT.c.id, _PRODUCT.c.seller_id, _PRODUCT.c.sku), new
+            )
+            codes = {i.seller_id: code for code, i in self.indexes.items()}
+            for product_id, seller_id, sku in result:
+                self.products_seen[(codes[seller_id], sku)].id = product_id
+            self.report.products_created += len(new)
+        if changed:
+            columns: dict[str, BindParameter[Any]] = {
+                f: bindparam(f) for f in (*_PRODUCT_FIELDS, "updated_at") if f != "sku"
+            }
+            self.conn.execute(
+                update(_PRODUCT).where(_PRODUCT.c.id == bindparam("_id")).values(columns), changed
+            )
+            self.report.products_updated += len(changed)
+
+    def _write_variants(self, batch: list[tuple[ParsedRow, bytes, int]]) -> None:
+        new: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
+        for row, _, position in batch:
+            seen = self.products_seen[(row.seller_code, row.product["product_sku"])]
+            index = self.indexes[row.seller_code]
+            v = row.variant
+            values = {
+                "sku": v["variant_sku"], "position": position,
+                "option1_name": v["option1_name"], "option1_value": v["option1_value"],
+                "option2_name": v["option2_name"], "option2_value": v["option2_value"],
+                "price_vnd": v["price_vnd"], "list_price_vnd": v["list_price_vnd"], "barcode": v["barcode"],
+                "stock_on_hand": v["stock"], "status": VariantStatus.ACTIVE.value,
+            }  # fmt: skip
+            existing = index.variants.get(values["sku"])
+            if existing is None:
+                new.append(
+                    {**values, "product_id": seen.id, "seller_id": index.seller_id,
+                     "created_at": self.now, "updated_at": self.now}
+                )  # fmt: skip
+            elif existing.fingerprint != _fingerprint(tuple(values[f] for f in _VARIANT_FIELDS)):
+                changed.append({**values, "_id": existing.id, "updated_at": self.now})
+            else:
+                self.report.variants_unchanged += 1
+        if new:
+            self.conn.execute(insert(_VARIANT), new)
+            self.report.variants_created += len(new)
+        if changed:
+            columns: dict[str, BindParameter[Any]] = {
+                f: bindparam(f) for f in (*_VARIANT_FIELDS, "updated_at") if f != "sku"
+            }
+            self.conn.execute(
+                update(_VARIANT).where(_VARIANT.c.id == bindparam("_id")).values(columns), changed
+            )
+            self.report.variants_updated += len(changed)
+
+    def archive_missing(self) -> None:
+        """Archive what the file no longer lists, for the sellers it names."""
+        now = self.now
+        for code, index in self.indexes.items():
+            product_ids = [
+                {"_id": e.id, "status": ProductStatus.ARCHIVED.value, "updated_at": now}
+                for sku, e in index.products.items()
+                if e.active and (code, sku) not in self.products_seen
+            ]
+            variant_ids = [
+                {"_id": e.id, "status": VariantStatus.ARCHIVED.value, "updated_at": now}
+                for sku, e in index.variants.items()
+                if e.active
+                and (code, sku) not in self.variants_seen
+                and (code, e.product_sku) in self.products_seen
+            ]
+            for table, rows in ((_PRODUCT, product_ids), (_VARIANT, variant_ids)):
+                if rows:
+                    self.conn.execute(
+                        update(table)
+                        .where(table.c.id == bindparam("_id"))
+                        .values(status=bindparam("status"), updated_at=bindparam("updated_at")),
+                        rows,
+                    )
+            self.report.products_archived += len(product_ids)
+            self.report.variants_archived += len(variant_ids)
+
+
+def _names(names: tuple[str | None, str | None]) -> str:
+    shown = [n for n in names if n is not None]
+    return " / ".join(repr(n) for n in shown) if shown else "(none)"
+
+
+def _header_problems(header: list[str], *, seller_given: bool, problems: list[str]) -> list[RowProblem]:
+    found = [RowProblem(1, "-", p) for p in problems]
+    known = set(COLUMN_NAMES)
+    unknown = [h for h in header if h and h not in known]
+    if unknown:
+        found.append(
+            RowProblem(
+                1, ", ".join(unknown), "unknown column; the columns are listed in README (Catalog columns)"
+            )
+        )
+    required = set(REQUIRED_COLUMNS) | (set() if seller_given else {"seller_code"})
+    missing = [c for c in COLUMN_NAMES if c in required and c not in header]
+    if missing:
+        found.append(RowProblem(1, ", ".join(missing), "required column is missing from the header row"))
+    return found
+
+
+def import_catalog(
+    store: Store,
+    path: Path,
+    *,
+    seller: str | None = None,
+    dry_run: bool = False,
+    archive_missing: bool = False,
+    batch_size: int = 2000,
+) -> ImportReport:
+    """Import a catalog file (CSV, XLSX, JSON). Raises :class:`ImportRejected` if any row is bad."""
+    report = ImportReport(dry_run=dry_run)
+    parser = RowParser(base_dir=path.resolve().parent, default_seller=seller)
+    with open_table(path) as table, store.engine.connect() as conn:
+        report.row_label = table.label
+        report.problems.extend(
+            _header_problems(table.header, seller_given=seller is not None, problems=table.header_problems)
+        )
+        if report.problems:
+            raise ImportRejected(report)
+        if (
+            seller is not None
+            and conn.execute(select(_SELLER.c.id).where(_SELLER.c.code == seller)).first() is None
+        ):
+            from core.errors import NotFound
+
+            raise NotFound(
+                f"seller {seller!r} is not registered",
+                hint=f"add it with 'chosync sellers add {seller} --name ...'",
+            )
+        transaction = conn.begin()
+        importer = _Importer(conn, report, batch_size=batch_size)
+        try:
+            for raw in table.rows:
+                report.rows += 1
+                parsed = parser.parse(raw.number, raw.values)
+                if isinstance(parsed, list):
+                    report.problems.extend(parsed)
+                else:
+                    importer.accept(parsed)
+            if report.rows == 0:
+                report.problems.append(RowProblem(1, "-", "the file has a header but no rows"))
+            importer.flush()
+            if archive_missing and importer.writing:
+                importer.archive_missing()
+        except BaseException:
+            transaction.rollback()
+            raise
+        if report.problems or dry_run:
+            transaction.rollback()
+        else:
+            transaction.commit()
+    log.info(
+        "catalog.import",
+        file=path.name,
+        rows=report.rows,
+        problems=len(report.problems),
+        dry_run=dry_run,
+        products_created=report.products_created,
+        products_updated=report.products_updated,
+        variants_created=report.variants_created,
+        variants_updated=report.variants_updated,
+    )
+    if report.problems:
+        raise ImportRejected(report)
+    return report

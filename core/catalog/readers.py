@@ -1,0 +1,191 @@
+"""Readers: a catalog file (CSV, XLSX or JSON) as a header and a stream of numbered raw rows.
+
+Rows are numbered as the seller sees them: in a spreadsheet the header is row 1 and the first data row
+is row 2 (blank rows are skipped but still counted, as Excel counts them); in JSON the first object is
+entry 1. CSV is read as Excel writes it: UTF-8 with or without a byte-order mark, comma or semicolon
+separated (Excel in a Vietnamese locale writes semicolons). Rows are streamed, never all held at once,
+except for JSON, which has no streaming form in the standard library.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.errors import InputRejected, UsageError
+
+__all__ = ["FORMATS", "RawRow", "Table", "detect_format", "open_table"]
+
+FORMATS = ("csv", "xlsx", "json")
+
+
+@dataclass(frozen=True, slots=True)
+class RawRow:
+    number: int
+    values: dict[str, Any]
+
+
+@dataclass
+class Table:
+    """A header and its rows; ``label`` is what a row is called in messages ("row" or "entry")."""
+
+    header: list[str]
+    rows: Iterator[RawRow]
+    label: str = "row"
+    header_problems: list[str] = field(default_factory=list)
+
+
+def detect_format(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in ("xlsx", "xlsm"):
+        return "xlsx"
+    if suffix in ("csv", "txt", "tsv"):
+        return "csv"
+    if suffix == "json":
+        return "json"
+    raise UsageError(
+        f"cannot tell the format of {path.name!r} from its extension",
+        hint="use a .csv, .xlsx or .json file",
+    )
+
+
+def _clean_header(raw: list[Any]) -> tuple[list[str], list[str]]:
+    names = [str(cell).strip().lstrip("\ufeff").strip().lower() if cell is not None else "" for cell in raw]
+    while names and not names[-1]:
+        names.pop()
+    problems: list[str] = []
+    seen: set[str] = set()
+    for position, name in enumerate(names, start=1):
+        if not name:
+            problems.append(f"column {position} has no name in the header row")
+        elif name in seen:
+            problems.append(f"column {name!r} appears twice in the header row")
+        seen.add(name)
+    return names, problems
+
+
+def _is_blank(values: list[Any] | tuple[Any, ...]) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
+
+
+def _zip_row(header: list[str], cells: list[Any] | tuple[Any, ...], number: int) -> RawRow:
+    values: dict[str, Any] = {}
+    for name, cell in zip(header, cells, strict=False):
+        if name:
+            values[name] = None if isinstance(cell, str) and not cell.strip() else cell
+    extra = [c for c in cells[len(header) :] if c is not None and str(c).strip()]
+    if extra:
+        values["\x00extra"] = len(extra)
+    return RawRow(number, values)
+
+
+def _csv_lines(path: Path) -> Iterator[str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        number = 0
+        try:
+            for number, line in enumerate(handle, start=1):  # noqa: B007 (number used in the except)
+                yield line
+        except UnicodeDecodeError as exc:
+            raise InputRejected(
+                f"{path.name} is not UTF-8 text (near line {number + 1})",
+                hint="in Excel use File → Save As → 'CSV UTF-8 (Comma delimited)'",
+            ) from exc
+
+
+def _read_csv(path: Path) -> Table:
+    lines = _csv_lines(path)
+    first = next(lines, None)
+    if first is None or not first.strip():
+        raise InputRejected(f"{path.name} is empty", hint="the first row must be the header row")
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    if first.count("\t") > max(first.count(";"), first.count(",")):
+        delimiter = "\t"
+
+    def all_lines() -> Iterator[str]:
+        yield first
+        yield from lines
+
+    reader = csv.reader(all_lines(), delimiter=delimiter)
+    header, problems = _clean_header(next(reader))
+
+    def rows() -> Iterator[RawRow]:
+        for number, cells in enumerate(reader, start=2):
+            if not _is_blank(cells):
+                yield _zip_row(header, cells, number)
+
+    return Table(header, rows(), header_problems=problems)
+
+
+def _read_json(path: Path) -> Table:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise InputRejected(f"{path.name} is not UTF-8 text") from exc
+    except json.JSONDecodeError as exc:
+        raise InputRejected(f"{path.name} is not valid JSON: {exc.msg} at line {exc.lineno}") from exc
+    if not isinstance(data, list):
+        raise InputRejected(f"{path.name} must hold a JSON array of objects, one per variant")
+    if not data:
+        raise InputRejected(f"{path.name} has no entries")
+    header: list[str] = []
+    problems: list[str] = []
+    for index, entry in enumerate(data, start=1):
+        if not isinstance(entry, dict):
+            problems.append(f"entry {index} is not an object")
+            continue
+        header.extend(k for k in entry if k not in header)
+
+    def rows() -> Iterator[RawRow]:
+        for index, entry in enumerate(data, start=1):
+            if isinstance(entry, dict):
+                yield RawRow(index, {str(k).strip().lower(): v for k, v in entry.items()})
+
+    clean, _ = _clean_header(header)
+    return Table(clean, rows(), label="entry", header_problems=problems)
+
+
+@contextmanager
+def _read_xlsx(path: Path) -> Iterator[Table]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        raise InputRejected(f"{path.name} is not a readable .xlsx workbook: {exc}") from exc
+    try:
+        sheet = workbook.worksheets[0]
+        cells = sheet.iter_rows(values_only=True)
+        first = next(cells, None)
+        if first is None or _is_blank(first):
+            raise InputRejected(f"{path.name} is empty", hint="the first row must be the header row")
+        header, problems = _clean_header(list(first))
+
+        def rows() -> Iterator[RawRow]:
+            for number, row in enumerate(cells, start=2):
+                if not _is_blank(row):
+                    yield _zip_row(header, row, number)
+
+        yield Table(header, rows(), header_problems=problems)
+    finally:
+        workbook.close()
+
+
+@contextmanager
+def open_table(path: Path) -> Iterator[Table]:
+    """Open a catalog file; the rows stream while the block runs."""
+    if not path.is_file():
+        raise UsageError(f"file {str(path)!r} not found")
+    kind = detect_format(path)
+    if kind == "xlsx":
+        with _read_xlsx(path) as table:
+            yield table
+    elif kind == "json":
+        yield _read_json(path)
+    else:
+        yield _read_csv(path)

@@ -1,0 +1,65 @@
+"""The canonical product as plain data, detached from the database.
+
+This is what the rest of chosync reads: the importer produces it, the exporter writes it back, and
+every marketplace mapper turns it into that marketplace's payload. Text is Unicode NFC (Vietnamese
+diacritics typed on different keyboards compare equal); prices are whole đồng.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.models import ProductStatus, VariantStatus
+
+__all__ = ["OptionValue", "ProductRecord", "VariantRecord"]
+
+
+class OptionValue(BaseModel):
+    """One option of a variant, e.g. name "Khối lượng", value "5kg"."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    value: str
+
+
+class VariantRecord(BaseModel):
+    """A sellable SKU."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sku: str
+    options: tuple[OptionValue, ...] = ()
+    price_vnd: int = Field(gt=0)
+    list_price_vnd: int | None = Field(default=None, gt=0)
+    barcode: str | None = None
+    stock: int = Field(default=0, ge=0)
+    status: VariantStatus = VariantStatus.ACTIVE
+
+
+class ProductRecord(BaseModel):
+    """A product with its variants, as the seller described it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seller_code: str
+    sku: str
+    name: str
+    description: str = ""
+    category: str
+    brand: str | None = None
+    images: tuple[str, ...] = ()
+    weight_g: int | None = None
+    length_cm: float | None = None
+    width_cm: float | None = None
+    height_cm: float | None = None
+    attributes: dict[str, str] = Field(default_factory=dict)
+    status: ProductStatus = ProductStatus.ACTIVE
+    ocop_stars: int | None = Field(default=None, ge=3, le=5)
+    ocop_certificate: str | None = None
+    ocop_year: int | None = None
+    origin_province: str | None = None
+    origin_district: str | None = None
+    traceability_code: str | None = None
+    traceability_url: str | None = None
+    variants: tuple[VariantRecord, ...] = ()

@@ -1,0 +1,163 @@
+"""One raw spreadsheet row checked and turned into exact product and variant values.
+
+A row either parses completely or yields every problem it has (one per column), so a seller fixes a
+file in one pass instead of one error at a time. Checks that need other rows (duplicate SKUs, product
+columns that disagree between rows) live in the importer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.catalog import values as v
+from core.models import ProductStatus
+
+__all__ = ["ParsedRow", "RowProblem", "parse_row"]
+
+_STATUS_WORDS = {s.value: s for s in ProductStatus}
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """A bad cell: where it is and why, in words for the seller."""
+
+    row: int
+    column: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRow:
+    number: int
+    seller_code: str
+    product: dict[str, Any]
+    variant: dict[str, Any]
+
+
+def _status(value: object) -> ProductStatus:
+    text = v.parse_text(value)
+    if text is None:
+        return ProductStatus.ACTIVE
+    status = _STATUS_WORDS.get(text.lower())
+    if status is None:
+        raise v.CellError(f"{text!r} is not a status: write active or archived")
+    return status
+
+
+def _product_parsers(base_dir: Path | None) -> dict[str, Callable[[object], Any]]:
+    return {
+        "product_sku": v.parse_sku,
+        "name": lambda x: v.parse_text(x, max_length=255, required=True),
+        "description": lambda x: v.parse_text(x, max_length=20_000) or "",
+        "category": lambda x: v.parse_text(x, max_length=255, required=True),
+        "brand": lambda x: v.parse_text(x, max_length=255),
+        "images": lambda x: v.parse_images(x, base_dir=base_dir),
+        "weight_g": lambda x: v.parse_count(x, what="grams", positive=True),
+        "length_cm": v.parse_dimension_cm,
+        "width_cm": v.parse_dimension_cm,
+        "height_cm": v.parse_dimension_cm,
+        "ocop_stars": v.parse_ocop_stars,
+        "ocop_certificate": lambda x: v.parse_text(x, max_length=128),
+        "ocop_year": v.parse_year,
+        "origin_province": lambda x: v.parse_text(x, max_length=128),
+        "origin_district": lambda x: v.parse_text(x, max_length=128),
+        "traceability_code": lambda x: v.parse_text(x, max_length=128),
+        "traceability_url": v.parse_url,
+        "attributes": v.parse_attributes,
+        "status": _status,
+    }
+
+
+_VARIANT_PARSERS: dict[str, Callable[[object], Any]] = {
+    "variant_sku": v.parse_sku,
+    "option1_name": lambda x: v.parse_text(x, max_length=64),
+    "option1_value": lambda x: v.parse_text(x, max_length=128),
+    "option2_name": lambda x: v.parse_text(x, max_length=64),
+    "option2_value": lambda x: v.parse_text(x, max_length=128),
+    "price_vnd": v.parse_price_vnd,
+    "list_price_vnd": lambda x: v.parse_price_vnd(x, required=False),
+    "barcode": lambda x: v.parse_text(x, max_length=64),
+    "stock": lambda x: v.parse_count(x, what="units") or 0,
+}
+
+
+class RowParser:
+    """Parses rows of one file; ``base_dir`` is where relative image paths are looked up."""
+
+    def __init__(self, *, base_dir: Path | None, default_seller: str | None) -> None:
+        self._product_parsers = _product_parsers(base_dir)
+        self._default_seller = default_seller
+
+    def parse(self, number: int, raw: dict[str, Any]) -> ParsedRow | list[RowProblem]:
+        problems: list[RowProblem] = []
+        if raw.get("\x00extra"):
+            problems.append(RowProblem(number, "-", "has values to the right of the last named column"))
+        seller = self._seller(number, raw.get("seller_code"), problems)
+        product = self._fields(number, raw, self._product_parsers, problems)
+        variant = self._fields(number, raw, _VARIANT_PARSERS, problems)
+        if not problems:
+            _check_variant(number, variant, problems)
+        if problems:
+            return problems
+        assert seller is not None
+        return ParsedRow(number, seller, product, variant)
+
+    def _seller(self, number: int, value: object, problems: list[RowProblem]) -> str | None:
+        try:
+            code = v.parse_text(value, max_length=64)
+        except v.CellError as exc:
+            problems.append(RowProblem(number, "seller_code", str(exc)))
+            return None
+        if code is None:
+            if self._default_seller is None:
+                problems.append(
+                    RowProblem(number, "seller_code", "is empty; fill it in or pass --seller CODE")
+                )
+            return self._default_seller
+        if self._default_seller is not None and code != self._default_seller:
+            problems.append(
+                RowProblem(
+                    number, "seller_code", f"is {code!r} but --seller {self._default_seller!r} was given"
+                )
+            )
+        return code
+
+    @staticmethod
+    def _fields(
+        number: int,
+        raw: dict[str, Any],
+        parsers: dict[str, Callable[[object], Any]],
+        problems: list[RowProblem],
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for column, parse in parsers.items():
+            try:
+                out[column] = parse(raw.get(column))
+            except v.CellError as exc:
+                problems.append(RowProblem(number, column, str(exc)))
+        return out
+
+
+def _check_variant(number: int, variant: dict[str, Any], problems: list[RowProblem]) -> None:
+    for i in (1, 2):
+        name, value = variant[f"option{i}_name"], variant[f"option{i}_value"]
+        if (name is None) != (value is None):
+            missing = f"option{i}_value" if value is None else f"option{i}_name"
+            problems.append(RowProblem(number, missing, f"option{i} needs both a name and a value"))
+    if variant["option2_name"] is not None and variant["option1_name"] is None:
+        problems.append(RowProblem(number, "option2_name", "option2 is filled in but option1 is empty"))
+    list_price = variant["list_price_vnd"]
+    if list_price is not None and list_price < variant["price_vnd"]:
+        problems.append(
+            RowProblem(number, "list_price_vnd", f"{list_price} is below price_vnd {variant['price_vnd']}")
+        )
+
+
+def parse_row(
+    number: int, raw: dict[str, Any], *, base_dir: Path | None = None, default_seller: str | None = None
+) -> ParsedRow | list[RowProblem]:
+    """Parse one row on its own (tests and one-off checks); the importer keeps one RowParser per file."""
+    return RowParser(base_dir=base_dir, default_seller=default_seller).parse(number, raw)

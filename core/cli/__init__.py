@@ -1,0 +1,78 @@
+"""The ``chosync`` command line: admins' and sellers' one way in.
+
+Every command opens the store named by the settings (created and migrated on first use), prints tables
+for people and ``--json`` for scripts, and fails with one clear line plus the fix: exit code 2 for usage
+or configuration errors, 1 for input that was refused.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+import typer
+
+from core.cli import catalog, sellers
+from core.cli.context import console_err, state
+from core.errors import ChosyncError
+from core.logs import scrub
+
+__all__ = ["app", "main", "run"]
+
+app = typer.Typer(
+    name="chosync",
+    help="One product catalog, listed, priced and stocked on every marketplace you sell on.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(sellers.app, name="sellers")
+app.add_typer(catalog.app, name="catalog")
+
+
+@app.callback()
+def _global(
+    database_url: str | None = typer.Option(
+        None, "--database-url", envvar="CHOSYNC_DATABASE_URL", help="Database URL (default from settings)."
+    ),
+) -> None:
+    state.database_url = database_url
+
+
+@app.command()
+def init() -> None:
+    """Create the database (or bring its schema up to date)."""
+    store = state.store()
+    url = store.engine.url.render_as_string(hide_password=True)
+    typer.echo(f"Database ready: {url}")
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI with ``argv``; returns the exit code instead of exiting (tests call this)."""
+    command = typer.main.get_command(app)
+    state.reset()
+    try:
+        command.main(
+            args=list(argv) if argv is not None else None, prog_name="chosync", standalone_mode=False
+        )
+    except ChosyncError as exc:
+        console_err().print(f"[bold red]error:[/] {scrub(exc.message)}", highlight=False, markup=True)
+        if exc.hint:
+            console_err().print(f"[bold]fix:[/] {scrub(exc.hint)}", highlight=False)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        console_err().print("aborted")
+        return 1
+    finally:
+        state.close()
+    return 0
+
+
+def main() -> None:
+    sys.exit(run())

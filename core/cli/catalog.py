@@ -1,0 +1,203 @@
+"""``chosync catalog``: import, export, list and show the canonical catalog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from core.catalog.exporter import export_catalog
+from core.catalog.importer import ImportRejected, ImportReport, import_catalog
+from core.catalog.queries import iter_products
+from core.catalog.records import ProductRecord
+from core.cli.context import console, console_err, escape, print_json, state
+from core.errors import NotFound, UsageError
+from core.models import ProductStatus
+
+app = typer.Typer(help="Import, export and browse the catalog.", no_args_is_help=True)
+
+
+def vnd(amount: int) -> str:
+    """125000 → '125.000 ₫', as Vietnamese buyers read prices."""
+    return f"{amount:,} ₫".replace(",", ".")
+
+
+def _report_table(report: ImportReport) -> Table:
+    verb = "would be" if report.dry_run else "were"
+    table = Table(title=f"{report.rows} rows read; what {verb} written")
+    for column in ("", "created", "updated", "unchanged", "archived"):
+        table.add_column(column, justify="right" if column else "left")
+    table.add_row(
+        "products",
+        *map(
+            str,
+            (
+                report.products_created,
+                report.products_updated,
+                report.products_unchanged,
+                report.products_archived,
+            ),
+        ),
+    )
+    table.add_row(
+        "variants",
+        *map(
+            str,
+            (
+                report.variants_created,
+                report.variants_updated,
+                report.variants_unchanged,
+                report.variants_archived,
+            ),
+        ),
+    )
+    return table
+
+
+@app.command("import")
+def import_(
+    file: Path = typer.Argument(..., help="Catalog file: .csv, .xlsx or .json, one row per variant."),
+    seller: str | None = typer.Option(
+        None, "--seller", help="Seller code for every row (seller_code column optional)."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check everything and report; write nothing."),
+    archive_missing: bool = typer.Option(
+        False,
+        "--archive-missing",
+        help="Archive products (and variants) of the sellers in the file that it no longer lists.",
+    ),
+) -> None:
+    """Import a catalog file: all of it, or nothing if any row is bad (every bad row is listed)."""
+    try:
+        report = import_catalog(
+            state.store(), file, seller=seller, dry_run=dry_run, archive_missing=archive_missing
+        )
+    except ImportRejected as rejected:
+        problems = rejected.report.problems
+        label = rejected.report.row_label.capitalize()
+        table = Table(title=f"{file.name}: {len(problems)} problem{'s' if len(problems) != 1 else ''}")
+        table.add_column(label, justify="right")
+        table.add_column("Column")
+        table.add_column("Problem")
+        for p in sorted(problems, key=lambda p: (p.row, p.column)):
+            table.add_row(str(p.row), p.column, escape(p.reason))
+        console_err().print(table)
+        raise
+    console().print(_report_table(report))
+    if dry_run:
+        typer.echo("Dry run: nothing was written.")
+
+
+@app.command("export")
+def export(
+    file: Path = typer.Argument(
+        ..., help="Where to write: .csv, .xlsx or .json (format from the extension)."
+    ),
+    seller: str | None = typer.Option(None, "--seller", help="Only this seller's products."),
+) -> None:
+    """Export the catalog in the import format (re-importing it changes nothing)."""
+    count = export_catalog(state.store(), file, seller=seller)
+    typer.echo(f"{count} rows written to {file}")
+
+
+def _product_json(product: ProductRecord) -> dict[str, Any]:
+    data = product.model_dump(mode="json", exclude={"seller_code", "variants"})
+    variants = [
+        {
+            "sku": v.sku,
+            "options": {o.name: o.value for o in v.options},
+            "price_vnd": v.price_vnd,
+            "list_price_vnd": v.list_price_vnd,
+            "barcode": v.barcode,
+            "stock": v.stock,
+            "status": v.status.value,
+        }
+        for v in product.variants
+    ]
+    return {"seller": product.seller_code, **data, "variants": variants}
+
+
+def _price_range(product: ProductRecord) -> str:
+    prices = [v.price_vnd for v in product.variants]
+    if not prices:
+        return "-"
+    low, high = min(prices), max(prices)
+    return vnd(low) if low == high else f"{vnd(low)} – {vnd(high)}"
+
+
+@app.command("list")
+def list_(
+    seller: str | None = typer.Option(None, "--seller", help="Only this seller's products."),
+    status: ProductStatus | None = typer.Option(None, "--status", help="active or archived (default: both)."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON array of products with their variants."),
+) -> None:
+    """List products with their variants' prices and stock."""
+    with state.store().engine.connect() as conn:
+        products = list(iter_products(conn, seller=seller, status=status))
+    if as_json:
+        print_json([_product_json(p) for p in products])
+        return
+    table = Table(title=f"{len(products)} product{'s' if len(products) != 1 else ''}")
+    for column in ("Seller", "SKU", "Name", "OCOP", "Category", "Variants", "Price", "Stock", "Status"):
+        table.add_column(column, justify="right" if column in ("Variants", "Stock") else "left")
+    for p in products:
+        table.add_row(
+            p.seller_code,
+            p.sku,
+            escape(p.name),
+            "★" * p.ocop_stars if p.ocop_stars else "",
+            escape(p.category),
+            str(len(p.variants)),
+            _price_range(p),
+            str(sum(v.stock for v in p.variants)),
+            p.status.value,
+        )
+    console().print(table)
+
+
+@app.command("show")
+def show(
+    sku: str = typer.Argument(..., help="Product SKU."),
+    seller: str | None = typer.Option(
+        None, "--seller", help="Seller code (needed when two sellers use the SKU)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show one product with every field and variant."""
+    with state.store().engine.connect() as conn:
+        found = list(iter_products(conn, seller=seller, sku=sku))
+    if not found:
+        raise NotFound(f"no product with SKU {sku!r}" + (f" for seller {seller!r}" if seller else ""))
+    if len(found) > 1:
+        sellers = ", ".join(p.seller_code for p in found)
+        raise UsageError(f"SKU {sku!r} is used by several sellers ({sellers})", hint="add --seller CODE")
+    product = found[0]
+    if as_json:
+        print_json(_product_json(product))
+        return
+    fields = Table(show_header=False, title=f"{product.seller_code} / {product.sku}")
+    fields.add_column("field", style="bold")
+    fields.add_column("value")
+    for key, value in _product_json(product).items():
+        if key not in ("variants", "sku", "seller"):
+            shown = " | ".join(value) if isinstance(value, list) else value
+            shown = "; ".join(f"{k}: {v}" for k, v in value.items()) if isinstance(value, dict) else shown
+            fields.add_row(key, escape("" if shown is None else str(shown)))
+    variants = Table(title="Variants")
+    for column in ("SKU", "Options", "Price", "List price", "Barcode", "Stock", "Status"):
+        variants.add_column(column, justify="right" if column in ("Price", "List price", "Stock") else "left")
+    for v in product.variants:
+        variants.add_row(
+            v.sku,
+            escape(", ".join(f"{o.name}: {o.value}" for o in v.options)),
+            vnd(v.price_vnd),
+            vnd(v.list_price_vnd) if v.list_price_vnd else "",
+            v.barcode or "",
+            str(v.stock),
+            v.status.value,
+        )
+    out = console()
+    out.print(fields)
+    out.print(variants)

@@ -1,0 +1,64 @@
+"""What every CLI command shares: the settings, the store (opened once, lazily), and output helpers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+
+from core.db import Store, open_store
+from core.logs import configure_logging
+from core.settings import Settings, load_settings
+
+__all__ = ["console", "console_err", "escape", "print_json", "state"]
+
+
+@dataclass
+class _State:
+    database_url: str | None = None
+    _store: Store | None = None
+    _settings: Settings | None = None
+
+    def settings(self) -> Settings:
+        if self._settings is None:
+            overrides: dict[str, Any] = {}
+            if self.database_url:
+                overrides["database_url"] = self.database_url
+            self._settings = load_settings(**overrides)
+            configure_logging(log_format=self._settings.log_format, level=self._settings.log_level)
+        return self._settings
+
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.settings().database_url)
+        return self._store
+
+    def reset(self) -> None:
+        self.close()
+        self.database_url = None
+        self._settings = None
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.dispose()
+            self._store = None
+
+
+state = _State()
+
+
+def console() -> Console:
+    return Console(file=sys.stdout, soft_wrap=False)
+
+
+def console_err() -> Console:
+    return Console(file=sys.stderr, soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    """JSON for scripts: UTF-8 as is (Vietnamese stays readable), one document on stdout."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")

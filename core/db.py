@@ -1,0 +1,102 @@
+"""The store: one SQLAlchemy engine per database URL, its schema kept current by Alembic.
+
+SQLite (a file, the embedded default) and PostgreSQL (a province's server) run the same code. The
+schema is migrated to the newest revision whenever the store is opened, so a fresh machine and an
+upgraded one both just work; migrations live in `core/migrations/versions/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import structlog
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlmodel import Session
+
+from core.errors import ConfigError
+from core.logs import scrub
+
+__all__ = ["MIGRATIONS_DIR", "Store", "open_store"]
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+log = structlog.get_logger(__name__)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # Foreign keys are off by default in SQLite; WAL lets the CLI read while the daemon writes.
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(
+            f"database URL {scrub(url)!r} is not a database URL",
+            hint="set CHOSYNC_DATABASE_URL to e.g. sqlite:///chosync.db or postgresql+psycopg://user@host/db",
+        ) from exc
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def _alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+class Store:
+    """A database opened and migrated; hands out sessions."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session whose work is committed when the block ends and rolled back if it raises."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def migrate(self) -> None:
+        command.upgrade(_alembic_config(self.engine), "head")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(url: str, *, migrate: bool = True) -> Store:
+    """Open the database at ``url``, creating it and bringing its schema up to date."""
+    store = Store(_engine(url))
+    if migrate:
+        try:
+            store.migrate()
+        except OperationalError as exc:
+            raise ConfigError(
+                f"cannot open the database {scrub(store.engine.url.render_as_string())}: "
+                f"{scrub(str(exc.orig))}",
+                hint="check CHOSYNC_DATABASE_URL and that the server is running",
+            ) from exc
+        log.debug("store.opened", url=store.engine.url.render_as_string(hide_password=True))
+    return store

@@ -1,0 +1,108 @@
+"""The one error hierarchy.
+
+Every error chosync raises on purpose is a :class:`ChosyncError`. Errors are split by what the caller
+should do with them, decided where they are raised, never guessed later from a message:
+
+- :class:`UsageError` / :class:`ConfigError`: the command or the configuration is wrong; fix it and run
+  again (CLI exit code 2).
+- :class:`InputRejected`: the data given (a spreadsheet, an unknown seller code) was refused as a whole;
+  nothing was written (CLI exit code 1).
+- :class:`RetryableError` (and :class:`RateLimited`): try again later; the marketplace or the network
+  was not able to answer now.
+- :class:`AuthError`: the credentials were refused; refresh the token once, then retry.
+- :class:`PermanentError`: the marketplace refused the request for a reason a person must fix.
+- :class:`OutcomeUnknown`: the request may have reached the marketplace and the answer was lost; read
+  the marketplace back before sending anything again.
+
+Every message is meant for a person: what happened, and (``hint``) what to do about it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthError",
+    "ChosyncError",
+    "ConfigError",
+    "InputRejected",
+    "NotFound",
+    "OutcomeUnknown",
+    "PermanentError",
+    "RateLimited",
+    "RetryableError",
+    "UsageError",
+]
+
+
+class ChosyncError(Exception):
+    """Root of every error chosync raises on purpose."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if self.hint is None else f"{self.message} ({self.hint})"
+
+
+class UsageError(ChosyncError):
+    """The command was called in a way that cannot work."""
+
+    exit_code = 2
+
+
+class ConfigError(ChosyncError):
+    """The configuration (settings file, environment, channel account) is missing or wrong."""
+
+    exit_code = 2
+
+
+class InputRejected(ChosyncError):
+    """Input data was refused as a whole; nothing was written."""
+
+    exit_code = 1
+
+
+class NotFound(ChosyncError):
+    """A named thing (seller, product, operation) does not exist."""
+
+    exit_code = 1
+
+
+class RetryableError(ChosyncError):
+    """A transient failure: the same request may succeed later.
+
+    ``retry_after`` is the wait the other side asked for, in seconds, when it said one.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
+
+
+class RateLimited(RetryableError):
+    """The marketplace asked us to slow down. Waiting for it spends no attempt."""
+
+
+class AuthError(ChosyncError):
+    """Credentials refused: refresh the access token once (single-flight), then retry."""
+
+
+class PermanentError(ChosyncError):
+    """The marketplace refused the request; a person must change something first.
+
+    ``field`` names the field at fault where the marketplace said which.
+    """
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, field: str | None = None, code: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.field = field
+        self.code = code
+
+
+class OutcomeUnknown(ChosyncError):
+    """The request may have been applied; its answer was lost. Resolve by reading back first."""

@@ -1,0 +1,108 @@
+"""Logging: structlog configured once, with every secret redacted wherever it appears.
+
+Redaction works three ways, because a secret can hide in three places:
+
+- a value whose *key* names a secret (any key containing key, secret, token, password or sign, at any
+  depth of nested dicts and lists);
+- a ``name=value`` pair inside a string (a URL query ``?access_token=…&sign=…``, an exception text);
+- a known secret *value* anywhere in any string: credentials register themselves with
+  :func:`register_secret` when loaded, so they are scrubbed even from text that does not name them.
+
+:func:`scrub` applies the last two to any text (CLI output, error messages) outside of logging.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import threading
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
+
+from core.settings import LogFormat
+
+__all__ = ["REDACTED", "configure_logging", "is_secret_key", "redact_secrets", "register_secret", "scrub"]
+
+REDACTED = "[REDACTED]"
+_SECRET_KEY_PARTS = ("key", "secret", "token", "password", "sign")
+# name=value or name: value pairs whose name says secret; the name itself is kept for the reader.
+_SECRET_PAIR = re.compile(
+    r"(?P<name>[\w-]*(?:key|secret|token|password|sign)[\w-]*)(?P<sep>[\"']?\s*[=:]\s*[\"']?)(?P<value>[^&\s\"',;}]+)",
+    re.IGNORECASE,
+)
+_MIN_SECRET_LENGTH = 4  # shorter values would scrub ordinary words and numbers
+
+_known_secrets: set[str] = set()
+_known_lock = threading.Lock()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret value so that it is scrubbed from every log line and message from now on."""
+    if value and len(value) >= _MIN_SECRET_LENGTH:
+        with _known_lock:
+            _known_secrets.add(value)
+
+
+def is_secret_key(name: str) -> bool:
+    lowered = name.lower()
+    return any(part in lowered for part in _SECRET_KEY_PARTS)
+
+
+def scrub(text: str) -> str:
+    """Text with every known secret value and every ``secret_name=value`` pair redacted."""
+    with _known_lock:
+        known = sorted(_known_secrets, key=len, reverse=True)
+    for secret in known:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return _SECRET_PAIR.sub(lambda m: f"{m['name']}{m['sep']}{REDACTED}", text)
+
+
+def _redact(key: str | None, value: Any) -> Any:
+    if key is not None and is_secret_key(key) and value not in (None, "", b""):
+        return REDACTED
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, Mapping):
+        return {k: _redact(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_redact(None, v) for v in value]
+    if isinstance(value, BaseException):
+        return scrub(repr(value))
+    return value
+
+
+def redact_secrets(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    """structlog processor: the last word before rendering, so nothing escapes it."""
+    redacted: MutableMapping[str, Any] = {}
+    for key, value in event_dict.items():
+        redacted[key] = _redact(None if key == "event" else key, value)
+    return dict(redacted)
+
+
+def configure_logging(*, log_format: LogFormat = LogFormat.CONSOLE, level: str = "WARNING") -> None:
+    """Configure structlog for this process. Console for people, JSON lines for services."""
+    numeric_level = logging.getLevelNamesMapping().get(level.upper(), logging.WARNING)
+    renderer: Processor
+    if log_format is LogFormat.JSON:
+        renderer = structlog.processors.JSONRenderer(ensure_ascii=False)
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    processors: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        redact_secrets,
+        renderer,
+    ]
+    structlog.configure(
+        processors=processors,
+        wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )

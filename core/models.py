@@ -1,0 +1,151 @@
+"""The canonical catalog as stored: sellers, their products, and the variants (SKUs) they sell.
+
+Everything belongs to a seller: two sellers may use the same SKU without meeting. Later parts of the
+system (channel accounts, listings, operations, orders, the inventory ledger, sync runs) hang off these
+tables by seller id and variant id, so a variant's id is stable for its whole life: imports update rows
+in place, never delete and re-insert them.
+
+Times are stored as UTC; prices as whole đồng in 64-bit integers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, String, Table, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "PRODUCT",
+    "SELLER",
+    "VARIANT",
+    "Product",
+    "ProductStatus",
+    "Seller",
+    "SellerKind",
+    "UTCDateTime",
+    "Variant",
+    "VariantStatus",
+    "utcnow",
+]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps no zone; we store UTC and say so on reading)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; times must carry their zone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class SellerKind(StrEnum):
+    COOPERATIVE = "cooperative"
+    HOUSEHOLD = "household"
+    COMPANY = "company"
+
+
+class ProductStatus(StrEnum):
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+class VariantStatus(StrEnum):
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Seller(SQLModel, table=True):
+    """A business that owns a catalog: cooperative, household business or company."""
+
+    __tablename__ = "seller"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=255)
+    kind: SellerKind = Field(default=SellerKind.HOUSEHOLD, sa_type=String(32))
+    province: str | None = Field(default=None, max_length=128)
+    created_at: datetime = _created()
+
+
+class Product(SQLModel, table=True):
+    """A canonical product: what every marketplace listing of it is made from."""
+
+    __tablename__ = "product"
+    __table_args__ = (UniqueConstraint("seller_id", "sku", name="uq_product_seller_sku"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    seller_id: int = Field(foreign_key="seller.id", index=True)
+    sku: str = Field(max_length=100)
+    name: str = Field(max_length=255)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    category: str = Field(max_length=255)
+    brand: str | None = Field(default=None, max_length=255)
+    images: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    weight_g: int | None = None
+    length_cm: float | None = None
+    width_cm: float | None = None
+    height_cm: float | None = None
+    attributes: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: ProductStatus = Field(default=ProductStatus.ACTIVE, sa_type=String(16))
+    ocop_stars: int | None = None
+    ocop_certificate: str | None = Field(default=None, max_length=128)
+    ocop_year: int | None = None
+    origin_province: str | None = Field(default=None, max_length=128)
+    origin_district: str | None = Field(default=None, max_length=128)
+    traceability_code: str | None = Field(default=None, max_length=128)
+    traceability_url: str | None = Field(default=None, max_length=1024)
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class Variant(SQLModel, table=True):
+    """A sellable SKU of a product: its options, its price in đồng and its stock on hand."""
+
+    __tablename__ = "variant"
+    __table_args__ = (UniqueConstraint("seller_id", "sku", name="uq_variant_seller_sku"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    seller_id: int = Field(foreign_key="seller.id", index=True)
+    sku: str = Field(max_length=100)
+    position: int = 0
+    option1_name: str | None = Field(default=None, max_length=64)
+    option1_value: str | None = Field(default=None, max_length=128)
+    option2_name: str | None = Field(default=None, max_length=64)
+    option2_value: str | None = Field(default=None, max_length=128)
+    price_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
+    list_price_vnd: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    barcode: str | None = Field(default=None, max_length=64)
+    stock_on_hand: int = 0
+    status: VariantStatus = Field(default=VariantStatus.ACTIVE, sa_type=String(16))
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+# The tables as SQLAlchemy Core sees them, for the bulk paths (import, export) that skip the ORM.
+SELLER: Table = Seller.__table__  # type: ignore[attr-defined]
+PRODUCT: Table = Product.__table__  # type: ignore[attr-defined]
+VARIANT: Table = Variant.__table__  # type: ignore[attr-defined]
