@@ -27,7 +27,7 @@ from core.catalog.columns import COLUMN_NAMES, PRODUCT_COLUMNS, REQUIRED_COLUMNS
 from core.catalog.readers import open_table
 from core.catalog.rows import ParsedRow, RowParser, RowProblem
 from core.db import Store
-from core.errors import InputRejected
+from core.errors import InputRejected, NotFound
 from core.models import PRODUCT, SELLER, VARIANT, ProductStatus, VariantStatus, utcnow
 
 __all__ = ["ImportRejected", "ImportReport", "import_catalog"]
@@ -397,17 +397,14 @@ def import_catalog(
         )
         if report.problems:
             raise ImportRejected(report)
-        if (
-            seller is not None
-            and conn.execute(select(_SELLER.c.id).where(_SELLER.c.code == seller)).first() is None
-        ):
-            from core.errors import NotFound
-
+        transaction = conn.begin()
+        known = seller is None or conn.execute(select(_SELLER.c.id).where(_SELLER.c.code == seller)).first()
+        if not known:
+            transaction.rollback()
             raise NotFound(
                 f"seller {seller!r} is not registered",
                 hint=f"add it with 'chosync sellers add {seller} --name ...'",
             )
-        transaction = conn.begin()
         importer = _Importer(conn, report, batch_size=batch_size)
         try:
             for raw in table.rows:

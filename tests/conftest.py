@@ -1,0 +1,66 @@
+"""Shared fixtures: a fresh store on SQLite and on PostgreSQL, and the CLI runner."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.db import Store, open_store
+from tests.postgres import PostgresServer, postgres_server
+
+_server_stack = contextlib.ExitStack()
+_server: PostgresServer | str | None = None
+
+
+def _postgres() -> PostgresServer | str:
+    global _server  # noqa: PLW0603 (one cluster for the whole session, started on first use)
+    if _server is None:
+        _server = _server_stack.enter_context(postgres_server())
+    return _server
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _server_stack.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _server is None:
+        return
+    if isinstance(_server, PostgresServer):
+        terminalreporter.write_line(f"PostgreSQL store tests ran on a {_server.how}")
+    else:
+        terminalreporter.write_line(f"PostgreSQL store tests SKIPPED: {_server}", yellow=True, bold=True)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'chosync.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database URL on each backend the store supports."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'chosync.db'}"
+        return
+    server = _postgres()
+    if isinstance(server, str):
+        pytest.skip(f"PostgreSQL: {server}")
+    with server.database() as url:
+        yield url
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    store = open_store(database_url)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
