@@ -103,6 +103,7 @@ def configure_logging(*, log_format: LogFormat = LogFormat.CONSOLE, level: str =
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # Resolve stderr when a logger is made, not now: tests and the CLI runner swap it.
+        logger_factory=lambda *_: structlog.PrintLogger(file=sys.stderr),
         cache_logger_on_first_use=False,
     )

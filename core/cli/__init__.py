@@ -10,11 +10,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-import click
 import typer
 
 from core.cli import catalog, sellers
-from core.cli.context import console_err, state
+from core.cli.context import console_err, escape, state
 from core.errors import ChosyncError
 from core.logs import scrub
 
@@ -53,22 +52,16 @@ def run(argv: Sequence[str] | None = None) -> int:
     command = typer.main.get_command(app)
     state.reset()
     try:
-        command.main(
-            args=list(argv) if argv is not None else None, prog_name="chosync", standalone_mode=False
-        )
+        # Standalone mode lets typer report its own usage errors (exit 2); ours are handled below.
+        command.main(args=list(argv) if argv is not None else None, prog_name="chosync", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except ChosyncError as exc:
-        console_err().print(f"[bold red]error:[/] {scrub(exc.message)}", highlight=False, markup=True)
+        err = console_err()
+        err.print(f"[bold red]error:[/] {escape(scrub(exc.message))}", highlight=False)
         if exc.hint:
-            console_err().print(f"[bold]fix:[/] {scrub(exc.hint)}", highlight=False)
+            err.print(f"[bold]fix:[/] {escape(scrub(exc.hint))}", highlight=False)
         return exc.exit_code
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
-        console_err().print("aborted")
-        return 1
     finally:
         state.close()
     return 0

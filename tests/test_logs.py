@@ -1,0 +1,73 @@
+"""Secrets never reach a log line, whatever shape they arrive in."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import structlog
+
+from core.logs import REDACTED, configure_logging, register_secret, scrub
+from core.settings import LogFormat
+
+
+@pytest.fixture
+def json_log(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    configure_logging(log_format=LogFormat.JSON, level="DEBUG")
+
+    def lines() -> list[dict[str, object]]:
+        return [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.strip()]
+
+    yield lines
+    structlog.reset_defaults()
+
+
+def test_values_under_secret_names_are_redacted_at_any_depth(json_log) -> None:  # type: ignore[no-untyped-def]
+    log = structlog.get_logger()
+    log.info(
+        "shopee.token",
+        access_token="tok-AAAA1111",
+        partner_key="pk-BBBB2222",
+        body={"refresh_token": "rt-CCCC3333", "nested": [{"password": "pw-DDDD4444"}], "shop_id": 42},
+        sign="abcdef123456",
+        shop_id=42,
+    )
+    [line] = json_log()
+    text = json.dumps(line)
+    for secret in ("tok-AAAA1111", "pk-BBBB2222", "rt-CCCC3333", "pw-DDDD4444", "abcdef123456"):
+        assert secret not in text
+    assert line["access_token"] == REDACTED
+    assert line["body"] == {"refresh_token": REDACTED, "nested": [{"password": REDACTED}], "shop_id": 42}
+    assert line["shop_id"] == 42
+
+
+def test_secret_pairs_inside_strings_and_urls_are_redacted(json_log) -> None:  # type: ignore[no-untyped-def]
+    log = structlog.get_logger()
+    url = "https://partner.example/api/v2/product/add_item?partner_id=1&timestamp=2&access_token=tok-EEEE5555&sign=f00dbabe99"
+    log.info("request", url=url, note='{"client_secret": "cs-FFFF6666"}')
+    [line] = json_log()
+    assert "tok-EEEE5555" not in json.dumps(line) and "f00dbabe99" not in json.dumps(line)
+    assert "cs-FFFF6666" not in json.dumps(line)
+    assert "partner_id=1" in str(line["url"])
+
+
+def test_registered_secret_values_are_scrubbed_from_any_text_and_tracebacks(json_log) -> None:  # type: ignore[no-untyped-def]
+    register_secret("s3cr3t-partner-key-value")
+    log = structlog.get_logger()
+    try:
+        raise RuntimeError("HMAC failed for s3cr3t-partner-key-value")
+    except RuntimeError:
+        log.exception("failed", detail="the key s3cr3t-partner-key-value was wrong")
+    [line] = json_log()
+    assert "s3cr3t-partner-key-value" not in json.dumps(line)
+    assert REDACTED in str(line["exception"])
+
+
+def test_scrub_leaves_ordinary_text_alone() -> None:
+    text = "Gạo ST25 Dân Tiến: 175.000 ₫, shop_id=42"
+    assert scrub(text) == text
+
+
+def test_short_values_are_not_registered_as_secrets() -> None:
+    register_secret("42")
+    assert scrub("shop 42") == "shop 42"
