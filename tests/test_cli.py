@@ -52,12 +52,17 @@ def test_sellers_add_and_list(cli) -> None:  # type: ignore[no-untyped-def]
     ]
 
 
-def test_usage_errors_exit_2(cli) -> None:  # type: ignore[no-untyped-def]
+def test_usage_errors_exit_2(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert cli("sellers", "add", "HTX X", "--name", "x")[0] == 2
     assert cli("sellers", "add", "HTX-X")[0] == 2  # --name missing
-    assert cli("catalog", "import", "nowhere.csv")[0] == 2
-    code, _, err = cli("catalog", "import", "catalog.pdf")
+    code, _, err = cli("catalog", "import", "nowhere.csv")
+    assert (code, "not found" in err) == (2, True)
+    pdf = tmp_path / "catalog.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    code, _, err = cli("catalog", "import", str(pdf))
     assert code == 2
+    assert "cannot tell the format" in err
+    assert "fix: use a .csv, .xlsx or .json file" in err
 
 
 def test_import_list_show_export_round_trip(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -89,7 +94,7 @@ def test_import_list_show_export_round_trip(cli, tmp_path: Path) -> None:  # typ
 def test_rejected_import_lists_every_problem_and_exits_1(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     cli("sellers", "add", "HTX-DANTIEN", "--name", "Dân Tiến")
     rows = [row(price_vnd="12,5"), row(variant_sku="X2", option1_value="2kg", stock="-3")]
-    code, out, err = cli("catalog", "import", str(write_csv(tmp_path / "c.csv", rows)))
+    code, _, err = cli("catalog", "import", str(write_csv(tmp_path / "c.csv", rows)))
     assert code == 1
     assert "price_vnd" in err and "stock" in err
     assert "import rejected: 2 problems found; nothing was written" in err
