@@ -154,6 +154,7 @@ class _Importer:
         self.products_seen: dict[tuple[str, str], _ProductSeen] = {}
         self.variants_seen: dict[tuple[str, str], int] = {}
         self.batch: list[tuple[ParsedRow, bytes, int]] = []
+        self._last_fingerprint: tuple[dict[str, Any], bytes] | None = None
 
     @property
     def writing(self) -> bool:
@@ -181,7 +182,7 @@ class _Importer:
         index = self.index(row.seller_code)
         product, variant = row.product, row.variant
         psku, vsku = product["product_sku"], variant["variant_sku"]
-        fingerprint = _fingerprint(_product_values({**product, "sku": psku}))
+        fingerprint = self._product_fingerprint(product)
         before = len(self.report.problems)
         seen = self._check_product(row, fingerprint)
         first_variant_row = self.variants_seen.setdefault((row.seller_code, vsku), row.number)
@@ -204,6 +205,13 @@ class _Importer:
             self.batch.append((row, fingerprint, seen.variants - 1))
             if len(self.batch) >= self.batch_size:
                 self.flush()
+
+    def _product_fingerprint(self, product: dict[str, Any]) -> bytes:
+        # Consecutive rows of a product share one parsed dict (see RowParser); hash it once.
+        if self._last_fingerprint is None or self._last_fingerprint[0] is not product:
+            values = _product_values({**product, "sku": product["product_sku"]})
+            self._last_fingerprint = (product, _fingerprint(values))
+        return self._last_fingerprint[1]
 
     def _check_product(self, row: ParsedRow, fingerprint: bytes) -> _ProductSeen | None:
         key = (row.seller_code, row.product["product_sku"])

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.errors import InputRejected, UsageError
 
@@ -24,8 +24,7 @@ __all__ = ["FORMATS", "RawRow", "Table", "detect_format", "open_table"]
 FORMATS = ("csv", "xlsx", "json")
 
 
-@dataclass(frozen=True, slots=True)
-class RawRow:
+class RawRow(NamedTuple):
     number: int
     values: dict[str, Any]
 
@@ -74,51 +73,46 @@ def _is_blank(values: list[Any] | tuple[Any, ...]) -> bool:
 
 
 def _zip_row(header: list[str], cells: list[Any] | tuple[Any, ...], number: int) -> RawRow:
-    values: dict[str, Any] = {}
-    for name, cell in zip(header, cells, strict=False):
-        if name:
-            values[name] = None if isinstance(cell, str) and not cell.strip() else cell
-    extra = [c for c in cells[len(header) :] if c is not None and str(c).strip()]
-    if extra:
-        values["\x00extra"] = len(extra)
+    # Empty cells stay "" or None: every cell parser reads both as empty.
+    values: dict[str, Any] = dict(zip(header, cells, strict=False))
+    if len(cells) > len(header) and not _is_blank(cells[len(header) :]):
+        values["\x00extra"] = True
     return RawRow(number, values)
 
 
-def _csv_lines(path: Path) -> Iterator[str]:
+def _not_utf8(path: Path, row: int) -> InputRejected:
+    return InputRejected(
+        f"{path.name} is not UTF-8 text (near row {row})",
+        hint="in Excel use File → Save As → 'CSV UTF-8 (Comma delimited)'",
+    )
+
+
+@contextmanager
+def _read_csv(path: Path) -> Iterator[Table]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        number = 0
         try:
-            for number, line in enumerate(handle, start=1):  # noqa: B007 (number used in the except)
-                yield line
+            first = handle.readline()
         except UnicodeDecodeError as exc:
-            raise InputRejected(
-                f"{path.name} is not UTF-8 text (near line {number + 1})",
-                hint="in Excel use File → Save As → 'CSV UTF-8 (Comma delimited)'",
-            ) from exc
+            raise _not_utf8(path, 1) from exc
+        if not first.strip():
+            raise InputRejected(f"{path.name} is empty", hint="the first row must be the header row")
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        if first.count("\t") > max(first.count(";"), first.count(",")):
+            delimiter = "\t"
+        header, problems = _clean_header(next(csv.reader([first], delimiter=delimiter)))
+        reader = csv.reader(handle, delimiter=delimiter)
 
+        def rows() -> Iterator[RawRow]:
+            number = 1
+            try:
+                for number, cells in enumerate(reader, start=2):
+                    # Cheap tests first: a row whose first cell has text is not blank.
+                    if any(cells) and (cells[0].strip() or not _is_blank(cells)):
+                        yield _zip_row(header, cells, number)
+            except UnicodeDecodeError as exc:
+                raise _not_utf8(path, number + 1) from exc
 
-def _read_csv(path: Path) -> Table:
-    lines = _csv_lines(path)
-    first = next(lines, None)
-    if first is None or not first.strip():
-        raise InputRejected(f"{path.name} is empty", hint="the first row must be the header row")
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    if first.count("\t") > max(first.count(";"), first.count(",")):
-        delimiter = "\t"
-
-    def all_lines() -> Iterator[str]:
-        yield first
-        yield from lines
-
-    reader = csv.reader(all_lines(), delimiter=delimiter)
-    header, problems = _clean_header(next(reader))
-
-    def rows() -> Iterator[RawRow]:
-        for number, cells in enumerate(reader, start=2):
-            if not _is_blank(cells):
-                yield _zip_row(header, cells, number)
-
-    return Table(header, rows(), header_problems=problems)
+        yield Table(header, rows(), header_problems=problems)
 
 
 def _read_json(path: Path) -> Table:
@@ -188,4 +182,5 @@ def open_table(path: Path) -> Iterator[Table]:
     elif kind == "json":
         yield _read_json(path)
     else:
-        yield _read_csv(path)
+        with _read_csv(path) as table:
+            yield table

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.catalog import values as v
 from core.models import ProductStatus
@@ -29,8 +30,7 @@ class RowProblem:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedRow:
+class ParsedRow(NamedTuple):
     number: int
     seller_code: str
     product: dict[str, Any]
@@ -50,21 +50,21 @@ def _status(value: object) -> ProductStatus:
 def _product_parsers(base_dir: Path | None) -> dict[str, Callable[[object], Any]]:
     return {
         "product_sku": v.parse_sku,
-        "name": lambda x: v.parse_text(x, max_length=255, required=True),
+        "name": partial(v.parse_text, max_length=255, required=True),
         "description": lambda x: v.parse_text(x, max_length=20_000) or "",
-        "category": lambda x: v.parse_text(x, max_length=255, required=True),
-        "brand": lambda x: v.parse_text(x, max_length=255),
-        "images": lambda x: v.parse_images(x, base_dir=base_dir),
-        "weight_g": lambda x: v.parse_count(x, what="grams", positive=True),
+        "category": partial(v.parse_text, max_length=255, required=True),
+        "brand": partial(v.parse_text, max_length=255),
+        "images": partial(v.parse_images, base_dir=base_dir),
+        "weight_g": partial(v.parse_count, what="grams", positive=True),
         "length_cm": v.parse_dimension_cm,
         "width_cm": v.parse_dimension_cm,
         "height_cm": v.parse_dimension_cm,
         "ocop_stars": v.parse_ocop_stars,
-        "ocop_certificate": lambda x: v.parse_text(x, max_length=128),
+        "ocop_certificate": partial(v.parse_text, max_length=128),
         "ocop_year": v.parse_year,
-        "origin_province": lambda x: v.parse_text(x, max_length=128),
-        "origin_district": lambda x: v.parse_text(x, max_length=128),
-        "traceability_code": lambda x: v.parse_text(x, max_length=128),
+        "origin_province": partial(v.parse_text, max_length=128),
+        "origin_district": partial(v.parse_text, max_length=128),
+        "traceability_code": partial(v.parse_text, max_length=128),
         "traceability_url": v.parse_url,
         "attributes": v.parse_attributes,
         "status": _status,
@@ -73,13 +73,13 @@ def _product_parsers(base_dir: Path | None) -> dict[str, Callable[[object], Any]
 
 _VARIANT_PARSERS: dict[str, Callable[[object], Any]] = {
     "variant_sku": v.parse_sku,
-    "option1_name": lambda x: v.parse_text(x, max_length=64),
-    "option1_value": lambda x: v.parse_text(x, max_length=128),
-    "option2_name": lambda x: v.parse_text(x, max_length=64),
-    "option2_value": lambda x: v.parse_text(x, max_length=128),
+    "option1_name": partial(v.parse_text, max_length=64),
+    "option1_value": partial(v.parse_text, max_length=128),
+    "option2_name": partial(v.parse_text, max_length=64),
+    "option2_value": partial(v.parse_text, max_length=128),
     "price_vnd": v.parse_price_vnd,
-    "list_price_vnd": lambda x: v.parse_price_vnd(x, required=False),
-    "barcode": lambda x: v.parse_text(x, max_length=64),
+    "list_price_vnd": partial(v.parse_price_vnd, required=False),
+    "barcode": partial(v.parse_text, max_length=64),
     "stock": lambda x: v.parse_count(x, what="units") or 0,
 }
 
@@ -90,13 +90,25 @@ class RowParser:
     def __init__(self, *, base_dir: Path | None, default_seller: str | None) -> None:
         self._product_parsers = _product_parsers(base_dir)
         self._default_seller = default_seller
+        # The rows of a product repeat its columns; parsing them once per product halves the work.
+        self._last_product: tuple[tuple[Any, ...], dict[str, Any]] | None = None
+
+    def _product(self, number: int, raw: dict[str, Any], problems: list[RowProblem]) -> dict[str, Any]:
+        cells = tuple(raw.get(c) for c in self._product_parsers)
+        if self._last_product is not None and self._last_product[0] == cells:
+            return self._last_product[1]
+        before = len(problems)
+        product = self._fields(number, raw, self._product_parsers, problems)
+        if len(problems) == before:
+            self._last_product = (cells, product)
+        return product
 
     def parse(self, number: int, raw: dict[str, Any]) -> ParsedRow | list[RowProblem]:
         problems: list[RowProblem] = []
         if raw.get("\x00extra"):
             problems.append(RowProblem(number, "-", "has values to the right of the last named column"))
         seller = self._seller(number, raw.get("seller_code"), problems)
-        product = self._fields(number, raw, self._product_parsers, problems)
+        product = self._product(number, raw, problems)
         variant = self._fields(number, raw, _VARIANT_PARSERS, problems)
         if not problems:
             _check_variant(number, variant, problems)

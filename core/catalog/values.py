@@ -11,7 +11,6 @@ import re
 import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 __all__ = [
     "MAX_PRICE_VND",
@@ -35,6 +34,7 @@ _CURRENCY = re.compile(r"^(?:vn[dđ]|đồng|dong|đ|₫)\s*|\s*(?:vn[dđ]|đồ
 _GROUPED = re.compile(r"^\d{1,3}(?P<sep>[.,\s\u00a0\u202f])\d{3}(?:(?P=sep)\d{3})*$")
 _SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 _SKU_MAX = 100
+_WEB_ADDRESS = re.compile(r"^https?://[^/\s?#]+(?:[/?#]\S*)?$", re.IGNORECASE)
 _STAR_WORD = re.compile(r"^([345])\s*(?:sao|stars?|★)?$", re.IGNORECASE)
 
 
@@ -48,6 +48,8 @@ Cell = str | int | float | None
 def _as_text(value: object) -> str:
     if value is None:
         return ""
+    if type(value) is str:
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
@@ -55,9 +57,14 @@ def _as_text(value: object) -> str:
 
 def parse_text(value: object, *, max_length: int | None = None, required: bool = False) -> str | None:
     """Text in Unicode NFC, trimmed; None when empty."""
-    if isinstance(value, bool | list | dict):
+    if type(value) is str:
+        text = value.strip()
+    elif isinstance(value, bool | list | dict):
         raise CellError("expected text")
-    text = unicodedata.normalize("NFC", _as_text(value))
+    else:
+        text = _as_text(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
     if not text:
         if required:
             raise CellError("is required and is empty")
@@ -191,8 +198,7 @@ def parse_url(value: object) -> str | None:
     text = parse_text(value, max_length=1024)
     if text is None:
         return None
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not _WEB_ADDRESS.match(text):
         raise CellError(f"{text!r} is not a web address (it must start with https:// or http://)")
     return text
 

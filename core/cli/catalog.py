@@ -102,6 +102,17 @@ def export(
     typer.echo(f"{count} rows written to {file}")
 
 
+@app.command("template")
+def template(
+    file: Path = typer.Argument(..., help="Where to write the template: .csv, .xlsx or .json."),
+) -> None:
+    """Write an empty-catalog template with two example rows (XLSX adds a sheet explaining each column)."""
+    from core.catalog.template import write_template
+
+    write_template(file)
+    typer.echo(f"Template written to {file}: replace the example rows with your products.")
+
+
 def _product_json(product: ProductRecord) -> dict[str, Any]:
     data = product.model_dump(mode="json", exclude={"seller_code", "variants"})
     variants = [
@@ -140,15 +151,20 @@ def list_(
         print_json([_product_json(p) for p in products])
         return
     table = Table(title=f"{len(products)} product{'s' if len(products) != 1 else ''}")
-    for column in ("Seller", "SKU", "Name", "OCOP", "Category", "Variants", "Price", "Stock", "Status"):
-        table.add_column(column, justify="right" if column in ("Variants", "Stock") else "left")
+    table.add_column("Seller", no_wrap=True)
+    table.add_column("SKU", no_wrap=True)
+    table.add_column("Name", ratio=1)
+    table.add_column("OCOP", no_wrap=True)
+    table.add_column("Var.", justify="right")
+    table.add_column("Price", no_wrap=True)
+    table.add_column("Stock", justify="right")
+    table.add_column("Status")
     for p in products:
         table.add_row(
             p.seller_code,
             p.sku,
             escape(p.name),
             "★" * p.ocop_stars if p.ocop_stars else "",
-            escape(p.category),
             str(len(p.variants)),
             _price_range(p),
             str(sum(v.stock for v in p.variants)),

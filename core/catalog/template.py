@@ -1,0 +1,82 @@
+"""The catalog template a seller starts from: the header, two example products, and (XLSX) a guide sheet.
+
+The files shipped in `config/templates/` are written by :func:`write_template`; a test regenerates them
+and compares, so the templates can never drift from the columns the importer accepts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core.catalog.columns import COLUMNS
+from core.catalog.exporter import write_rows
+from core.catalog.readers import detect_format
+
+__all__ = ["EXAMPLE_ROWS", "write_template"]
+
+_RICE: dict[str, Any] = {
+    "seller_code": "HTX-DANTIEN",
+    "product_sku": "GAO-ST25",
+    "name": "Gạo ST25 Dân Tiến",
+    "description": "Gạo ST25 trồng theo hướng hữu cơ tại Càng Long, Trà Vinh; hạt dài, cơm dẻo thơm.",
+    "category": "Gạo",
+    "brand": "Dân Tiến",
+    "images": ["https://example.com/anh/gao-st25-1.jpg", "https://example.com/anh/gao-st25-2.jpg"],
+    "weight_g": 5200,
+    "length_cm": 35,
+    "width_cm": 22,
+    "height_cm": 8.5,
+    "ocop_stars": 4,
+    "ocop_certificate": "OCOP-TV-2023-001",
+    "ocop_year": 2023,
+    "origin_province": "Trà Vinh",
+    "origin_district": "Càng Long",
+    "traceability_code": "TV-QR-000001",
+    "traceability_url": "https://example.com/truy-xuat/TV-QR-000001",
+    "attributes": {"Hạn sử dụng": "12 tháng", "Bảo quản": "Nơi khô ráo, thoáng mát"},
+    "status": "active",
+    "option2_name": None,
+    "option2_value": None,
+}
+EXAMPLE_ROWS: tuple[dict[str, Any], ...] = (
+    {
+        **_RICE,
+        "variant_sku": "GAO-ST25-5KG",
+        "option1_name": "Khối lượng",
+        "option1_value": "5kg",
+        "price_vnd": 175000,
+        "list_price_vnd": 190000,
+        "barcode": "8930000000011",
+        "stock": 40,
+    },
+    {
+        **_RICE,
+        "variant_sku": "GAO-ST25-10KG",
+        "option1_name": "Khối lượng",
+        "option1_value": "10kg",
+        "price_vnd": 340000,
+        "list_price_vnd": None,
+        "barcode": "8930000000028",
+        "stock": 15,
+    },
+)
+
+
+def _guide(path: Path) -> None:
+    """Add a second sheet explaining every column (the importer reads only the first sheet)."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path)
+    guide = workbook.create_sheet("Hướng dẫn (guide)")
+    guide.append(["column", "required", "meaning"])
+    for column in COLUMNS:
+        guide.append([column.name, "yes" if column.required else "", column.doc])
+    workbook.save(path)
+
+
+def write_template(path: Path) -> None:
+    """Write a template (format from the extension) with the example rows."""
+    write_rows(path, EXAMPLE_ROWS)
+    if detect_format(path) == "xlsx":
+        _guide(path)
