@@ -71,7 +71,7 @@ def _product_parsers(base_dir: Path | None) -> dict[str, Callable[[object], Any]
     }
 
 
-_VARIANT_PARSERS: dict[str, Callable[[object], Any]] = {
+_VARIANT_PARSER_MAP: dict[str, Callable[[object], Any]] = {
     "variant_sku": v.parse_sku,
     "option1_name": partial(v.parse_text, max_length=64),
     "option1_value": partial(v.parse_text, max_length=128),
@@ -82,19 +82,24 @@ _VARIANT_PARSERS: dict[str, Callable[[object], Any]] = {
     "barcode": partial(v.parse_text, max_length=64),
     "stock": lambda x: v.parse_count(x, what="units") or 0,
 }
+_VARIANT_PARSERS = tuple(_VARIANT_PARSER_MAP.items())
 
 
 class RowParser:
     """Parses rows of one file; ``base_dir`` is where relative image paths are looked up."""
 
     def __init__(self, *, base_dir: Path | None, default_seller: str | None) -> None:
-        self._product_parsers = _product_parsers(base_dir)
+        self._product_parsers: tuple[tuple[str, Callable[[object], Any]], ...] = tuple(
+            _product_parsers(base_dir).items()
+        )
+        self._product_columns = tuple(c for c, _ in self._product_parsers)
         self._default_seller = default_seller
         # The rows of a product repeat its columns; parsing them once per product halves the work.
         self._last_product: tuple[tuple[Any, ...], dict[str, Any]] | None = None
+        self._last_seller: tuple[object, str | None] | None = None
 
     def _product(self, number: int, raw: dict[str, Any], problems: list[RowProblem]) -> dict[str, Any]:
-        cells = tuple(raw.get(c) for c in self._product_parsers)
+        cells = tuple(map(raw.get, self._product_columns))
         if self._last_product is not None and self._last_product[0] == cells:
             return self._last_product[1]
         before = len(problems)
@@ -118,6 +123,15 @@ class RowParser:
         return ParsedRow(number, seller, product, variant)
 
     def _seller(self, number: int, value: object, problems: list[RowProblem]) -> str | None:
+        if self._last_seller is not None and self._last_seller[0] == value:
+            return self._last_seller[1]
+        before = len(problems)
+        code = self._seller_code(number, value, problems)
+        if len(problems) == before:
+            self._last_seller = (value, code)
+        return code
+
+    def _seller_code(self, number: int, value: object, problems: list[RowProblem]) -> str | None:
         try:
             code = v.parse_text(value, max_length=64)
         except v.CellError as exc:
@@ -141,13 +155,14 @@ class RowParser:
     def _fields(
         number: int,
         raw: dict[str, Any],
-        parsers: dict[str, Callable[[object], Any]],
+        parsers: tuple[tuple[str, Callable[[object], Any]], ...],
         problems: list[RowProblem],
     ) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for column, parse in parsers.items():
+        get = raw.get
+        for column, parse in parsers:
             try:
-                out[column] = parse(raw.get(column))
+                out[column] = parse(get(column))
             except v.CellError as exc:
                 problems.append(RowProblem(number, column, str(exc)))
         return out
