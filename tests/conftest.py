@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from core.db import Store, open_store
+from core.logs import configure_logging
+from core.settings import LogFormat
 from tests.postgres import PostgresServer, postgres_server
 
 _server_stack = contextlib.ExitStack()
@@ -34,6 +36,13 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(f"PostgreSQL store tests ran on a {_server.how}")
     else:
         terminalreporter.write_line(f"PostgreSQL store tests SKIPPED: {_server}", yellow=True, bold=True)
+
+
+@pytest.fixture(autouse=True)
+def _logs_for_tests() -> None:
+    """Before each test (the CLI reconfigures logging): every event reaches the processors, so tests
+    capturing logs see them all; pytest hides the output unless a test fails."""
+    configure_logging(log_format=LogFormat.CONSOLE, level="DEBUG")
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ def json_log(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def
         return [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.strip()]
 
     yield lines
-    structlog.reset_defaults()
+    configure_logging(log_format=LogFormat.CONSOLE, level="DEBUG")
 
 
 def test_values_under_secret_names_are_redacted_at_any_depth(json_log) -> None:  # type: ignore[no-untyped-def]

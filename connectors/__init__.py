@@ -1,0 +1,14 @@
+"""Marketplace connectors: one adapter per marketplace, each implementing :class:`connectors.base.Connector`.
+
+Framework modules, shared by every connector: ``base`` (the interface, its models, the registry),
+``ratelimit`` (per-account and fair per-partner budgets), ``retry`` (the one transport retry policy) and
+``description`` (listing descriptions from a per-channel template). A marketplace's own modules carry
+its name: for Shopee, ``shopee`` (the connector, writes), ``shopee_reads`` (look-ups, listing states,
+orders), ``shopee_mapper`` and ``shopee_payload`` (canonical product → Shopee item), ``shopee_client``
+and ``shopee_errors`` (the wire and its error boundary), ``shopee_auth`` (signing, tokens, pushes),
+``shopee_images``, ``shopee_normalize`` and ``shopee_config``. ``connectors.sandbox`` holds local
+simulators of the marketplaces. Find a connector by channel name with
+:func:`connectors.base.get_connector_class`.
+"""
+
+__all__: list[str] = []

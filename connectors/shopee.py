@@ -1,0 +1,355 @@
+"""The Shopee connector: the adapter between chosync's core and one Shopee shop (Open Platform v2).
+
+It implements :class:`~connectors.base.Connector` on top of its helpers: the mapper
+(:mod:`connectors.shopee_mapper`, canonical product → :mod:`connectors.shopee_payload`), the wire
+(:mod:`connectors.shopee_client`: signing, throttling, retries, the error boundary, tokens), the image
+uploader (:mod:`connectors.shopee_images`) and the read side (:mod:`connectors.shopee_reads`, with
+:mod:`connectors.shopee_normalize` turning answers into our statuses, đồng and UTC). This module
+holds the writes.
+
+Creating is idempotent by construction (DESIGN rule 1): :meth:`ShopeeConnector.create_listing` first
+looks our SKU up, so a create whose answer was lost, or whose variations step failed after the item
+was made, is finished instead of duplicated. Prices and stock go by update_price / update_stock, 50
+models per call, one item per call, the last value per variant winning; delisting by unlist_item, 50
+items per call. A failure of one call is reported for its variants and the others go on; a refused
+shop (AuthError) stops the whole batch, since every other call would be refused too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+
+import httpx
+import structlog
+
+from connectors.base import (
+    AccountRules,
+    BatchItem,
+    BatchResult,
+    ChannelAccount,
+    Connector,
+    ListingRef,
+    ListingState,
+    MappedListing,
+    OrderBatch,
+    PriceUpdate,
+    Problem,
+    StockUpdate,
+    TokenStore,
+    register,
+)
+from connectors.ratelimit import Throttle
+from connectors.retry import RetryPolicy
+from connectors.shopee_auth import ShopeeAuthorizer, ShopeePush, authorization_url, verify_push
+from connectors.shopee_client import ShopeeClient
+from connectors.shopee_config import ShopeeConfig, load_shopee_config
+from connectors.shopee_images import ImageSource
+from connectors.shopee_mapper import map_item
+from connectors.shopee_payload import ShopeeItem, add_item_body, init_tier_variation_body, update_item_body
+from connectors.shopee_reads import ShopeeReader, chunks
+from core.catalog.records import ProductRecord
+from core.errors import AuthError, ChosyncError, OutcomeUnknown, PermanentError
+from core.logs import scrub
+
+__all__ = ["ShopeeConnector"]
+
+_log = structlog.get_logger("chosync.connectors.shopee")
+_Update = TypeVar("_Update", PriceUpdate, StockUpdate)
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def _problems_error(problems: list[Problem]) -> PermanentError:
+    return PermanentError(
+        "; ".join(f"{p.field}: {p.message}" for p in problems),
+        field=problems[0].field,
+        hint="fix the product and push again",
+    )
+
+
+@register("shopee")
+class ShopeeConnector:
+    """One Shopee shop, seen through chosync's connector interface."""
+
+    channel: ClassVar[str] = "shopee"
+
+    def __init__(
+        self,
+        config: ShopeeConfig,
+        *,
+        http: httpx.AsyncClient,
+        tokens: TokenStore,
+        rules: AccountRules | None = None,
+        partner_key: str | None = None,
+        throttle: Throttle | None = None,
+        retry: RetryPolicy | None = None,
+        now: Callable[[], datetime] | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.config = config
+        self.rules = rules or AccountRules()
+        self._partner_key = partner_key or config.load_partner_key()
+        self._now = now or (lambda: datetime.now(UTC))
+        self._sleep = sleep
+        policy = retry or RetryPolicy(config.retry, sleep=sleep)
+        self.client = ShopeeClient(
+            config=config,
+            partner_key=self._partner_key,
+            http=http,
+            tokens=tokens,
+            throttle=throttle,
+            retry=policy,
+            now=self._now,
+        )
+        self._reader = ShopeeReader(self.client, now=self._now)
+        self._images = ImageSource(
+            self.client, http=http, limits=config.limits, timeout_s=config.http.timeout_s, retry=policy
+        )
+
+    @classmethod
+    def from_account(
+        cls,
+        account: ChannelAccount,
+        *,
+        http: httpx.AsyncClient,
+        tokens: TokenStore,
+        now: Callable[[], datetime] | None = None,
+    ) -> Self:
+        return cls(
+            load_shopee_config(**account.settings), http=http, tokens=tokens, rules=account.rules, now=now
+        )
+
+    # --- authorisation ---------------------------------------------------------------------------
+
+    @property
+    def authorizer(self) -> ShopeeAuthorizer:
+        return self.client.authorizer
+
+    def authorization_url(self, redirect_url: str) -> str:
+        return authorization_url(
+            base_url=self.config.base_url,
+            partner_id=self.config.partner_id,
+            partner_key=self._partner_key,
+            redirect_url=redirect_url,
+            now=self._now(),
+        )
+
+    def verify_push(self, callback_url: str, raw_body: bytes, authorization_header: str | None) -> ShopeePush:
+        """A webhook from Shopee, checked with this account's partner key and push age settings."""
+        return verify_push(
+            self._partner_key,
+            callback_url,
+            raw_body,
+            authorization_header,
+            self._now(),
+            max_age=timedelta(seconds=self.config.auth.push_max_age_s),
+            future_skew=timedelta(seconds=self.config.auth.push_future_skew_s),
+        )
+
+    # --- push ------------------------------------------------------------------------------------
+
+    def map_product(self, product: ProductRecord) -> MappedListing[ShopeeItem] | list[Problem]:
+        return map_item(product, self.rules, self.config)
+
+    def _mapped(self, product: ProductRecord) -> MappedListing[ShopeeItem]:
+        mapped = self.map_product(product)
+        if isinstance(mapped, list):
+            raise _problems_error(mapped)
+        return mapped
+
+    async def create_listing(self, product: ProductRecord) -> ListingRef:
+        listing = self._mapped(product)
+        existing = await self.find_by_sku(product.sku)
+        if existing is not None:
+            if listing.content.models and not existing.models:
+                # The item was made but its variations were not (lost answer, or a failure between).
+                return await self._init_variations(int(existing.item_id), listing)
+            return existing
+        image_ids = await self._images.upload_all(listing.content.images)
+        location = self.config.listing.stock_location_id
+        answer = await self.client.post(
+            "product/add_item", add_item_body(listing, image_ids, location_id=location), idempotent=False
+        )
+        item_id = answer.get("item_id")
+        if not isinstance(item_id, int):
+            raise OutcomeUnknown(
+                f"Shopee accepted the item {product.sku} but did not say its id",
+                hint="look the SKU up before creating it again",
+            )
+        _log.info("shopee.item_created", item_id=item_id, sku=product.sku, shop_id=self.config.shop_id)
+        if not listing.content.models:
+            return ListingRef(item_id=str(item_id))
+        await self._sleep(
+            self.config.listing.tier_variation_delay_s
+        )  # Shopee: variations ~5 s after the item
+        return await self._init_variations(item_id, listing)
+
+    async def _init_variations(self, item_id: int, listing: MappedListing[ShopeeItem]) -> ListingRef:
+        body = init_tier_variation_body(item_id, listing, location_id=self.config.listing.stock_location_id)
+        answer = await self.client.post("product/init_tier_variation", body, idempotent=False)
+        models = {
+            str(model["model_sku"]): str(model["model_id"])
+            for model in answer.get("model") or []
+            if model.get("model_sku") and model.get("model_id") is not None
+        }
+        wanted = {model.model_sku for model in listing.content.models}
+        if not wanted <= models.keys():
+            models = await self._reader.model_ids(item_id)
+        return ListingRef(
+            item_id=str(item_id), models={sku: models[sku] for sku in sorted(wanted) if sku in models}
+        )
+
+    async def update_listing(self, ref: ListingRef, product: ProductRecord) -> ListingRef:
+        listing = self._mapped(product)
+        wanted = {model.model_sku for model in listing.content.models}
+        if wanted != set(ref.models):
+            if wanted and not ref.models:
+                ref = await self._init_variations(int(ref.item_id), listing)
+            else:
+                added, removed = sorted(wanted - set(ref.models)), sorted(set(ref.models) - wanted)
+                raise PermanentError(
+                    f"the variants of {product.sku} changed (added: {', '.join(added) or 'none'}; "
+                    f"removed: {', '.join(removed) or 'none'}); chosync cannot change a Shopee listing's "
+                    "variations yet",
+                    field="variants",
+                    hint="delist the listing on Shopee and create it again",
+                )
+        image_ids = await self._images.upload_all(listing.content.images)
+        await self.client.post(
+            "product/update_item", update_item_body(int(ref.item_id), listing, image_ids), idempotent=True
+        )
+        return ref
+
+    async def update_prices(self, updates: Sequence[PriceUpdate]) -> BatchResult:
+        return await self._per_model(
+            updates,
+            call="product/update_price",
+            list_key="price_list",
+            what="price",
+            entry=lambda model_id, update: {"model_id": model_id, "original_price": update.price_vnd},
+        )
+
+    async def update_stock(self, updates: Sequence[StockUpdate]) -> BatchResult:
+        location = self.config.listing.stock_location_id
+
+        def entry(model_id: int, update: StockUpdate) -> dict[str, Any]:
+            stock: dict[str, Any] = {"stock": update.stock}
+            if location is not None:
+                stock["location_id"] = location
+            return {"model_id": model_id, "seller_stock": [stock]}
+
+        return await self._per_model(
+            updates, call="product/update_stock", list_key="stock_list", what="stock", entry=entry
+        )
+
+    async def _per_model(
+        self,
+        updates: Sequence[_Update],
+        *,
+        call: str,
+        list_key: str,
+        what: str,
+        entry: Callable[[int, _Update], dict[str, Any]],
+    ) -> BatchResult:
+        results: list[BatchItem] = []
+        # Last one wins per variant: a newer value supersedes an older one not yet sent.
+        by_item: dict[str, dict[str, tuple[int, _Update]]] = {}
+        for update in updates:
+            model_id = _model_id(update.ref, update.variant_sku)
+            if model_id is None:
+                error = PermanentError(
+                    f"variant {update.variant_sku} is not on Shopee item {update.ref.item_id}",
+                    field="variant_sku",
+                )
+                results.append(
+                    BatchItem(item_id=update.ref.item_id, variant_sku=update.variant_sku, error=error)
+                )
+                continue
+            by_item.setdefault(update.ref.item_id, {})[update.variant_sku] = (model_id, update)
+        for item_id, chosen in by_item.items():
+            for chunk in chunks(list(chosen.items()), self.config.limits.batch_max):
+                body = {"item_id": int(item_id), list_key: [entry(mid, update) for _, (mid, update) in chunk]}
+                try:
+                    answer = await self.client.post(call, body, idempotent=True)
+                except AuthError:
+                    raise  # the whole shop is refused: every other item would fail the same way
+                except ChosyncError as exc:
+                    results.extend(BatchItem(item_id=item_id, variant_sku=sku, error=exc) for sku, _ in chunk)
+                    continue
+                failures = {
+                    str(failure.get("model_id")): str(failure.get("failed_reason") or "refused")
+                    for failure in answer.get("failure_list") or []
+                }
+                for sku, (mid, _) in chunk:
+                    reason = failures.get(str(mid))
+                    refused = None
+                    if reason is not None:
+                        refused = PermanentError(
+                            scrub(f"Shopee refused the {what} of {sku}: {reason}"), field=what
+                        )
+                    results.append(BatchItem(item_id=item_id, variant_sku=sku, error=refused))
+        return BatchResult(items=tuple(results))
+
+    async def delist(self, refs: Sequence[ListingRef], *, delete: bool = False) -> BatchResult:
+        results: list[BatchItem] = []
+        if delete:
+            for ref in refs:
+                try:
+                    await self.client.post(
+                        "product/delete_item", {"item_id": int(ref.item_id)}, idempotent=True
+                    )
+                    results.append(BatchItem(item_id=ref.item_id))
+                except AuthError:
+                    raise
+                except PermanentError as exc:
+                    # Deleting twice is done, not failed.
+                    gone = (exc.code or "").endswith("error_item_not_found")
+                    results.append(BatchItem(item_id=ref.item_id, error=None if gone else exc))
+                except ChosyncError as exc:
+                    results.append(BatchItem(item_id=ref.item_id, error=exc))
+            return BatchResult(items=tuple(results))
+        for chunk in chunks(list(refs), self.config.limits.batch_max):
+            body = {"item_list": [{"item_id": int(ref.item_id), "unlist": True} for ref in chunk]}
+            try:
+                answer = await self.client.post("product/unlist_item", body, idempotent=True)
+            except AuthError:
+                raise
+            except ChosyncError as exc:
+                results.extend(BatchItem(item_id=ref.item_id, error=exc) for ref in chunk)
+                continue
+            failures = {
+                str(failure.get("item_id")): str(failure.get("failed_reason") or "refused")
+                for failure in answer.get("failure_list") or []
+            }
+            for ref in chunk:
+                reason = failures.get(ref.item_id)
+                error = (
+                    None if reason is None else PermanentError(scrub(f"Shopee refused to delist: {reason}"))
+                )
+                results.append(BatchItem(item_id=ref.item_id, error=error))
+        return BatchResult(items=tuple(results))
+
+    # --- read back -------------------------------------------------------------------------------
+
+    async def find_by_sku(self, sku: str) -> ListingRef | None:
+        return await self._reader.find_by_sku(sku)
+
+    def listing_states(self) -> AsyncIterator[ListingState]:
+        return self._reader.listing_states()
+
+    def pull_orders(self, cursor: str | None) -> AsyncIterator[OrderBatch]:
+        return self._reader.pull_orders(cursor)
+
+
+def _model_id(ref: ListingRef, variant_sku: str) -> int | None:
+    if not ref.models:
+        return 0  # an item without variations: its one variant is the item, model id 0
+    model_id = ref.models.get(variant_sku)
+    return None if model_id is None else int(model_id)
+
+
+if TYPE_CHECKING:
+    # mypy proves here that the class keeps the Connector interface (registration checks only names).
+    _interface: type[Connector] = ShopeeConnector

@@ -1,0 +1,236 @@
+"""What Shopee reads back, in our words: order and item statuses, money, times, and the order cursor.
+
+The read-side counterpart of the mapper. Statuses go through tables (:data:`ORDER_STATUS_MAP`,
+:data:`ITEM_STATUS_MAP`); an unknown status is an error, never a guess, because a wrong status would
+move stock. Shopee sends money as floats: :func:`vnd` accepts a value only if it is a whole number of
+đồng (DESIGN rule 10: a non-whole amount is a data error, never rounded). Unix timestamps become aware
+UTC datetimes.
+
+The order cursor chosync stores is ours, not Shopee's: JSON ``{"v": 1, "update_time_from": <unix s>}``,
+the time from which the next pull reads orders by update time. Replaying a window is harmless (the
+ledger keys every entry by order line and transition), so windows overlap rather than risk a gap.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import ValidationError
+
+from connectors.base import ListingState, ListingStatus, Order, OrderLine, OrderStatus, VariantState
+from core.errors import PermanentError
+from core.logs import scrub
+
+__all__ = [
+    "ITEM_STATUS_MAP",
+    "ORDER_STATUS_MAP",
+    "decode_cursor",
+    "encode_cursor",
+    "listing_state_from",
+    "order_from_detail",
+    "time_windows",
+    "utc_from_unix",
+    "vnd",
+]
+
+ORDER_STATUS_MAP: Mapping[str, OrderStatus] = {
+    "UNPAID": OrderStatus.PENDING,
+    "PENDING": OrderStatus.PENDING,
+    "INVOICE_PENDING": OrderStatus.PENDING,
+    "READY_TO_SHIP": OrderStatus.READY,
+    "PROCESSED": OrderStatus.READY,
+    "RETRY_SHIP": OrderStatus.READY,
+    # A cancellation request is not a cancellation: the buyer or seller may still refuse it, so the
+    # stock stays reserved until Shopee reports CANCELLED.
+    "IN_CANCEL": OrderStatus.READY,
+    "SHIPPED": OrderStatus.SHIPPED,
+    "TO_CONFIRM_RECEIVE": OrderStatus.SHIPPED,
+    "COMPLETED": OrderStatus.COMPLETED,
+    "CANCELLED": OrderStatus.CANCELLED,
+    "TO_RETURN": OrderStatus.RETURNED,
+}
+
+ITEM_STATUS_MAP: Mapping[str, ListingStatus] = {
+    "NORMAL": ListingStatus.LIVE,
+    "REVIEWING": ListingStatus.IN_REVIEW,
+    "BANNED": ListingStatus.BANNED,
+    "UNLIST": ListingStatus.DELISTED,
+    "SELLER_DELETE": ListingStatus.DELETED,
+    "SHOPEE_DELETE": ListingStatus.DELETED,
+}
+
+
+def _data_error(message: str, *, field: str | None = None, code: str = "shopee_data") -> PermanentError:
+    return PermanentError(scrub(message), field=field, code=code)
+
+
+def vnd(value: object, *, what: str) -> int:
+    """A Shopee amount as whole đồng; PermanentError if it is not a whole, non-negative number."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise _data_error(f"Shopee sent {what} = {value!r}, which is not an amount", field=what)
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise _data_error(f"Shopee sent {what} = {value!r}, which is not an amount", field=what) from None
+    if not amount.is_finite() or amount != amount.to_integral_value() or amount < 0:
+        raise _data_error(
+            f"Shopee sent {what} = {value!r}, not a whole number of đồng", field=what, code="non_whole_vnd"
+        )
+    return int(amount)
+
+
+def utc_from_unix(value: object, *, what: str) -> datetime:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _data_error(f"Shopee sent {what} = {value!r}, which is not a time", field=what)
+    return datetime.fromtimestamp(value, UTC)
+
+
+def order_from_detail(detail: Mapping[str, Any]) -> Order:
+    """One get_order_detail entry as our Order. Buyer fields, if any were sent, are left behind."""
+    order_sn = str(detail.get("order_sn", ""))
+    raw_status = str(detail.get("order_status", ""))
+    status = ORDER_STATUS_MAP.get(raw_status)
+    if status is None:
+        raise _data_error(
+            f"Shopee order {order_sn} has status {raw_status!r}, which chosync does not know",
+            field="order_status",
+            code="unknown_order_status",
+        )
+    currency = str(detail.get("currency") or "VND")
+    if currency != "VND":
+        raise _data_error(
+            f"Shopee order {order_sn} is in {currency}; chosync keeps đồng only", field="currency"
+        )
+    try:
+        lines = _lines(order_sn, detail.get("item_list") or [])
+        total = detail.get("total_amount")
+        return Order(
+            order_id=order_sn,
+            status=status,
+            raw_status=raw_status,
+            created_at=utc_from_unix(detail.get("create_time"), what="create_time"),
+            updated_at=utc_from_unix(detail.get("update_time"), what="update_time"),
+            currency=currency,
+            lines=lines,
+            total_vnd=(
+                vnd(total, what="total_amount")
+                if total is not None
+                else sum(line.unit_price_vnd * line.quantity for line in lines)
+            ),
+        )
+    except (ValidationError, KeyError, TypeError, ValueError) as exc:
+        raise _data_error(f"Shopee order {order_sn} could not be read: {exc}") from exc
+
+
+def _lines(order_sn: str, items: Sequence[Mapping[str, Any]]) -> tuple[OrderLine, ...]:
+    lines: list[OrderLine] = []
+    seen: dict[str, int] = {}
+    for item in items:
+        item_id = str(item["item_id"])
+        model_id = str(item.get("model_id") or 0)
+        # Our variant SKU is the model's SKU; an item without variations carries it as item_sku.
+        sku = item.get("model_sku") if model_id != "0" else item.get("item_sku")
+        key = f"{item_id}:{model_id}"
+        seen[key] = seen.get(key, 0) + 1
+        discounted = item.get("model_discounted_price")
+        price = discounted if discounted is not None else item.get("model_original_price")
+        lines.append(
+            OrderLine(
+                line_id=key if seen[key] == 1 else f"{key}#{seen[key]}",
+                variant_sku=str(sku) if sku else None,
+                item_id=item_id,
+                model_id=model_id,
+                quantity=int(item["model_quantity_purchased"]),
+                unit_price_vnd=vnd(price, what=f"price of order {order_sn} line {key}"),
+            )
+        )
+    return tuple(lines)
+
+
+def _price_of(entry: Mapping[str, Any], *, what: str) -> int | None:
+    infos = entry.get("price_info")
+    if isinstance(infos, list) and infos:
+        return vnd(infos[0].get("original_price"), what=what)
+    return None
+
+
+def _stock_of(entry: Mapping[str, Any]) -> int:
+    info = entry.get("stock_info_v2") or {}
+    seller_stock = info.get("seller_stock")
+    if isinstance(seller_stock, list) and seller_stock:
+        return sum(int(location.get("stock", 0)) for location in seller_stock)
+    summary = info.get("summary_info") or {}
+    return int(summary.get("total_available_stock", 0))
+
+
+def listing_state_from(base: Mapping[str, Any], models: Mapping[str, Any] | None) -> ListingState:
+    """get_item_base_info (+ get_model_list for items with variations) as our ListingState."""
+    item_id = str(base.get("item_id", ""))
+    raw_status = str(base.get("item_status", ""))
+    status = ITEM_STATUS_MAP.get(raw_status)
+    if status is None:
+        raise _data_error(
+            f"Shopee item {item_id} has status {raw_status!r}, which chosync does not know",
+            field="item_status",
+            code="unknown_item_status",
+        )
+    sku = base.get("item_sku") or None
+    try:
+        return ListingState(
+            item_id=item_id, sku=sku, status=status, variants=_variant_states(item_id, sku, base, models)
+        )
+    except (ValidationError, TypeError, ValueError, AttributeError) as exc:
+        raise _data_error(f"Shopee item {item_id} could not be read: {exc}") from exc
+
+
+def _variant_states(
+    item_id: str, sku: str | None, base: Mapping[str, Any], models: Mapping[str, Any] | None
+) -> tuple[VariantState, ...]:
+    if models is None:
+        price = _price_of(base, what=f"price of item {item_id}")
+        return (VariantState(variant_sku=sku, model_id="0", price_vnd=price, stock=_stock_of(base)),)
+    return tuple(
+        VariantState(
+            variant_sku=model.get("model_sku") or None,
+            model_id=str(model.get("model_id")),
+            price_vnd=_price_of(model, what=f"price of item {item_id} model {model.get('model_id')}"),
+            stock=_stock_of(model),
+        )
+        for model in models.get("model") or []
+    )
+
+
+def encode_cursor(update_time_from: int) -> str:
+    return json.dumps({"v": 1, "update_time_from": update_time_from}, separators=(",", ":"))
+
+
+def decode_cursor(cursor: str | None, *, default: int) -> int:
+    """The update time a stored cursor resumes from; ``default`` when there is none yet."""
+    if not cursor:
+        return default
+    try:
+        data = json.loads(cursor)
+        value = data["update_time_from"]
+    except (ValueError, KeyError, TypeError):
+        raise PermanentError(
+            "the stored Shopee order cursor is not one chosync wrote",
+            hint="reset the order cursor of this channel account",
+            field="cursor",
+        ) from None
+    if data.get("v") != 1 or isinstance(value, bool) or not isinstance(value, int):
+        raise PermanentError("the stored Shopee order cursor has an unknown version", field="cursor")
+    return value
+
+
+def time_windows(start: int, end: int, span: int) -> list[tuple[int, int]]:
+    """[start, end] cut into windows of at most ``span`` seconds; each starts where the last ended."""
+    windows: list[tuple[int, int]] = []
+    while start < end:
+        stop = min(start + span, end)
+        windows.append((start, stop))
+        start = stop
+    return windows

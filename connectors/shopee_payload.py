@@ -1,0 +1,161 @@
+"""The Shopee payload: the item as the mapper wants it, and the request bodies built from it.
+
+:class:`ShopeeItem` is what :func:`connectors.shopee_mapper.map_item` produces and the core hashes:
+listing content only, with our image references (URLs or files), because price and stock travel by
+their own endpoints and image ids exist only once uploaded. The ``*_body`` functions add what a request
+needs at send time (image ids, prices, stock) and speak Shopee's field names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from connectors.base import MappedListing
+from connectors.shopee_config import ShopeeLogistic
+
+__all__ = [
+    "ShopeeAttribute",
+    "ShopeeAttributeValue",
+    "ShopeeBrand",
+    "ShopeeDimension",
+    "ShopeeItem",
+    "ShopeeModel",
+    "ShopeeTier",
+    "add_item_body",
+    "init_tier_variation_body",
+    "update_item_body",
+]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class ShopeeDimension(BaseModel):
+    model_config = _FROZEN
+
+    package_length: int
+    package_width: int
+    package_height: int
+
+
+class ShopeeAttributeValue(BaseModel):
+    model_config = _FROZEN
+
+    value_id: int = 0  # 0 = a free-text value, given in original_value_name
+    original_value_name: str
+
+
+class ShopeeAttribute(BaseModel):
+    model_config = _FROZEN
+
+    attribute_id: int
+    attribute_value_list: tuple[ShopeeAttributeValue, ...]
+
+
+class ShopeeBrand(BaseModel):
+    model_config = _FROZEN
+
+    brand_id: int
+    original_brand_name: str
+
+
+class ShopeeTier(BaseModel):
+    model_config = _FROZEN
+
+    name: str
+    options: tuple[str, ...]
+
+
+class ShopeeModel(BaseModel):
+    model_config = _FROZEN
+
+    model_sku: str
+    tier_index: tuple[int, ...]
+
+
+class ShopeeItem(BaseModel):
+    """A Shopee item as we want it, minus price and stock (which travel by their own endpoints)."""
+
+    model_config = _FROZEN
+
+    item_sku: str
+    item_name: str
+    description: str
+    category_id: int
+    weight_kg: float
+    dimension: ShopeeDimension | None
+    images: tuple[str, ...]
+    logistic_info: tuple[ShopeeLogistic, ...]
+    attribute_list: tuple[ShopeeAttribute, ...]
+    brand: ShopeeBrand | None
+    condition: str
+    item_status: str
+    tiers: tuple[ShopeeTier, ...]
+    models: tuple[ShopeeModel, ...]
+
+
+def _seller_stock(stock: int, location_id: str | None) -> list[dict[str, Any]]:
+    return [{"stock": stock} if location_id is None else {"location_id": location_id, "stock": stock}]
+
+
+def _content_fields(item: ShopeeItem, image_ids: list[str]) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "item_name": item.item_name,
+        "description": item.description,
+        "item_sku": item.item_sku,
+        "category_id": item.category_id,
+        "weight": item.weight_kg,
+        "image": {"image_id_list": image_ids},
+        "logistic_info": [channel.model_dump(exclude_none=True) for channel in item.logistic_info],
+        "condition": item.condition,
+    }
+    if item.dimension is not None:
+        body["dimension"] = item.dimension.model_dump()
+    if item.attribute_list:
+        body["attribute_list"] = [attribute.model_dump() for attribute in item.attribute_list]
+    if item.brand is not None:
+        body["brand"] = item.brand.model_dump()
+    return body
+
+
+def add_item_body(
+    listing: MappedListing[ShopeeItem], image_ids: list[str], *, location_id: str | None = None
+) -> dict[str, Any]:
+    """product/add_item. With variations the item price is the cheapest model's (Shopee requires one)."""
+    item = listing.content
+    body = _content_fields(item, image_ids)
+    body["item_status"] = item.item_status
+    body["description_type"] = "normal"
+    body["original_price"] = min(listing.prices.values())
+    body["seller_stock"] = _seller_stock(sum(listing.stocks.values()), location_id)
+    return body
+
+
+def update_item_body(
+    item_id: int, listing: MappedListing[ShopeeItem], image_ids: list[str]
+) -> dict[str, Any]:
+    """product/update_item: the content only (price, stock and models have their own calls)."""
+    return {"item_id": item_id, **_content_fields(listing.content, image_ids)}
+
+
+def init_tier_variation_body(
+    item_id: int, listing: MappedListing[ShopeeItem], *, location_id: str | None = None
+) -> dict[str, Any]:
+    item = listing.content
+    return {
+        "item_id": item_id,
+        "tier_variation": [
+            {"name": tier.name, "option_list": [{"option": option} for option in tier.options]}
+            for tier in item.tiers
+        ],
+        "model": [
+            {
+                "tier_index": list(model.tier_index),
+                "original_price": listing.prices[model.model_sku],
+                "model_sku": model.model_sku,
+                "seller_stock": _seller_stock(listing.stocks[model.model_sku], location_id),
+            }
+            for model in item.models
+        ],
+    }
