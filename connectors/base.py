@@ -25,7 +25,7 @@ import importlib
 import json
 import logging
 import pkgutil
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, runtime_checkable
@@ -40,6 +40,7 @@ from core.logs import scrub
 __all__ = [
     "CONNECTOR_METHODS",
     "AccountRules",
+    "Authorizing",
     "BatchItem",
     "BatchResult",
     "ChannelAccount",
@@ -385,6 +386,14 @@ class Connector(Protocol):
     channel: ClassVar[str]
 
     @classmethod
+    def check_settings(cls, settings: Mapping[str, Any]) -> None:
+        """Validate an account's settings before they are stored (ConfigError naming the bad key).
+
+        Reads no secret: a key that lives in the environment is checked when it is needed.
+        """
+        ...
+
+    @classmethod
     def from_account(
         cls,
         account: ChannelAccount,
@@ -413,7 +422,19 @@ class Connector(Protocol):
     def pull_orders(self, cursor: str | None) -> AsyncIterator[OrderBatch]: ...
 
 
+@runtime_checkable
+class Authorizing(Protocol):
+    """A connector whose shops are authorised by OAuth: a URL the seller opens, a code it returns."""
+
+    def authorization_url(self, redirect_url: str) -> str: ...
+
+    async def connect(self, code: str) -> Tokens:
+        """Exchange the one-time code for this account's tokens and save them in its token store."""
+        ...
+
+
 CONNECTOR_METHODS = (
+    "check_settings",
     "from_account",
     "map_product",
     "create_listing",

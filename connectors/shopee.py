@@ -18,7 +18,7 @@ shop (AuthError) stops the whole batch, since every other call would be refused 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
@@ -38,6 +38,7 @@ from connectors.base import (
     PriceUpdate,
     Problem,
     StockUpdate,
+    Tokens,
     TokenStore,
     register,
 )
@@ -109,6 +110,10 @@ class ShopeeConnector:
         )
 
     @classmethod
+    def check_settings(cls, settings: Mapping[str, Any]) -> None:
+        load_shopee_config(**settings)
+
+    @classmethod
     def from_account(
         cls,
         account: ChannelAccount,
@@ -126,6 +131,9 @@ class ShopeeConnector:
     @property
     def authorizer(self) -> ShopeeAuthorizer:
         return self.client.authorizer
+
+    async def connect(self, code: str) -> Tokens:
+        return await self.authorizer.exchange_code(code)
 
     def authorization_url(self, redirect_url: str) -> str:
         return authorization_url(

@@ -20,9 +20,15 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 __all__ = [
+    "CATEGORY_MAP",
+    "CHANNEL_ACCOUNT",
+    "CHANNEL_TOKEN",
     "PRODUCT",
     "SELLER",
     "VARIANT",
+    "CategoryMapping",
+    "ChannelAccountRow",
+    "ChannelToken",
     "Product",
     "ProductStatus",
     "Seller",
@@ -145,7 +151,63 @@ class Variant(SQLModel, table=True):
     updated_at: datetime = _created()
 
 
+class ChannelAccountRow(SQLModel, table=True):
+    """One seller's shop on one channel: where it is, how prices and stock are shown there.
+
+    ``settings`` holds the connector's non-secret settings (base URL, partner and shop ids, logistics);
+    secrets never live here: the settings name the environment variable or file that holds them.
+    A seller may have two shops on one channel; ``name`` tells them apart (default: the channel).
+    """
+
+    __tablename__ = "channel_account"
+    __table_args__ = (UniqueConstraint("seller_id", "channel", "name", name="uq_channel_account"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    seller_id: int = Field(foreign_key="seller.id", index=True)
+    channel: str = Field(max_length=32)
+    name: str = Field(max_length=64)
+    settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    price_markup_percent: float = 0.0
+    round_to_vnd: int = 0
+    stock_buffer: int = 0
+    stock_share_percent: float = 100.0
+    enabled: bool = True
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class ChannelToken(SQLModel, table=True):
+    """A channel account's OAuth tokens, replaced in place after every refresh."""
+
+    __tablename__ = "channel_token"
+
+    account_id: int = Field(foreign_key="channel_account.id", primary_key=True)
+    access_token: str = Field(sa_column=Column(Text, nullable=False))
+    refresh_token: str = Field(sa_column=Column(Text, nullable=False))
+    access_expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    refresh_expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = _created()
+
+
+class CategoryMapping(SQLModel, table=True):
+    """Our canonical category → a channel's category id, channel-wide or for one account (``scope``)."""
+
+    __tablename__ = "category_map"
+    __table_args__ = (UniqueConstraint("channel", "scope", "category", name="uq_category_map"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=32, index=True)
+    # "" for the channel-wide map, else the account id: a NULL would slip past the unique constraint.
+    scope: str = Field(default="", max_length=32)
+    category: str = Field(max_length=255)
+    marketplace_category: str = Field(max_length=64)
+    updated_at: datetime = _created()
+
+
 # The tables as SQLAlchemy Core sees them, for the bulk paths (import, export) that skip the ORM.
 SELLER: Table = Seller.__table__  # type: ignore[attr-defined]
 PRODUCT: Table = Product.__table__  # type: ignore[attr-defined]
 VARIANT: Table = Variant.__table__  # type: ignore[attr-defined]
+CHANNEL_ACCOUNT: Table = ChannelAccountRow.__table__  # type: ignore[attr-defined]
+CHANNEL_TOKEN: Table = ChannelToken.__table__  # type: ignore[attr-defined]
+CATEGORY_MAP: Table = CategoryMapping.__table__  # type: ignore[attr-defined]

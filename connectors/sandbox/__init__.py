@@ -8,8 +8,26 @@ from ``marketplaces/``; guesses live in each sandbox's config, not in its code.
 - :mod:`connectors.sandbox.shopee`: Shopee Open Platform v2 (``ShopeeSandbox``, ``serve``), configured by
   :mod:`connectors.sandbox.shopee_config`.
 
-Nothing is imported here, so ``python -m connectors.sandbox.shopee`` runs cleanly and importing the
-fault helpers does not pull in a web server.
+Sandbox modules are imported only when served (:func:`serve`), so ``python -m connectors.sandbox.shopee``
+runs cleanly and importing the fault helpers does not pull in a web server.
 """
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from core.errors import UsageError
+
+__all__ = ["SANDBOXES", "serve"]
+
+# channel name → module with a ``serve(port, host, **config)`` function
+SANDBOXES: dict[str, str] = {"shopee": "connectors.sandbox.shopee"}
+
+
+def serve(name: str, port: int, host: str = "127.0.0.1", **config: Any) -> None:
+    """Serve the sandbox of channel ``name`` on ``host:port`` until interrupted."""
+    if name not in SANDBOXES:
+        raise UsageError(f"no sandbox for {name!r}", hint=f"sandboxes: {', '.join(sorted(SANDBOXES))}")
+    module = importlib.import_module(SANDBOXES[name])
+    module.serve(port, host, **config)

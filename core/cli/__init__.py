@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import typer
 
-from core.cli import catalog, sellers
+from core.cli import catalog, channels, sandbox, sellers
 from core.cli.context import console_err, escape, state
 from core.errors import ChosyncError
 from core.logs import scrub
@@ -28,6 +28,9 @@ app = typer.Typer(
 )
 app.add_typer(sellers.app, name="sellers")
 app.add_typer(catalog.app, name="catalog")
+app.add_typer(channels.app, name="channels")
+app.add_typer(channels.categories_app, name="categories")
+app.add_typer(sandbox.app, name="sandbox")
 
 
 @app.callback()

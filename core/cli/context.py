@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from rich.console import Console
@@ -14,7 +15,7 @@ from core.db import Store, open_store
 from core.logs import configure_logging
 from core.settings import Settings, load_settings
 
-__all__ = ["console", "console_err", "escape", "print_json", "state"]
+__all__ = ["VIETNAM", "console", "console_err", "escape", "local_time", "print_json", "state"]
 
 
 @dataclass
@@ -49,6 +50,15 @@ class _State:
 
 
 state = _State()
+
+
+# Vietnam keeps UTC+7 all year (no daylight saving), so a fixed offset is exact and needs no tz database.
+VIETNAM = timezone(timedelta(hours=7), "ICT")
+
+
+def local_time(moment: datetime) -> str:
+    """A stored UTC time as people in Vietnam read it."""
+    return moment.astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M")
 
 
 def console() -> Console:

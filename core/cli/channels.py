@@ -1,0 +1,300 @@
+"""``chosync channels`` and ``chosync categories``: connect sellers' shops and map categories."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import typer
+from rich.table import Table
+
+from connectors.base import Authorizing, get_connector_class
+from core.catalog.readers import open_table
+from core.channels import (
+    AccountSummary,
+    DatabaseTokenStore,
+    add_account,
+    category_map,
+    channel_account,
+    find_account,
+    list_accounts,
+    set_category_map,
+    update_account,
+)
+from core.cli.context import console, console_err, escape, local_time, print_json, state
+from core.errors import InputRejected, UsageError
+from core.models import utcnow
+
+app = typer.Typer(help="Connect sellers' shops on each marketplace.", no_args_is_help=True)
+categories_app = typer.Typer(help="Map our categories to each marketplace's.", no_args_is_help=True)
+
+REAUTHORIZE_WARNING = timedelta(days=5)
+
+
+def _settings(
+    base_url: str | None,
+    partner_id: int | None,
+    shop_id: int | None,
+    partner_key_env: str | None,
+    logistics: list[int] | None,
+    pairs: list[str] | None,
+) -> dict[str, Any]:
+    settings: dict[str, Any] = {}
+    for key, value in (("base_url", base_url), ("partner_id", partner_id), ("shop_id", shop_id),
+                       ("partner_key_env", partner_key_env)):  # fmt: skip
+        if value is not None:
+            settings[key] = value
+    if logistics:
+        settings["logistics"] = [{"logistic_id": lid, "enabled": True} for lid in logistics]
+    for pair in pairs or []:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--set {pair!r} is not KEY=VALUE")
+        try:
+            settings[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            settings[key.strip()] = raw
+    return settings
+
+
+def _rules(
+    markup: float | None, round_to: int | None, buffer: int | None, share: float | None
+) -> dict[str, Any]:
+    given = {
+        "price_markup_percent": markup,
+        "round_to_vnd": round_to,
+        "stock_buffer": buffer,
+        "stock_share_percent": share,
+    }
+    return {k: v for k, v in given.items() if v is not None}
+
+
+_SELLER = typer.Option(..., "--seller", help="Seller code.")
+_NAME = typer.Option(None, "--name", help="Account name, when a seller has several shops on the channel.")
+_BASE_URL = typer.Option(None, "--base-url", help="API base URL (live, test or a sandbox).")
+_PARTNER_ID = typer.Option(None, "--partner-id", help="Partner (app) id.")
+_SHOP_ID = typer.Option(None, "--shop-id", help="The seller's shop id on the channel.")
+_KEY_ENV = typer.Option(
+    None, "--partner-key-env", help="Environment variable holding the partner key (never stored)."
+)
+_LOGISTICS = typer.Option(None, "--logistics-id", help="Logistics channel id to enable (repeatable).")
+_SET = typer.Option(None, "--set", help="Any other setting as KEY=VALUE (VALUE may be JSON; repeatable).")
+_MARKUP = typer.Option(None, "--markup", help="Price markup in percent (default 0).")
+_ROUND = typer.Option(None, "--round-to", help="Round prices up to a multiple of this many đồng (0 = no).")
+_BUFFER = typer.Option(None, "--stock-buffer", help="Units held back from this channel (default 0).")
+_SHARE = typer.Option(None, "--stock-share", help="Percent of available stock shown here (default 100).")
+
+
+@app.command("add")
+def add(
+    channel: str = typer.Argument(..., help="Channel name, e.g. shopee."),
+    seller: str = _SELLER,
+    name: str | None = _NAME,
+    base_url: str | None = _BASE_URL,
+    partner_id: int | None = _PARTNER_ID,
+    shop_id: int | None = _SHOP_ID,
+    partner_key_env: str | None = _KEY_ENV,
+    logistics: list[int] | None = _LOGISTICS,
+    pairs: list[str] | None = _SET,
+    markup: float | None = _MARKUP,
+    round_to: int | None = _ROUND,
+    buffer: int | None = _BUFFER,
+    share: float | None = _SHARE,
+) -> None:
+    """Add a seller's shop on a channel (no markup, no rounding, no buffer, 100 % share by default)."""
+    from connectors.base import AccountRules
+
+    settings = _settings(base_url, partner_id, shop_id, partner_key_env, logistics, pairs)
+    rules = AccountRules.model_validate(_rules(markup, round_to, buffer, share))
+    add_account(state.store(), seller=seller, channel=channel, name=name, settings=settings, rules=rules)
+    typer.echo(f"{channel} account {name or channel!r} added for {seller}.")
+    if issubclass(get_connector_class(channel), Authorizing):
+        typer.echo(f"Next: chosync channels connect {channel} --seller {seller}")
+
+
+@app.command("set")
+def set_(
+    channel: str = typer.Argument(..., help="Channel name."),
+    seller: str = _SELLER,
+    name: str | None = _NAME,
+    base_url: str | None = _BASE_URL,
+    partner_id: int | None = _PARTNER_ID,
+    shop_id: int | None = _SHOP_ID,
+    partner_key_env: str | None = _KEY_ENV,
+    logistics: list[int] | None = _LOGISTICS,
+    pairs: list[str] | None = _SET,
+    markup: float | None = _MARKUP,
+    round_to: int | None = _ROUND,
+    buffer: int | None = _BUFFER,
+    share: float | None = _SHARE,
+    enabled: bool | None = typer.Option(None, "--enable/--disable", help="Sync this account or pause it."),
+) -> None:
+    """Change an account's settings or rules, or pause it."""
+    account = find_account(state.store(), seller=seller, channel=channel, name=name)
+    settings = _settings(base_url, partner_id, shop_id, partner_key_env, logistics, pairs)
+    rules = _rules(markup, round_to, buffer, share)
+    update_account(state.store(), account.id, settings=settings, rules=rules, enabled=enabled)
+    typer.echo(f"{channel} account {account.name!r} of {seller} updated.")
+
+
+def _connector(account: AccountSummary, http: httpx.AsyncClient) -> Any:
+    cls = get_connector_class(account.channel)
+    return cls.from_account(
+        channel_account(state.store(), account),
+        http=http,
+        tokens=DatabaseTokenStore(state.store(), account.id),
+    )
+
+
+@app.command("connect")
+def connect(
+    channel: str = typer.Argument(..., help="Channel name."),
+    seller: str = _SELLER,
+    name: str | None = _NAME,
+    code: str | None = typer.Option(None, "--code", help="The code the authorisation redirect returned."),
+    shop_id: int | None = typer.Option(None, "--shop-id", help="The shop id the redirect returned."),
+    redirect: str = typer.Option(
+        "https://localhost/chosync/authorized",
+        "--redirect",
+        help="Where the marketplace sends the seller back.",
+    ),
+) -> None:
+    """Without --code: print the URL the seller opens to authorise chosync. With --code: finish it."""
+    store = state.store()
+    account = find_account(store, seller=seller, channel=channel, name=name)
+    if not issubclass(get_connector_class(channel), Authorizing):
+        raise UsageError(f"{channel} accounts are not authorised with a code")
+    if shop_id is not None and account.settings.get("shop_id") != shop_id:
+        update_account(store, account.id, settings={"shop_id": shop_id})
+        account = find_account(store, seller=seller, channel=channel, name=account.name)
+
+    async def run() -> str:
+        async with httpx.AsyncClient(timeout=30) as http:
+            connector = _connector(account, http)
+            if code is None:
+                return str(connector.authorization_url(redirect))
+            tokens = await connector.connect(code)
+            renew_by = local_time(tokens.refresh_expires_at)
+            return f"Connected. Access renews automatically; re-authorise before {renew_by}."
+
+    message = asyncio.run(run())
+    if code is None:
+        typer.echo("Open this link as the shop owner (valid 5 minutes), then run this command again with")
+        typer.echo(f"--code and --shop-id from the page it returns to:\n{message}")
+    else:
+        typer.echo(message)
+
+
+def _token_health(account: AccountSummary, now: datetime) -> tuple[str, bool]:
+    if account.refresh_expires_at is None:
+        return "not connected", False
+    left = account.refresh_expires_at - now
+    if left <= timedelta(0):
+        return f"EXPIRED {local_time(account.refresh_expires_at)}: re-authorise", True
+    if left <= REAUTHORIZE_WARNING:
+        return f"re-authorise before {local_time(account.refresh_expires_at)} ({left.days} d left)", True
+    return f"ok until {local_time(account.refresh_expires_at)}", False
+
+
+@app.command("list")
+def list_(
+    seller: str | None = typer.Option(None, "--seller", help="Only this seller's accounts."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List channel accounts with their rules and token health (warns 5 days before re-authorisation)."""
+    accounts = list_accounts(state.store(), seller=seller)
+    now = utcnow()
+    if as_json:
+        print_json(
+            [
+                {"seller": a.seller, "channel": a.channel, "name": a.name, "enabled": a.enabled,
+                 "settings": a.settings, "rules": a.rules.model_dump(),
+                 "token": _token_health(a, now)[0], "refresh_expires_at": a.refresh_expires_at}
+                for a in accounts
+            ]
+        )  # fmt: skip
+        return
+    table = Table(title=f"{len(accounts)} channel account{'s' if len(accounts) != 1 else ''}")
+    for column in ("Seller", "Channel", "Name", "Shop", "Rules", "Enabled", "Authorisation"):
+        table.add_column(column)
+    warnings = []
+    for a in accounts:
+        health, warn = _token_health(a, now)
+        rules = a.rules
+        shown_rules = (
+            f"+{rules.price_markup_percent:g}% ↑{rules.round_to_vnd} "
+            f"−{rules.stock_buffer} ×{rules.stock_share_percent:g}%"
+        )
+        table.add_row(
+            a.seller, a.channel, a.name, str(a.settings.get("shop_id", "")), shown_rules,
+            "yes" if a.enabled else "no", f"[yellow]{escape(health)}[/]" if warn else escape(health),
+        )  # fmt: skip
+        if warn:
+            warnings.append(f"{a.seller} {a.channel} ({a.name}): {health}")
+    console().print(table)
+    for warning in warnings:
+        console_err().print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False)
+
+
+@categories_app.command("map")
+def map_categories(
+    channel: str = typer.Argument(..., help="Channel name."),
+    file: Path = typer.Argument(..., help="CSV/XLSX with columns category,marketplace_category_id."),
+    seller: str | None = typer.Option(None, "--seller", help="Override for one seller's account only."),
+    name: str | None = _NAME,
+) -> None:
+    """Map our categories to the channel's (channel-wide, or one account's overrides)."""
+    get_connector_class(channel)
+    mapping: dict[str, str] = {}
+    problems: list[str] = []
+    with open_table(file) as table:
+        if table.header[:2] != ["category", "marketplace_category_id"] or len(table.header) != 2:
+            raise InputRejected(
+                f"{file.name} must have exactly the columns category,marketplace_category_id",
+                hint=f"its header is {','.join(table.header)}",
+            )
+        for row in table.rows:
+            category = str(row.values.get("category") or "").strip()
+            target = str(row.values.get("marketplace_category_id") or "").strip()
+            if target.endswith(".0"):  # an XLSX number cell
+                target = target[:-2]
+            if not category or not target:
+                problems.append(f"row {row.number}: both columns are needed")
+            elif category in mapping:
+                problems.append(f"row {row.number}: {category!r} is mapped twice")
+            else:
+                mapping[category] = target
+    if problems or not mapping:
+        for problem in problems:
+            console_err().print(escape(problem), highlight=False)
+        message = f"{file.name}: {len(problems)} bad rows; nothing was mapped" if problems else "no rows"
+        raise InputRejected(message, hint="columns: category,marketplace_category_id; one row per category")
+    account_id = find_account(state.store(), seller=seller, channel=channel, name=name).id if seller else None
+    count = set_category_map(state.store(), channel, mapping, account_id=account_id)
+    typer.echo(f"{count} categories mapped for {channel}" + (f" ({seller} only)" if seller else ""))
+
+
+@categories_app.command("list")
+def list_categories(
+    channel: str = typer.Argument(..., help="Channel name."),
+    seller: str | None = typer.Option(None, "--seller", help="The map as one seller's account sees it."),
+    name: str | None = _NAME,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show the category map of a channel (with one account's overrides when --seller is given)."""
+    store = state.store()
+    account_id = find_account(store, seller=seller, channel=channel, name=name).id if seller else None
+    mapping = category_map(store, channel, account_id=account_id)
+    if as_json:
+        print_json(mapping)
+        return
+    table = Table(title=f"{channel}: {len(mapping)} categories mapped")
+    table.add_column("Our category")
+    table.add_column(f"{channel} category id")
+    for ours, theirs in mapping.items():
+        table.add_row(escape(ours), theirs)
+    console().print(table)
