@@ -123,6 +123,9 @@ class Product(SQLModel, table=True):
     origin_district: str | None = Field(default=None, max_length=128)
     traceability_code: str | None = Field(default=None, max_length=128)
     traceability_url: str | None = Field(default=None, max_length=1024)
+    # Bumped whenever the product, one of its variants, or their stock changes: the sync planner
+    # re-plans exactly the listings whose product revision moved.
+    revision: int = 0
     created_at: datetime = _created()
     updated_at: datetime = _created()
 
@@ -146,6 +149,7 @@ class Variant(SQLModel, table=True):
     list_price_vnd: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     barcode: str | None = Field(default=None, max_length=64)
     stock_on_hand: int = 0
+    reserved: int = 0  # held by open orders (kept by the inventory ledger)
     status: VariantStatus = Field(default=VariantStatus.ACTIVE, sa_type=String(16))
     created_at: datetime = _created()
     updated_at: datetime = _created()
@@ -172,6 +176,7 @@ class ChannelAccountRow(SQLModel, table=True):
     stock_buffer: int = 0
     stock_share_percent: float = 100.0
     enabled: bool = True
+    revision: int = 0  # bumped when settings, rules or the category map change: every listing re-plans
     created_at: datetime = _created()
     updated_at: datetime = _created()
 

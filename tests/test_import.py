@@ -298,3 +298,23 @@ def test_ten_thousand_rows(store: Store, tmp_path: Path) -> None:
     assert count(store) == (5000, 10_000)
     again = import_catalog(store, path)
     assert again.variants_unchanged == 10_000
+
+
+def test_only_changed_products_get_a_new_revision(store: Store, tmp_path: Path) -> None:
+    """Revisions tell the sync planner what to look at: unchanged products keep theirs."""
+    register(store)
+    rows = make_rows(3, 2)
+    import_catalog(store, write_csv(tmp_path / "a.csv", rows))
+
+    def revisions() -> dict[str, int]:
+        with store.engine.connect() as conn:
+            return dict(conn.execute(select(PRODUCT.c.sku, PRODUCT.c.revision)).tuples().all())
+
+    first = revisions()
+    import_catalog(store, write_csv(tmp_path / "a.csv", rows))
+    assert revisions() == first
+    rows[3]["stock"] = "77"  # a variant of P000001
+    import_catalog(store, write_csv(tmp_path / "b.csv", rows))
+    import_catalog(store, write_csv(tmp_path / "c.csv", rows[:4]), archive_missing=True)  # archives P000002
+    after = revisions()
+    assert after == {"P000000": first["P000000"], "P000001": first["P000001"] + 1, "P000002": first["P000002"] + 1}

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
 from core.catalog.columns import COLUMN_NAMES, PRODUCT_COLUMNS, REQUIRED_COLUMNS
 from core.catalog.readers import RawRow, open_table
@@ -32,6 +32,7 @@ from core.catalog.rows import ParsedRow, RowParser, RowProblem
 from core.db import Store
 from core.errors import InputRejected, NotFound
 from core.models import PRODUCT, SELLER, VARIANT, ProductStatus, VariantStatus, utcnow
+from core.revisions import touch_products
 
 __all__ = ["ImportRejected", "ImportReport", "import_catalog"]
 
@@ -158,6 +159,8 @@ class _Importer:
         self.variants_seen: dict[tuple[str, str], int] = {}
         self.batch: list[tuple[ParsedRow, bytes, int]] = []
         self._last_fingerprint: tuple[dict[str, Any], bytes] | None = None
+        # products whose own or variants' values changed: their listings must be re-planned
+        self.touched: set[int] = set()
 
     @property
     def writing(self) -> bool:
@@ -281,6 +284,7 @@ class _Importer:
             elif existing.fingerprint != fingerprint:
                 changed.append({**values, "_id": existing.id})
                 seen.id = existing.id
+                self.touched.add(existing.id)
             else:
                 seen.id = existing.id
                 self.report.products_unchanged += 1
@@ -320,8 +324,12 @@ class _Importer:
             existing = index.variants.get(values["sku"])
             if existing is None:
                 new.append({**values, "product_id": seen.id, "seller_id": index.seller_id})
+                if seen.id is not None:
+                    self.touched.add(seen.id)
             elif existing.fingerprint != _fingerprint(tuple(values[f] for f in _VARIANT_FIELDS)):
                 changed.append({**values, "_id": existing.id})
+                if seen.id is not None:
+                    self.touched.add(seen.id)
             else:
                 self.report.variants_unchanged += 1
         if new:
@@ -350,33 +358,37 @@ class _Importer:
         self.flush()
         if archive_missing and self.writing:
             self.archive_missing()
+        if self.writing:
+            touch_products(self.conn, self.touched)
 
     def archive_missing(self) -> None:
         """Archive what the file no longer lists, for the sellers it names."""
-        now = self.now
         for code, index in self.indexes.items():
-            product_ids = [
-                {"_id": e.id, "status": ProductStatus.ARCHIVED.value, "updated_at": now}
-                for sku, e in index.products.items()
-                if e.active and (code, sku) not in self.products_seen
+            products = [
+                e for sku, e in index.products.items() if e.active and (code, sku) not in self.products_seen
             ]
-            variant_ids = [
-                {"_id": e.id, "status": VariantStatus.ARCHIVED.value, "updated_at": now}
+            variants = [
+                (e, self.products_seen[(code, e.product_sku)])
                 for sku, e in index.variants.items()
                 if e.active
                 and (code, sku) not in self.variants_seen
                 and (code, e.product_sku) in self.products_seen
             ]
-            for table, rows in ((_PRODUCT, product_ids), (_VARIANT, variant_ids)):
-                if rows:
-                    self.conn.execute(
-                        update(table)
-                        .where(table.c.id == bindparam("_id"))
-                        .values(status=bindparam("status"), updated_at=bindparam("updated_at")),
-                        rows,
-                    )
-            self.report.products_archived += len(product_ids)
-            self.report.variants_archived += len(variant_ids)
+            self._set_archived(_PRODUCT, [e.id for e in products])
+            self._set_archived(_VARIANT, [e.id for e, _ in variants])
+            self.touched.update(e.id for e in products)
+            self.touched.update(seen.id for _, seen in variants if seen.id is not None)
+            self.report.products_archived += len(products)
+            self.report.variants_archived += len(variants)
+
+    def _set_archived(self, table: Table, ids: list[int]) -> None:
+        if ids:
+            self.conn.execute(
+                update(table)
+                .where(table.c.id == bindparam("_id"))
+                .values(status="archived", updated_at=self.now),
+                [{"_id": i} for i in ids],
+            )
 
 
 @contextmanager

@@ -6,7 +6,8 @@ from alembic import context
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
-import core.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import core.models
+import core.sync.models  # noqa: F401
 
 engine: Engine = context.config.attributes["engine"]
 
