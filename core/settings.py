@@ -52,6 +52,13 @@ class Settings(BaseSettings):
         default=LogFormat.CONSOLE, description="console (people) or json (services)"
     )
     log_level: str = Field(default="WARNING", description="DEBUG, INFO, WARNING or ERROR")
+    reserve_unpaid_orders: bool = Field(
+        default=True, description="An unpaid (pending) order holds its stock, so it cannot be sold twice"
+    )
+    restock_returns_automatically: bool = Field(
+        default=False,
+        description="A returned order's stock goes back at once, not when the seller confirms receipt",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -16,10 +16,8 @@ from connectors.base import Authorizing, get_connector_class
 from core.catalog.readers import open_table
 from core.channels import (
     AccountSummary,
-    DatabaseTokenStore,
     add_account,
     category_map,
-    channel_account,
     find_account,
     list_accounts,
     set_category_map,
@@ -28,6 +26,7 @@ from core.channels import (
 from core.cli.context import console, console_err, escape, local_time, print_json, state
 from core.errors import InputRejected, UsageError
 from core.models import utcnow
+from core.sync.connect import build_connector
 
 app = typer.Typer(help="Connect sellers' shops on each marketplace.", no_args_is_help=True)
 categories_app = typer.Typer(help="Map our categories to each marketplace's.", no_args_is_help=True)
@@ -141,15 +140,6 @@ def set_(
     typer.echo(f"{channel} account {account.name!r} of {seller} updated.")
 
 
-def _connector(account: AccountSummary, http: httpx.AsyncClient) -> Any:
-    cls = get_connector_class(account.channel)
-    return cls.from_account(
-        channel_account(state.store(), account),
-        http=http,
-        tokens=DatabaseTokenStore(state.store(), account.id),
-    )
-
-
 @app.command("connect")
 def connect(
     channel: str = typer.Argument(..., help="Channel name."),
@@ -174,7 +164,8 @@ def connect(
 
     async def run() -> str:
         async with httpx.AsyncClient(timeout=30) as http:
-            connector = _connector(account, http)
+            connector = build_connector(state.store(), account, http)
+            assert isinstance(connector, Authorizing)
             if code is None:
                 return str(connector.authorization_url(redirect))
             tokens = await connector.connect(code)
