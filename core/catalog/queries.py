@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from sqlalchemy import Connection, Row, select
@@ -30,6 +30,7 @@ def iter_products(
     seller: str | None = None,
     sku: str | None = None,
     status: ProductStatus | None = None,
+    product_ids: Collection[int] | None = None,
     chunk: int = 2000,
 ) -> Iterator[ProductRecord]:
     """Products with their variants, ordered by seller code, product SKU and variant position."""
@@ -47,6 +48,8 @@ def iter_products(
         query = query.where(_P.c.sku == sku)
     if status is not None:
         query = query.where(_P.c.status == status.value)
+    if product_ids is not None:
+        query = query.where(_P.c.id.in_(list(product_ids)))
     current: ProductRecord | None = None
     variants: list[VariantRecord] = []
     for row in conn.execute(query):

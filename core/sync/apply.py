@@ -1,0 +1,375 @@
+"""Applying queued operations to one channel account: sent, retried, parked, never sent twice blindly.
+
+Each operation is marked ``sending`` (its attempt counted) in the store before its request leaves, and
+the binding is updated in the same transaction that marks it ``done``. A process killed in between
+leaves operations in ``sending``; the next run treats them as ``unknown`` and resolves them before
+sending again: a create by looking our SKU up on the marketplace (the connector does that before every
+create), a price, stock, update or delist by sending the same value again (those are idempotent).
+
+Errors are settled by their class (DESIGN rule 5): a rate limit reschedules without spending the
+attempt; a retryable error reschedules with exponential backoff until ``max_attempts``, then parks the
+operation as failed; a permanent error parks it at once with the marketplace's reason; an auth error
+stops the account's run (every other call would be refused too) and leaves the rest queued.
+
+Phases run in order — creates, content updates, prices, stock, delists — so a variant's price never
+reaches a listing before the listing exists. Within a phase, calls run concurrently up to
+``concurrency``; the connector's own rate limiter keeps them within the marketplace's limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection, select, update
+
+from connectors.base import BatchResult, Connector, ListingRef, PriceUpdate, StockUpdate, payload_hash
+from core.channels import AccountSummary
+from core.db import Store
+from core.errors import AuthError, ChosyncError, OutcomeUnknown, PermanentError, RateLimited, RetryableError
+from core.logs import scrub
+from core.models import PRODUCT, utcnow
+from core.sync.models import LISTING, OPERATION, OpKind, OpState
+from core.sync.plan import load_products
+
+__all__ = ["ApplyReport", "RetrySchedule", "apply_account"]
+
+log = structlog.get_logger(__name__)
+_PHASES = (OpKind.CREATE, OpKind.UPDATE, OpKind.PRICE, OpKind.STOCK, OpKind.DELIST)
+_DONE_COUNTER = {
+    OpKind.CREATE: "created", OpKind.UPDATE: "updated", OpKind.PRICE: "prices",
+    OpKind.STOCK: "stocks", OpKind.DELIST: "delisted",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RetrySchedule:
+    """When a failed operation is tried again: base × 2^(attempt−1), capped; parked after max_attempts."""
+
+    max_attempts: int = 8
+    base_s: float = 30.0
+    max_s: float = 3600.0
+
+    def delay(self, attempts: int) -> timedelta:
+        return timedelta(seconds=min(self.max_s, self.base_s * 2 ** max(0, attempts - 1)))
+
+
+@dataclass
+class ApplyReport:
+    created: int = 0
+    updated: int = 0
+    prices: int = 0
+    stocks: int = 0
+    delisted: int = 0
+    failed: int = 0
+    retrying: int = 0
+    unknown: int = 0
+    stopped: str | None = None  # why the run stopped early (auth refused)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return self.created + self.updated + self.prices + self.stocks + self.delisted
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "created": self.created, "updated": self.updated, "prices": self.prices,
+            "stocks": self.stocks, "delisted": self.delisted, "failed": self.failed,
+            "retrying": self.retrying, "unknown": self.unknown,
+        }  # fmt: skip
+
+
+@dataclass
+class _Op:
+    id: int
+    kind: OpKind
+    listing_id: int
+    product_id: int
+    product_sku: str
+    variant_sku: str | None
+    value: int | None
+    attempts: int
+    item_id: str | None
+    models: dict[str, str]
+
+    @property
+    def ref(self) -> ListingRef:
+        assert self.item_id is not None
+        return ListingRef(item_id=self.item_id, models=self.models)
+
+
+class _Applier:
+    def __init__(
+        self,
+        store: Store,
+        account: AccountSummary,
+        connector: Connector,
+        *,
+        schedule: RetrySchedule,
+        concurrency: int,
+        now: Callable[[], datetime],
+        on_progress: Callable[[int], None] | None,
+    ) -> None:
+        self.store = store
+        self.account = account
+        self.connector = connector
+        self.schedule = schedule
+        self.limit = asyncio.Semaphore(concurrency)
+        self.now = now
+        self.on_progress = on_progress
+        self.report = ApplyReport()
+        self.log = log.bind(seller=account.seller, channel=account.channel, account_id=account.id)
+
+    # --- reading and marking -------------------------------------------------------------------
+
+    def due(self) -> list[_Op]:
+        """Operations to send now, the newest per target; older duplicates are superseded."""
+        now = self.now()
+        with self.store.engine.begin() as conn:
+            # A run that died mid-send left these: their outcome is unknown until resolved.
+            conn.execute(
+                update(OPERATION)
+                .where(OPERATION.c.account_id == self.account.id, OPERATION.c.state == OpState.SENDING.value)
+                .values(state=OpState.UNKNOWN.value, updated_at=now)
+            )
+            query = (
+                select(OPERATION, PRODUCT.c.id.label("product_id"), PRODUCT.c.sku.label("product_sku"),
+                       LISTING.c.item_id, LISTING.c.models)
+                .join(LISTING, LISTING.c.id == OPERATION.c.listing_id)
+                .join(PRODUCT, PRODUCT.c.id == LISTING.c.product_id)
+                .where(OPERATION.c.account_id == self.account.id)
+                .where(OPERATION.c.state.in_([OpState.PLANNED, OpState.RETRY_WAIT, OpState.UNKNOWN]))
+                .order_by(OPERATION.c.id)
+            )  # fmt: skip
+            latest: dict[tuple[int, str, str | None], Any] = {}
+            superseded: list[int] = []
+            for row in conn.execute(query):
+                key = (row.listing_id, row.kind, row.variant_sku)
+                if key in latest:
+                    superseded.append(latest[key].id)
+                latest[key] = row
+            if superseded:
+                conn.execute(
+                    update(OPERATION)
+                    .where(OPERATION.c.id.in_(superseded))
+                    .values(state=OpState.SUPERSEDED.value, updated_at=now)
+                )
+        ready = [
+            r for r in latest.values()
+            if r.state != OpState.RETRY_WAIT.value or r.next_attempt_at is None or r.next_attempt_at <= now
+        ]  # fmt: skip
+        return [
+            _Op(r.id, OpKind(r.kind), r.listing_id, r.product_id, r.product_sku, r.variant_sku, r.value,
+                r.attempts, r.item_id, dict(r.models or {}))
+            for r in ready
+        ]  # fmt: skip
+
+    def mark_sending(self, ops: Sequence[_Op]) -> None:
+        with self.store.engine.begin() as conn:
+            for op in ops:
+                op.attempts += 1
+                conn.execute(
+                    update(OPERATION)
+                    .where(OPERATION.c.id == op.id)
+                    .values(state=OpState.SENDING.value, attempts=op.attempts, updated_at=self.now())
+                )
+
+    def settle_error(self, conn: Connection, op: _Op, error: ChosyncError) -> None:
+        now = self.now()
+        message = scrub(str(error))
+        values: dict[str, Any] = {"updated_at": now, "error": message, "error_code": type(error).__name__}
+        if isinstance(error, RateLimited):
+            wait = timedelta(seconds=error.retry_after or self.schedule.base_s)
+            values.update(
+                state=OpState.RETRY_WAIT.value, attempts=op.attempts - 1, next_attempt_at=now + wait
+            )
+            self.report.retrying += 1
+        elif isinstance(error, OutcomeUnknown):
+            values.update(state=OpState.UNKNOWN.value)
+            self.report.unknown += 1
+        elif isinstance(error, RetryableError | AuthError) and op.attempts < self.schedule.max_attempts:
+            attempts = op.attempts - 1 if isinstance(error, AuthError) else op.attempts
+            values.update(state=OpState.RETRY_WAIT.value, attempts=attempts,
+                          next_attempt_at=now + self.schedule.delay(op.attempts))  # fmt: skip
+            self.report.retrying += 1
+        else:
+            if not isinstance(error, PermanentError):
+                message = f"gave up after {op.attempts} attempts: {message}"
+                values["error"] = message
+            values.update(state=OpState.FAILED.value)
+            self.report.failed += 1
+            self.report.failures.append(f"{op.kind.value} {op.variant_sku or op.product_sku}: {message}")
+            conn.execute(
+                update(LISTING)
+                .where(LISTING.c.id == op.listing_id)
+                .values(last_error=message, updated_at=now)
+            )
+        conn.execute(update(OPERATION).where(OPERATION.c.id == op.id).values(values))
+        self.log.warning(
+            "sync.operation_not_done", op_id=op.id, kind=op.kind.value,
+            sku=op.variant_sku or op.product_sku, state=values["state"], error=message,
+        )  # fmt: skip
+
+    def settle_done(self, conn: Connection, op: _Op, listing: dict[str, Any]) -> None:
+        now = self.now()
+        conn.execute(
+            update(OPERATION)
+            .where(OPERATION.c.id == op.id)
+            .values(state=OpState.DONE.value, error=None, error_code=None, updated_at=now)
+        )
+        conn.execute(update(LISTING).where(LISTING.c.id == op.listing_id).values(**listing, updated_at=now))
+        counter = _DONE_COUNTER[op.kind]
+        setattr(self.report, counter, getattr(self.report, counter) + 1)
+        if self.on_progress is not None:
+            self.on_progress(1)
+
+    def fail_all(self, ops: Sequence[_Op], error: ChosyncError) -> None:
+        with self.store.engine.begin() as conn:
+            for op in ops:
+                self.settle_error(conn, op, error)
+        if isinstance(error, AuthError):
+            self.report.stopped = scrub(str(error))
+
+    # --- sending -----------------------------------------------------------------------------------
+
+    async def content(self, op: _Op) -> None:
+        """A create or a content update: the product is mapped fresh, so the newest content goes out."""
+        async with self.limit:
+            with self.store.engine.connect() as conn:
+                product = load_products(conn, [op.product_id])[op.product_id]
+            mapped = self.connector.map_product(product)
+            try:
+                if isinstance(mapped, list):
+                    reasons = "; ".join(f"{p.field}: {p.message}" for p in mapped)
+                    raise PermanentError(f"{product.sku} cannot be listed: {reasons}")
+                if op.kind is OpKind.CREATE:
+                    ref = await self.connector.create_listing(product)
+                else:
+                    ref = await self.connector.update_listing(op.ref, product)
+            except ChosyncError as exc:
+                self.fail_all([op], exc)
+                return
+        listing: dict[str, Any] = {
+            "item_id": ref.item_id, "models": dict(ref.models), "content_hash": payload_hash(mapped.content),
+            "status": "live", "last_error": None,
+        }  # fmt: skip
+        if op.kind is OpKind.CREATE:
+            listing.update(prices=dict(mapped.prices), stocks=dict(mapped.stocks))
+        with self.store.engine.begin() as conn:
+            self.settle_done(conn, op, listing)
+
+    async def values(self, kind: OpKind, ops: Sequence[_Op]) -> None:
+        """Price or stock updates for one listing, in one connector call (it batches per marketplace)."""
+        async with self.limit:
+            updates: list[PriceUpdate] | list[StockUpdate]
+            if kind is OpKind.PRICE:
+                updates = [
+                    PriceUpdate(ref=op.ref, variant_sku=op.variant_sku or "", price_vnd=op.value or 0)
+                    for op in ops
+                ]
+                call = self.connector.update_prices(updates)
+            else:
+                updates = [
+                    StockUpdate(ref=op.ref, variant_sku=op.variant_sku or "", stock=op.value or 0)
+                    for op in ops
+                ]
+                call = self.connector.update_stock(updates)
+            try:
+                result = await call
+            except ChosyncError as exc:
+                self.fail_all(ops, exc)
+                return
+        self.settle_batch(ops, result, column="prices" if kind is OpKind.PRICE else "stocks")
+
+    def settle_batch(self, ops: Sequence[_Op], result: BatchResult, *, column: str) -> None:
+        outcome = {(item.item_id, item.variant_sku): item for item in result.items}
+        with self.store.engine.begin() as conn:
+            current = conn.execute(
+                select(LISTING.c[column]).where(LISTING.c.id == ops[0].listing_id)
+            ).scalar_one()
+            pushed = dict(current or {})
+            for op in ops:
+                item = outcome.get((op.ref.item_id, op.variant_sku))
+                if item is not None and item.error is not None:
+                    self.settle_error(conn, op, item.error)
+                    continue
+                assert op.variant_sku is not None
+                assert op.value is not None
+                pushed[op.variant_sku] = op.value
+                self.settle_done(conn, op, {column: dict(pushed)})
+
+    async def delists(self, ops: Sequence[_Op]) -> None:
+        try:
+            result = await self.connector.delist([op.ref for op in ops])
+        except ChosyncError as exc:
+            self.fail_all(ops, exc)
+            return
+        errors = {item.item_id: item.error for item in result.items}
+        with self.store.engine.begin() as conn:
+            for op in ops:
+                error = errors.get(op.ref.item_id)
+                if error is not None:
+                    self.settle_error(conn, op, error)
+                else:
+                    self.settle_done(conn, op, {"status": "delisted", "last_error": None})
+
+    async def run(self, ops: list[_Op]) -> None:
+        for phase in _PHASES:
+            chosen = [
+                op for op in ops if op.kind is phase and (phase is OpKind.CREATE or op.item_id is not None)
+            ]
+            if self.report.stopped or not chosen:
+                continue
+            self.mark_sending(chosen)
+            if phase in (OpKind.CREATE, OpKind.UPDATE):
+                await asyncio.gather(*(self.content(op) for op in chosen))
+            elif phase is OpKind.DELIST:
+                await self.delists(chosen)
+            else:
+                per_listing: dict[int, list[_Op]] = {}
+                for op in chosen:
+                    per_listing.setdefault(op.listing_id, []).append(op)
+                await asyncio.gather(*(self.values(phase, group) for group in per_listing.values()))
+        if self.report.stopped:
+            self.log.error("sync.apply_stopped", reason=self.report.stopped)
+
+
+async def apply_account(
+    store: Store,
+    account: AccountSummary,
+    connector: Connector,
+    *,
+    schedule: RetrySchedule | None = None,
+    concurrency: int = 8,
+    now: Callable[[], datetime] = utcnow,
+    on_progress: Callable[[int], None] | None = None,
+) -> ApplyReport:
+    """Send every operation due for ``account``; returns what happened. Safe to run again at any time."""
+    applier = _Applier(
+        store, account, connector, schedule=schedule or RetrySchedule(), concurrency=concurrency,
+        now=now, on_progress=on_progress,
+    )  # fmt: skip
+    ops = applier.due()
+    applier.log.info("sync.apply_started", ops=len(ops))
+    await applier.run(ops)
+    applier.log.info("sync.apply_finished", **applier.report.counts())
+    return applier.report
+
+
+def pending_count(store: Store, account_id: int) -> int:
+    """Operations of the account not yet done or parked (planned, waiting to retry, unknown)."""
+    from sqlalchemy import func
+
+    waiting = [OpState.PLANNED.value, OpState.RETRY_WAIT.value, OpState.UNKNOWN.value, OpState.SENDING.value]
+    with store.engine.connect() as conn:
+        return int(
+            conn.execute(
+                select(func.count())
+                .select_from(OPERATION)
+                .where(OPERATION.c.account_id == account_id, OPERATION.c.state.in_(waiting))
+            ).scalar_one()
+        )

@@ -1,0 +1,109 @@
+"""One push of one channel account: plan, queue, apply, recorded as a sync run."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import httpx
+import structlog
+from sqlalchemy import and_, func, or_, select
+
+from core.channels import AccountSummary
+from core.db import Store
+from core.errors import ChosyncError
+from core.logs import scrub
+from core.models import CHANNEL_ACCOUNT, PRODUCT, ProductStatus, utcnow
+from core.sync.apply import ApplyReport, RetrySchedule, apply_account, pending_count
+from core.sync.connect import build_connector
+from core.sync.models import LISTING
+from core.sync.plan import AccountPlan, plan_account, queue_operations
+from core.sync.runs import finish_run, start_run
+
+__all__ = ["PushResult", "push_account"]
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class PushResult:
+    account: AccountSummary
+    run_id: int
+    plan: AccountPlan | None = None
+    report: ApplyReport = field(default_factory=ApplyReport)
+    unchanged: int = 0
+    waiting: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def outcome(self) -> str:
+        if self.error is not None or self.report.stopped:
+            return "failed"
+        return "partial" if self.report.failed else "ok"
+
+
+def _listed_count(store: Store, account: AccountSummary) -> int:
+    """Products this account shows or should show: active ones, and archived ones still listed."""
+    seller_id = (
+        select(CHANNEL_ACCOUNT.c.seller_id).where(CHANNEL_ACCOUNT.c.id == account.id).scalar_subquery()
+    )
+    counted = (
+        select(func.count())
+        .select_from(PRODUCT)
+        .outerjoin(LISTING, and_(LISTING.c.product_id == PRODUCT.c.id, LISTING.c.account_id == account.id))
+        .where(PRODUCT.c.seller_id == seller_id)
+        .where(or_(PRODUCT.c.status == ProductStatus.ACTIVE.value, LISTING.c.item_id.is_not(None)))
+    )
+    with store.engine.connect() as conn:
+        return int(conn.execute(counted).scalar_one())
+
+
+async def push_account(
+    store: Store,
+    account: AccountSummary,
+    http: httpx.AsyncClient,
+    *,
+    trigger: str,
+    full: bool = False,
+    sku: str | None = None,
+    schedule: RetrySchedule | None = None,
+    now: Callable[[], datetime] = utcnow,
+    on_planned: Callable[[int], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> PushResult:
+    """Plan and apply everything due for ``account``; never raises for marketplace or config errors."""
+    started = time.perf_counter()
+    result = PushResult(account, start_run(store, account_id=account.id, kind="push", trigger=trigger))
+    bound = log.bind(
+        seller=account.seller, channel=account.channel, account_id=account.id, run_id=result.run_id
+    )
+    try:
+        connector = build_connector(store, account, http, now=now)
+        result.plan = plan_account(store, account, connector, full=full, sku=sku)
+        queue_operations(store, result.plan, run_id=result.run_id)
+        if on_planned is not None:
+            on_planned(pending_count(store, account.id))
+        result.report = await apply_account(
+            store, account, connector, schedule=schedule, now=now, on_progress=on_progress
+        )
+        result.unchanged = max(0, _listed_count(store, account) - result.plan.examined)
+    except ChosyncError as exc:
+        result.error = scrub(str(exc))
+        bound.error("sync.push_failed", error=result.error)
+    result.waiting = pending_count(store, account.id)
+    result.seconds = time.perf_counter() - started
+    counts = {**result.report.counts(), "unchanged": result.unchanged, "waiting": result.waiting}
+    if result.plan is not None:
+        counts["problems"] = len(result.plan.problems)
+    finish_run(
+        store,
+        result.run_id,
+        outcome=result.outcome,
+        counts=counts,
+        error=result.error or result.report.stopped,
+    )
+    bound.info("sync.push", outcome=result.outcome, seconds=round(result.seconds, 3), **counts)
+    return result
