@@ -2,9 +2,9 @@
 
 Shopee has no import-by-URL: every image is uploaded (media_space/upload_image, multipart). An image
 is fetched with the injected HTTP client (URL) or read from disk (path or ``file://``), checked against
-Shopee's limits before the upload (JPG or PNG by its first bytes, at most ``image_max_bytes``), and
-uploaded once per connector: the id is remembered by reference, so pushing the same product twice in
-a run uploads nothing twice.
+Shopee's limits before the upload (JPG or PNG by its first bytes, at most ``image_max_bytes``; all of
+a product's images before the first of them is sent), and uploaded once per connector: the id is
+remembered by reference, so pushing the same product twice in a run uploads nothing twice.
 """
 
 from __future__ import annotations
@@ -64,16 +64,31 @@ class ImageSource:
         self._ids: dict[str, str] = {}
 
     async def upload_all(self, references: Sequence[str]) -> list[str]:
-        return [await self.image_id(reference) for reference in references]
+        """The ids of ``references``. Every new image is read and checked before the first upload, so
+        one bad image sends nothing (and orphans nothing in the shop's media space)."""
+        checked: dict[str, tuple[str, bytes, str]] = {}
+        for reference in references:
+            if reference not in self._ids and reference not in checked:
+                checked[reference] = await self._checked(reference)
+        for reference, (filename, content, content_type) in checked.items():
+            await self._upload(reference, filename, content, content_type)
+        return [self._ids[reference] for reference in references]
 
     async def image_id(self, reference: str) -> str:
         known = self._ids.get(reference)
         if known is not None:
             return known
+        return await self._upload(reference, *await self._checked(reference))
+
+    async def _checked(self, reference: str) -> tuple[str, bytes, str]:
+        """The image's file name, bytes and type, once it is known to meet Shopee's limits."""
         filename, content = await self._read(reference)
         content_type = image_content_type(content)
         if content_type is None:
             raise _image_error(reference, "Shopee accepts JPG and PNG images only")
+        return filename, content, content_type
+
+    async def _upload(self, reference: str, filename: str, content: bytes, content_type: str) -> str:
         answer = await self._uploader.upload_image(filename, content, content_type)
         info = answer.get("image_info")
         image_id = info.get("image_id") if isinstance(info, dict) else None
