@@ -1,0 +1,239 @@
+"""``chosync plan``, ``sync``, ``failures`` and ``retry``: pushing the catalog to every marketplace."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import Any
+
+import httpx
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from core.channels import AccountSummary, list_accounts
+from core.cli.context import console, escape, local_time, print_json, state
+from core.errors import NotFound
+from core.sync.connect import build_connector
+from core.sync.failures import list_failures, requeue
+from core.sync.models import OpKind
+from core.sync.plan import AccountPlan, PlannedOp, plan_account
+from core.sync.push import PushResult, push_account
+from core.sync.runs import cli_trigger
+
+__all__ = ["register"]
+
+_SELLER = typer.Option(None, "--seller", help="Only this seller.")
+_CHANNEL = typer.Option(None, "--channel", help="Only this channel.")
+_SKU = typer.Option(None, "--sku", help="Only this product SKU.")
+_FULL = typer.Option(False, "--full", help="Ignore what was pushed before: send everything again.")
+_JSON = typer.Option(False, "--json", help="Print JSON.")
+
+
+def _accounts(seller: str | None, channel: str | None) -> list[AccountSummary]:
+    accounts = [a for a in list_accounts(state.store(), seller=seller, channel=channel) if a.enabled]
+    if not accounts:
+        raise NotFound(
+            "no enabled channel account matches",
+            hint="see 'chosync channels list'; add one with 'chosync channels add'",
+        )
+    return accounts
+
+
+def _change(op: PlannedOp) -> str:
+    if op.kind is OpKind.CREATE:
+        return "new listing"
+    if op.kind is OpKind.UPDATE:
+        return "content changed"
+    if op.kind is OpKind.DELIST:
+        return "archived: delist"
+    old = "-" if op.old is None else f"{op.old:,}".replace(",", ".")
+    new = f"{op.new or 0:,}".replace(",", ".")
+    return f"{old} → {new}"
+
+
+def _plans(seller: str | None, channel: str | None, sku: str | None, full: bool) -> list[AccountPlan]:
+    async def run() -> list[AccountPlan]:
+        async with httpx.AsyncClient() as http:
+            return [
+                plan_account(
+                    state.store(), account, build_connector(state.store(), account, http), full=full, sku=sku
+                )
+                for account in _accounts(seller, channel)
+            ]
+
+    return asyncio.run(run())
+
+
+def _plan_json(plan: AccountPlan) -> dict[str, Any]:
+    operations = [
+        {
+            "kind": op.kind.value,
+            "product_sku": op.product_sku,
+            "variant_sku": op.variant_sku,
+            "old": op.old,
+            "new": op.new,
+        }
+        for op in plan.ops
+    ]
+    return {
+        "seller": plan.account.seller,
+        "channel": plan.account.channel,
+        "account": plan.account.name,
+        "operations": operations,
+        "problems": [problem.model_dump() for problem in plan.problems],
+    }
+
+
+def plan(
+    seller: str | None = _SELLER,
+    channel: str | None = _CHANNEL,
+    sku: str | None = _SKU,
+    full: bool = _FULL,
+    as_json: bool = _JSON,
+) -> None:
+    """Show what a sync would send, per channel account, without sending anything."""
+    plans = _plans(seller, channel, sku, full)
+    if as_json:
+        print_json([_plan_json(p) for p in plans])
+        return
+    out = console()
+    for p in plans:
+        title = f"{p.account.seller} · {p.account.channel} ({p.account.name}): {len(p.ops)} operations"
+        table = Table(title=title, title_justify="left")
+        for column in ("Kind", "Product", "Variant", "Change"):
+            table.add_column(column)
+        for op in p.ops:
+            table.add_row(op.kind.value, op.product_sku, op.variant_sku or "", _change(op))
+        out.print(table if p.ops else f"{title}: nothing to send")
+        for problem in p.problems:
+            out.print(f"[yellow]cannot list {problem.sku}[/] ({problem.field}): {escape(problem.message)}")
+
+
+def sync(
+    seller: str | None = _SELLER,
+    channel: str | None = _CHANNEL,
+    sku: str | None = _SKU,
+    full: bool = _FULL,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only show the plan (same as chosync plan)."),
+) -> None:
+    """Plan and apply: send every change to every matching channel account, then summarise."""
+    if dry_run:
+        plan(seller=seller, channel=channel, sku=sku, full=full, as_json=False)
+        return
+    accounts = _accounts(seller, channel)
+    out = console()
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=out,
+        disable=not out.is_terminal,
+    )
+    trigger = cli_trigger()
+
+    async def one(http: httpx.AsyncClient, account: AccountSummary) -> PushResult:
+        task = progress.add_task(f"{account.seller} · {account.channel}", total=None)
+        return await push_account(
+            state.store(),
+            account,
+            http,
+            trigger=trigger,
+            full=full,
+            sku=sku,
+            on_planned=lambda total: progress.update(task, total=total),
+            on_progress=lambda n: progress.advance(task, n),
+        )
+
+    async def run() -> list[PushResult]:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(30.0)) as http:
+            return list(await asyncio.gather(*(one(http, a) for a in accounts)))
+
+    with progress:
+        results = asyncio.run(run())
+    _summary(results)
+    if any(r.outcome != "ok" for r in results):
+        raise typer.Exit(1)
+
+
+def _summary(results: list[PushResult]) -> None:
+    table = Table(title="sync summary")
+    numeric = ("Created", "Updated", "Prices", "Stock", "Delisted", "Unchanged", "Failed", "Waiting", "Time")
+    columns = ("Seller", "Channel", *numeric, "Outcome")
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("Seller", "Channel", "Outcome") else "right")
+    notes: list[str] = []
+    for r in results:
+        rep = r.report
+        outcome = {"ok": "[green]ok[/]", "partial": "[yellow]partial[/]"}.get(r.outcome, "[red]failed[/]")
+        numbers = (
+            rep.created,
+            rep.updated,
+            rep.prices,
+            rep.stocks,
+            rep.delisted,
+            r.unchanged,
+            rep.failed,
+            r.waiting,
+        )
+        table.add_row(
+            r.account.seller,
+            f"{r.account.channel} ({r.account.name})",
+            *map(str, numbers),
+            f"{r.seconds:.1f}s",
+            outcome,
+        )
+        where = f"{r.account.seller} {r.account.channel}"
+        notes.extend(f"{where}: {escape(f)}" for f in rep.failures)
+        if r.error or rep.stopped:
+            notes.append(f"{where}: stopped: {escape(r.error or rep.stopped or '')}")
+        if r.plan is not None:
+            notes.extend(
+                f"{where}: cannot list {p.sku} ({p.field}): {escape(p.message)}" for p in r.plan.problems
+            )
+    out = console()
+    out.print(table)
+    for note in notes:
+        out.print(note, highlight=False)
+    if any(r.report.failed for r in results):
+        out.print("Failed operations are parked: see 'chosync failures', fix, then 'chosync retry'.")
+
+
+def failures(seller: str | None = _SELLER, channel: str | None = _CHANNEL, as_json: bool = _JSON) -> None:
+    """List operations parked as failed, with the marketplace's reason."""
+    rows = list_failures(state.store(), seller=seller, channel=channel)
+    if as_json:
+        print_json([dataclasses.asdict(f) for f in rows])
+        return
+    table = Table(title=f"{len(rows)} failed operation{'s' if len(rows) != 1 else ''}")
+    for column in ("ID", "Seller", "Channel", "Kind", "SKU", "Attempts", "Since", "Reason"):
+        table.add_column(column, overflow="fold")
+    for f in rows:
+        table.add_row(
+            str(f.id),
+            f.seller,
+            f.channel,
+            f.kind,
+            f.variant_sku or f.product_sku,
+            str(f.attempts),
+            local_time(f.since),
+            escape(f.reason),
+        )
+    console().print(table)
+
+
+def retry(
+    ids: list[int] | None = typer.Argument(None, help="Operation ids from 'chosync failures'."),
+    every: bool = typer.Option(False, "--all", help="Every failed operation (of --seller/--channel)."),
+    seller: str | None = _SELLER,
+    channel: str | None = _CHANNEL,
+) -> None:
+    """Put failed operations back in the queue; the next sync sends them."""
+    count = requeue(state.store(), ids or [], every=every, seller=seller, channel=channel)
+    typer.echo(f"{count} operation{'s' if count != 1 else ''} re-queued; run 'chosync sync' to send them.")
+
+
+def register(app: Any) -> None:
+    for command in (plan, sync, failures, retry):
+        app.command(command.__name__)(command)

@@ -1,0 +1,155 @@
+"""chosync plan / sync / failures / retry as an operator runs them, against a Shopee sandbox on loopback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from connectors.base import Tokens
+from connectors.sandbox.shopee import ShopeeSandbox
+from connectors.sandbox.shopee_config import ShopeeConfig as SandboxConfig
+from core.channels import DatabaseTokenStore, find_account
+from core.cli import run
+from core.db import open_store
+from core.models import utcnow
+from tests.catalog_files import make_rows, write_csv
+from tests.servers import serve_in_thread
+from tests.sync_world import FAST_SETTINGS, JPEG, PARTNER_ID, PARTNER_KEY
+
+SHOP = 14701711
+Invoke = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def sandbox() -> ShopeeSandbox:
+    return ShopeeSandbox(SandboxConfig(partners={PARTNER_ID: PARTNER_KEY}, shops=[SHOP]))
+
+
+@pytest.fixture
+def cli(
+    sqlite_url: str,
+    tmp_path: Path,
+    sandbox: ShopeeSandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Iterator[Invoke]:
+    monkeypatch.setenv("CHOSYNC_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("CHOSYNC_SHOPEE_PARTNER_KEY", PARTNER_KEY)
+    monkeypatch.setenv("COLUMNS", "220")
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = run(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    (tmp_path / "anh.jpg").write_bytes(JPEG)
+    rows = make_rows(3, 2)
+    for r in rows:
+        r["images"] = "anh.jpg"
+    with serve_in_thread(sandbox) as base_url:
+        assert invoke("sellers", "add", "HTX-DANTIEN", "--name", "Dân Tiến")[0] == 0
+        assert invoke("catalog", "import", str(write_csv(tmp_path / "catalog.csv", rows)))[0] == 0
+        settings = [
+            "--set",
+            f"retry={json.dumps(FAST_SETTINGS['retry'])}",
+            "--set",
+            'listing={"tier_variation_delay_s": 0}',
+        ]
+        code, _, err = invoke(
+            "channels",
+            "add",
+            "shopee",
+            "--seller",
+            "HTX-DANTIEN",
+            "--base-url",
+            base_url,
+            "--partner-id",
+            str(PARTNER_ID),
+            "--shop-id",
+            str(SHOP),
+            "--logistics-id",
+            "50021",
+            *settings,
+        )
+        assert code == 0, err
+        (tmp_path / "map.csv").write_text("category,marketplace_category_id\nGạo,100012\n", encoding="utf-8")
+        assert invoke("categories", "map", "shopee", str(tmp_path / "map.csv"))[0] == 0
+        store = open_store(sqlite_url)
+        access, refresh = sandbox.authorize_shop(SHOP)
+        later = utcnow().replace(year=utcnow().year + 1)
+        account = find_account(store, seller="HTX-DANTIEN", channel="shopee")
+        DatabaseTokenStore(store, account.id)._save(
+            Tokens(
+                access_token=access, refresh_token=refresh, access_expires_at=later, refresh_expires_at=later
+            )
+        )
+        store.dispose()
+        yield invoke
+
+
+def test_plan_shows_operations_and_sends_nothing(cli: Invoke, sandbox: ShopeeSandbox) -> None:
+    code, out, _ = cli("plan", "--json")
+    assert code == 0
+    [account] = json.loads(out)
+    assert [(op["kind"], op["product_sku"]) for op in account["operations"]] == [
+        ("create", "P000000"),
+        ("create", "P000001"),
+        ("create", "P000002"),
+    ]
+    assert sandbox.calls("/api/v2/product/add_item") == 0
+    code, out, _ = cli("plan")
+    assert "new listing" in out
+
+
+def test_sync_then_price_change_shows_old_and_new(
+    cli: Invoke, sandbox: ShopeeSandbox, tmp_path: Path
+) -> None:
+    code, out, err = cli("sync")
+    assert code == 0, out + err
+    assert "sync summary" in out
+    assert len([i for i in sandbox.items.values() if not i.is_deleted]) == 3
+    rows = make_rows(3, 2)
+    for r in rows:
+        r["images"] = "anh.jpg"
+    rows[0]["price_vnd"] = "12.345"
+    assert cli("catalog", "import", str(write_csv(tmp_path / "catalog.csv", rows)))[0] == 0
+    code, out, _ = cli("plan", "--json")
+    [account] = json.loads(out)
+    assert account["operations"] == [
+        {"kind": "price", "product_sku": "P000000", "variant_sku": "P000000-V0", "old": 10000, "new": 12345}
+    ]
+    assert "10.000 → 12.345" in cli("plan")[1]
+    assert cli("sync")[0] == 0
+    assert cli("plan", "--json")[1].count('"kind"') == 0
+
+
+def test_a_rejected_listing_is_parked_with_its_reason_and_can_be_retried(
+    cli: Invoke, sandbox: ShopeeSandbox, tmp_path: Path
+) -> None:
+    rows = make_rows(3, 2)
+    for r in rows:
+        r["images"] = "anh.jpg"
+    for r in rows[2:4]:
+        r["name"] = "Gạo hàng giả giá rẻ"  # the sandbox refuses a prohibited word, as Shopee does
+    assert cli("catalog", "import", str(write_csv(tmp_path / "catalog.csv", rows)))[0] == 0
+    code, out, _ = cli("sync")
+    assert code == 1
+    assert "chosync failures" in out
+    [failure] = json.loads(cli("failures", "--json")[1])
+    assert (failure["kind"], failure["product_sku"], failure["attempts"]) == ("create", "P000001", 1)
+    assert "hàng giả" in failure["reason"] or "prohibited" in failure["reason"].lower()
+    code, out, _ = cli("retry", str(failure["id"]))
+    assert (code, "1 operation re-queued" in out) == (0, True)
+    assert cli("sync")[0] == 1  # still refused: nothing was fixed
+    code, _, err = cli("retry", "999")
+    assert code == 2
+    assert "not parked as failed" in err
+    for r in rows[2:4]:
+        r["name"] = "Gạo thơm giá rẻ"
+    assert cli("catalog", "import", str(write_csv(tmp_path / "catalog.csv", rows)))[0] == 0
+    assert cli("sync")[0] == 0  # the fixed product's new plan supersedes the parked create
+    assert json.loads(cli("failures", "--json")[1]) == []
+    assert len([i for i in sandbox.items.values() if not i.is_deleted]) == 3
