@@ -1,0 +1,161 @@
+"""The sync engine under faults and crashes: it converges to marketplace = catalog, never duplicating an item."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from connectors.base import Tokens
+from connectors.sandbox.faults import ANY_PATH, Fault
+from connectors.sandbox.shopee import ShopeeSandbox
+from connectors.sandbox.shopee_config import ShopeeConfig as SandboxConfig
+from core.channels import DatabaseTokenStore, add_account, find_account, set_category_map
+from core.catalog.importer import import_catalog
+from core.db import Store, open_store
+from core.models import utcnow
+from core.settings import PROJECT_ROOT
+from core.sync.apply import RetrySchedule
+from core.sync.push import push_account
+from tests.catalog_files import make_rows, register, write_csv
+from tests.servers import serve_in_thread
+from tests.sync_world import FAST_SETTINGS, JPEG, PARTNER_ID, PARTNER_KEY, World, make_world
+
+NO_WAIT = RetrySchedule(max_attempts=50, base_s=0, max_s=0)
+
+
+def assert_marketplace_matches_catalog(sandbox: ShopeeSandbox, products: int, variants: int) -> None:
+    items = [i for i in sandbox.items.values() if not i.is_deleted]
+    skus = Counter(i.item_sku for i in items)
+    assert [sku for sku, n in skus.items() if n > 1] == [], "duplicate items"
+    assert len(items) == products
+    models = {m.model_sku: m for i in items for m in i.models.values()}
+    assert len(models) == products * variants
+    for p in range(products):
+        for k in range(variants):
+            model = models[f"P{p:06d}-V{k}"]
+            assert (model.original_price, model.seller_stock) == (10_000 + 1000 * k + p, (p + k) % 50)
+
+
+def test_twenty_percent_faults_converge_with_no_duplicate(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = ShopeeSandbox(SandboxConfig(partners={PARTNER_ID: PARTNER_KEY}, shops=[14701711]), seed=7)
+    world = make_world(store, tmp_path, monkeypatch, products=30, variants=2, sandbox=sandbox)
+    for fault in (Fault.server_error(502), Fault.rate_limited(), Fault.timeout(0.05), Fault.malformed_json()):
+        sandbox.faults.add_chance(ANY_PATH, fault, 0.04)
+    for path in (
+        "/api/v2/product/add_item",
+        "/api/v2/product/init_tier_variation",
+        "/api/v2/product/update_stock",
+    ):
+        sandbox.faults.add_chance(path, Fault.lost_response(), 0.05)
+
+    async def converge() -> int:
+        async with world.http() as http:
+            for rounds in range(1, 40):
+                result = await push_account(store, world.account(), http, trigger="test", schedule=NO_WAIT)
+                if result.waiting == 0 and result.report.failed == 0:
+                    return rounds
+        return 0
+
+    rounds = asyncio.run(converge())
+    assert rounds > 0, "did not converge"
+    faults_hit = sum(1 for call in sandbox.recorded() if call.fault is not None)
+    assert faults_hit > 10  # the faults really happened
+    assert_marketplace_matches_catalog(sandbox, 30, 2)
+
+
+SYNC_SCRIPT = """
+import sys
+from core.cli import run
+sys.exit(run(["sync"]))
+"""
+
+
+@pytest.mark.slow
+def test_killed_at_random_points_during_apply_converges_with_no_duplicate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _killed_apply_converges(tmp_path, monkeypatch, kills=6)
+
+
+def test_killed_during_apply_then_restarted_converges_with_no_duplicate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _killed_apply_converges(tmp_path, monkeypatch, kills=2)
+
+
+def _killed_apply_converges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, kills: int) -> None:
+    """SIGKILL a real `chosync sync` process mid-apply, start it again, until the shop matches the catalog."""
+    url = f"sqlite:///{tmp_path / 'chosync.db'}"
+    sandbox = ShopeeSandbox(SandboxConfig(partners={PARTNER_ID: PARTNER_KEY}, shops=[14701711]), seed=11)
+    sandbox.faults.add_chance(ANY_PATH, Fault.latency(0.01), 1.0)  # slow enough to be killed mid-flight
+    store = open_store(url)
+    register(store, "HTX-DANTIEN")
+    (tmp_path / "anh.jpg").write_bytes(JPEG)
+    rows = make_rows(20, 2)
+    for r in rows:
+        r["images"] = "anh.jpg"
+    import_catalog(store, write_csv(tmp_path / "catalog.csv", rows))
+    set_category_map(store, "shopee", {"Gạo": "100012"})
+    env = {**os.environ, "CHOSYNC_DATABASE_URL": url, "CHOSYNC_SHOPEE_PARTNER_KEY": PARTNER_KEY}
+    rng = random.Random(5)
+    with serve_in_thread(sandbox) as base_url:
+        settings = {
+            "base_url": base_url,
+            "partner_id": PARTNER_ID,
+            "shop_id": 14701711,
+            "logistics": [{"logistic_id": 50021, "enabled": True}],
+            **FAST_SETTINGS,
+        }
+        account_id = add_account(store, seller="HTX-DANTIEN", channel="shopee", settings=settings)
+        access, refresh = sandbox.authorize_shop(14701711)
+        later = utcnow().replace(year=utcnow().year + 1)
+        DatabaseTokenStore(store, account_id)._save(
+            Tokens(
+                access_token=access, refresh_token=refresh, access_expires_at=later, refresh_expires_at=later
+            )
+        )
+        killed = 0
+        for _ in range(kills * 3):
+            before = sandbox.calls()
+            process = subprocess.Popen(
+                [sys.executable, "-c", SYNC_SCRIPT],
+                env=env,
+                cwd=PROJECT_ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            # kill once the process is sending: some requests made, not all
+            deadline = time.monotonic() + 30
+            target = before + rng.randint(3, 40)
+            while process.poll() is None and sandbox.calls() < target and time.monotonic() < deadline:
+                time.sleep(0.005)
+            if process.poll() is None:
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+                killed += 1
+            if killed >= kills:
+                break
+        final = subprocess.run(
+            [sys.executable, "-c", SYNC_SCRIPT],
+            env=env,
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert final.returncode == 0, final.stdout + final.stderr
+    assert killed >= 1
+    assert_marketplace_matches_catalog(sandbox, 20, 2)
+    store.dispose()
