@@ -1,9 +1,8 @@
-"""The sync engine under faults and crashes: it converges to marketplace = catalog, never duplicating an item."""
+"""The sync engine under faults and crashes: it converges to marketplace = catalog, with no duplicate item."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import random
 import signal
@@ -19,8 +18,8 @@ from connectors.base import Tokens
 from connectors.sandbox.faults import ANY_PATH, Fault
 from connectors.sandbox.shopee import ShopeeSandbox
 from connectors.sandbox.shopee_config import ShopeeConfig as SandboxConfig
-from core.channels import DatabaseTokenStore, add_account, find_account, set_category_map
 from core.catalog.importer import import_catalog
+from core.channels import DatabaseTokenStore, add_account, set_category_map
 from core.db import Store, open_store
 from core.models import utcnow
 from core.settings import PROJECT_ROOT
@@ -28,7 +27,7 @@ from core.sync.apply import RetrySchedule
 from core.sync.push import push_account
 from tests.catalog_files import make_rows, register, write_csv
 from tests.servers import serve_in_thread
-from tests.sync_world import FAST_SETTINGS, JPEG, PARTNER_ID, PARTNER_KEY, World, make_world
+from tests.sync_world import FAST_SETTINGS, JPEG, PARTNER_ID, PARTNER_KEY, make_world
 
 NO_WAIT = RetrySchedule(max_attempts=50, base_s=0, max_s=0)
 
@@ -153,6 +152,7 @@ def _killed_apply_converges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, 
             cwd=PROJECT_ROOT,
             capture_output=True,
             text=True,
+            check=False,
             timeout=120,
         )
         assert final.returncode == 0, final.stdout + final.stderr
