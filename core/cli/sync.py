@@ -19,6 +19,7 @@ from core.sync.failures import list_failures, requeue
 from core.sync.models import OpKind
 from core.sync.plan import AccountPlan, PlannedOp, plan_account
 from core.sync.push import PushResult, push_account
+from core.sync.reconcile import ReconcileReport, reconcile_job
 from core.sync.runs import cli_trigger
 
 __all__ = ["register"]
@@ -234,6 +235,57 @@ def retry(
     typer.echo(f"{count} operation{'s' if count != 1 else ''} re-queued; run 'chosync sync' to send them.")
 
 
+def reconcile(seller: str | None = _SELLER, channel: str | None = _CHANNEL) -> None:
+    """Read listings back from each marketplace, report drift, and push the corrections."""
+    accounts = _accounts(seller, channel)
+    trigger = cli_trigger()
+    out = console()
+
+    async def run() -> tuple[
+        list[tuple[AccountSummary, ReconcileReport | None, str | None]], list[PushResult]
+    ]:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(30.0)) as http:
+            checked = [(a, *(await reconcile_job(state.store(), a, http, trigger=trigger))) for a in accounts]
+            pushes = [
+                await push_account(state.store(), a, http, trigger=trigger)
+                for a, report, _ in checked
+                if report is not None
+            ]
+            return checked, pushes
+
+    checked, pushes = asyncio.run(run())
+    table = Table(title="reconcile")
+    for column in (
+        "Seller",
+        "Channel",
+        "Checked",
+        "Price drift",
+        "Stock drift",
+        "Missing",
+        "Adopted",
+        "Flagged",
+    ):
+        table.add_column(column, justify="left" if column in ("Seller", "Channel") else "right")
+    notes: list[str] = []
+    for account, report, error in checked:
+        where = f"{account.seller} {account.channel}"
+        if report is None:
+            table.add_row(account.seller, account.channel, "[red]failed[/]", "", "", "", "", "")
+            notes.append(f"{where}: {escape(error or '')}")
+            continue
+        c = report.counts()
+        keys = ("checked", "price_drift", "stock_drift", "missing", "adopted", "flagged")
+        table.add_row(account.seller, account.channel, *(str(c[k]) for k in keys))
+        notes.extend(f"{where}: {escape(n)}" for n in report.notes)
+    out.print(table)
+    for note in notes:
+        out.print(note, highlight=False)
+    if pushes:
+        _summary(pushes)
+    if any(report is None for _, report, _ in checked) or any(r.outcome != "ok" for r in pushes):
+        raise typer.Exit(1)
+
+
 def register(app: Any) -> None:
-    for command in (plan, sync, failures, retry):
+    for command in (plan, sync, failures, retry, reconcile):
         app.command(command.__name__)(command)

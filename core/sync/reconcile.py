@@ -1,0 +1,205 @@
+"""Reconcile: read every listing back from the marketplace and compare it with what we last pushed.
+
+Trust, but verify. What the marketplace shows can drift from our bindings: a seller edits a price or a
+stock figure by hand in the back office, an update reported as success did not take effect, an item is
+deleted or banned there, or a create whose answer was lost left an item we never bound. Reconcile
+records what the marketplace really holds in the binding, so the next plan sends exactly the
+corrections (price and stock back to the catalog's, a deleted item created again); what a person must
+handle (banned, rejected in review, a second item with our SKU) is reported and kept on the listing.
+An item carrying one of our SKUs with no binding is adopted, never duplicated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import structlog
+from sqlalchemy import select, update
+
+from connectors.base import Connector, ListingState, ListingStatus
+from core.channels import AccountSummary
+from core.db import Store
+from core.errors import ChosyncError
+from core.logs import scrub
+from core.models import CHANNEL_ACCOUNT, PRODUCT, utcnow
+from core.sync.connect import build_connector
+from core.sync.models import LISTING
+from core.sync.runs import finish_run, start_run
+
+__all__ = ["ReconcileReport", "reconcile_account", "reconcile_job"]
+
+log = structlog.get_logger(__name__)
+_NEEDS_A_PERSON = {
+    ListingStatus.BANNED: "banned by the marketplace: read its notice in the seller centre, fix, then appeal",
+    ListingStatus.REJECTED: "rejected in review: fix what the marketplace names, then sync again",
+}
+
+
+# A listing whose item is gone: nothing bound, so the next push creates it again.
+_UNBOUND: dict[str, Any] = {
+    "item_id": None, "models": {}, "prices": {}, "stocks": {}, "content_hash": None,
+    "status": "deleted", "planned_revision": -1,
+}  # fmt: skip
+
+
+@dataclass
+class ReconcileReport:
+    checked: int = 0
+    price_drift: int = 0
+    stock_drift: int = 0
+    missing: int = 0
+    adopted: int = 0
+    flagged: int = 0
+    foreign: int = 0  # items whose SKU is not in our catalog
+    notes: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "checked": self.checked, "price_drift": self.price_drift,
+            "stock_drift": self.stock_drift, "missing": self.missing, "adopted": self.adopted,
+            "flagged": self.flagged, "foreign": self.foreign,
+        }  # fmt: skip
+
+    @property
+    def drift(self) -> int:
+        return self.price_drift + self.stock_drift + self.missing + self.adopted
+
+
+def _observed(state: ListingState) -> tuple[dict[str, str], dict[str, int], dict[str, int]]:
+    models = {v.variant_sku: v.model_id for v in state.variants if v.variant_sku}
+    prices = {v.variant_sku: v.price_vnd for v in state.variants if v.variant_sku and v.price_vnd is not None}
+    stocks = {v.variant_sku: v.stock for v in state.variants if v.variant_sku}
+    return models, prices, stocks
+
+
+class _Reconciler:
+    def __init__(self, store: Store, account: AccountSummary) -> None:
+        self.store = store
+        self.account = account
+        self.report = ReconcileReport()
+        with store.engine.connect() as conn:
+            seller_id = conn.execute(
+                select(CHANNEL_ACCOUNT.c.seller_id).where(CHANNEL_ACCOUNT.c.id == account.id)
+            ).scalar_one()
+            self.products = {
+                r.sku: r.id
+                for r in conn.execute(
+                    select(PRODUCT.c.sku, PRODUCT.c.id).where(PRODUCT.c.seller_id == seller_id)
+                )
+            }
+            self.listings = {
+                r.product_id: r
+                for r in conn.execute(select(LISTING).where(LISTING.c.account_id == account.id))
+            }
+        self.seen_items: set[str] = set()
+        self.changes: dict[int, dict[str, Any]] = {}  # product id → listing values to write
+        self.new_listings: list[dict[str, Any]] = []
+
+    def note(self, text: str) -> None:
+        self.report.notes.append(text)
+
+    def check(self, state: ListingState) -> None:
+        self.report.checked += 1
+        if state.status is ListingStatus.DELETED:
+            return  # as good as gone: missing() unbinds it if it was ours
+        self.seen_items.add(state.item_id)
+        product_id = self.products.get(state.sku or "")
+        if product_id is None:
+            self.report.foreign += 1
+            return
+        listing = self.listings.get(product_id)
+        models, prices, stocks = _observed(state)
+        if listing is None or listing.item_id is None:
+            # Ours, but never bound (created by hand, or a create whose answer was lost): adopt it.
+            adopted = {
+                "item_id": state.item_id, "models": models, "prices": prices, "stocks": stocks,
+                "status": state.status.value, "planned_revision": -1, "content_hash": None,
+            }  # fmt: skip
+            if listing is None:
+                self.new_listings.append({"account_id": self.account.id, "product_id": product_id, **adopted})
+            else:
+                self.changes[product_id] = adopted
+            self.report.adopted += 1
+            self.note(f"{state.sku}: adopted item {state.item_id} already on the marketplace")
+            return
+        if listing.item_id != state.item_id:
+            self.report.flagged += 1
+            self.note(f"{state.sku}: item {state.item_id} also carries this SKU (ours is {listing.item_id}); "
+                      "remove the extra item in the seller centre")  # fmt: skip
+            return
+        values: dict[str, Any] = {}
+        pushed_prices, pushed_stocks = dict(listing.prices or {}), dict(listing.stocks or {})
+        price_drift = {s: p for s, p in prices.items() if s in pushed_prices and pushed_prices[s] != p}
+        stock_drift = {s: q for s, q in stocks.items() if s in pushed_stocks and pushed_stocks[s] != q}
+        if price_drift or stock_drift:
+            self.report.price_drift += len(price_drift)
+            self.report.stock_drift += len(stock_drift)
+            values.update(prices={**pushed_prices, **price_drift}, stocks={**pushed_stocks, **stock_drift})
+            for sku, price in price_drift.items():
+                self.note(f"{sku}: price on the marketplace is {price}, we had pushed {pushed_prices[sku]}")
+            for sku, stock in stock_drift.items():
+                self.note(f"{sku}: stock on the marketplace is {stock}, we had pushed {pushed_stocks[sku]}")
+        if state.status.value != listing.status:
+            values["status"] = state.status.value
+            if state.status in _NEEDS_A_PERSON:
+                self.report.flagged += 1
+                values["last_error"] = _NEEDS_A_PERSON[state.status]
+                self.note(f"{state.sku}: {_NEEDS_A_PERSON[state.status]}")
+        if values:
+            values["planned_revision"] = -1  # re-plan: the next push sends the corrections
+            self.changes[product_id] = values
+
+    def missing(self) -> None:
+        """Bound items the marketplace no longer has: unbind them, so the next push creates them again."""
+        for product_id, listing in self.listings.items():
+            if (
+                listing.item_id is not None
+                and listing.item_id not in self.seen_items
+                and listing.status != "delisted"
+            ):
+                self.report.missing += 1
+                self.changes[product_id] = dict(_UNBOUND)
+                self.note(f"item {listing.item_id} is gone from the marketplace; it will be created again")
+
+    def save(self) -> None:
+        now = utcnow()
+        with self.store.engine.begin() as conn:
+            for product_id, values in self.changes.items():
+                conn.execute(
+                    update(LISTING)
+                    .where(LISTING.c.account_id == self.account.id, LISTING.c.product_id == product_id)
+                    .values(**values, updated_at=now)
+                )
+            if self.new_listings:
+                conn.execute(
+                    LISTING.insert(),
+                    [{**row, "created_at": now, "updated_at": now} for row in self.new_listings],
+                )
+
+
+async def reconcile_account(store: Store, account: AccountSummary, connector: Connector) -> ReconcileReport:
+    """Compare the marketplace with our bindings and record the drift; the next push corrects it."""
+    reconciler = _Reconciler(store, account)
+    async for state in connector.listing_states():
+        reconciler.check(state)
+    reconciler.missing()
+    reconciler.save()
+    log.info("sync.reconciled", seller=account.seller, channel=account.channel, **reconciler.report.counts())
+    return reconciler.report
+
+
+async def reconcile_job(
+    store: Store, account: AccountSummary, http: httpx.AsyncClient, *, trigger: str
+) -> tuple[ReconcileReport | None, str | None]:
+    """A recorded reconcile run: (report, None), or (None, the reason it could not run)."""
+    run_id = start_run(store, account_id=account.id, kind="reconcile", trigger=trigger)
+    try:
+        report = await reconcile_account(store, account, build_connector(store, account, http))
+    except ChosyncError as exc:
+        reason = scrub(str(exc))
+        finish_run(store, run_id, outcome="failed", counts={}, error=reason)
+        return None, reason
+    finish_run(store, run_id, outcome="ok", counts=report.counts())
+    return report, None

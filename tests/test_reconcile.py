@@ -1,0 +1,108 @@
+"""Reconcile: drift made by hand on the marketplace is found and corrected; ours is adopted, not duplicated."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from core.db import Store
+from core.sync.apply import RetrySchedule
+from core.sync.models import LISTING
+from core.sync.push import PushResult, push_account
+from core.sync.reconcile import ReconcileReport, reconcile_job
+from tests.sync_world import World, make_world
+
+NO_WAIT = RetrySchedule(base_s=0, max_s=0)
+
+
+def push(world: World) -> PushResult:
+    async def run() -> PushResult:
+        async with world.http() as http:
+            return await push_account(world.store, world.account(), http, trigger="test", schedule=NO_WAIT)
+
+    return asyncio.run(run())
+
+
+def reconcile(world: World) -> ReconcileReport:
+    async def run() -> ReconcileReport:
+        async with world.http() as http:
+            report, error = await reconcile_job(world.store, world.account(), http, trigger="test")
+            assert error is None
+            assert report is not None
+            return report
+
+    return asyncio.run(run())
+
+
+def item(world: World, sku: str) -> object:
+    [found] = [i for i in world.items() if i.item_sku == sku]
+    return found
+
+
+def models(world: World, sku: str) -> dict[str, tuple[int, int]]:
+    return {m.model_sku: (m.original_price, m.seller_stock) for m in item(world, sku).models.values()}  # type: ignore[attr-defined]
+
+
+def test_prices_and_stock_edited_by_hand_are_put_back(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = make_world(store, tmp_path, monkeypatch, products=3, variants=2)
+    push(world)
+    target = item(world, "P000001")
+    by_sku = {m.model_sku: m.model_id for m in target.models.values()}  # type: ignore[attr-defined]
+    world.sandbox.set_price(target.item_id, 99_000, by_sku["P000001-V0"])  # type: ignore[attr-defined]
+    world.sandbox.set_stock(target.item_id, 500, by_sku["P000001-V1"])  # type: ignore[attr-defined]
+    report = reconcile(world)
+    assert (report.checked, report.price_drift, report.stock_drift) == (3, 1, 1)
+    assert any("99000" in note for note in report.notes)
+    result = push(world)
+    assert (result.report.prices, result.report.stocks, result.report.created) == (1, 1, 0)
+    assert models(world, "P000001") == {"P000001-V0": (10_001, 1), "P000001-V1": (11_001, 2)}
+    assert reconcile(world).drift == 0
+
+
+def test_an_item_deleted_on_the_marketplace_is_created_again(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = make_world(store, tmp_path, monkeypatch, products=2, variants=1)
+    push(world)
+    gone = item(world, "P000000")
+    world.sandbox.set_item_status(gone.item_id, "SELLER_DELETE")  # type: ignore[attr-defined]
+    assert reconcile(world).missing == 1
+    assert push(world).report.created == 1
+    assert len([i for i in world.items() if i.item_sku == "P000000"]) == 1
+
+
+def test_a_banned_item_is_flagged_for_a_person(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = make_world(store, tmp_path, monkeypatch, products=2, variants=1)
+    push(world)
+    world.sandbox.ban_item(item(world, "P000001").item_id)  # type: ignore[attr-defined]
+    report = reconcile(world)
+    assert report.flagged == 1
+    with store.engine.connect() as conn:
+        banned = conn.execute(
+            select(LISTING.c.status, LISTING.c.last_error).where(LISTING.c.status == "banned")
+        ).one()
+    assert "banned by the marketplace" in banned.last_error
+
+
+def test_an_item_already_carrying_our_sku_is_adopted_not_duplicated(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = make_world(store, tmp_path, monkeypatch, products=2, variants=1)
+    made_by_hand = world.sandbox.create_item(
+        14701711, "Gạo làm bằng tay", price=1234, stock=9, item_sku="P000000"
+    )
+    world.sandbox.set_tiers(made_by_hand.item_id, [{"name": "Khối lượng", "option_list": [{"option": "1kg"}]}],
+                            [([0], "P000000-V0", 1234, 9)])  # fmt: skip
+    report = reconcile(world)
+    assert report.adopted == 1
+    result = push(world)
+    assert result.report.created == 1  # only P000001: P000000 was adopted
+    assert len([i for i in world.items() if i.item_sku == "P000000"]) == 1
+    assert models(world, "P000000") == {"P000000-V0": (10_000, 0)}
