@@ -1,4 +1,4 @@
-"""Reconcile: drift made by hand on the marketplace is found and corrected; ours is adopted, not duplicated."""
+"""Reconcile: drift made by hand on a marketplace is corrected; our items are adopted, never duplicated."""
 
 from __future__ import annotations
 
@@ -98,8 +98,8 @@ def test_an_item_already_carrying_our_sku_is_adopted_not_duplicated(
     made_by_hand = world.sandbox.create_item(
         14701711, "Gạo làm bằng tay", price=1234, stock=9, item_sku="P000000"
     )
-    world.sandbox.set_tiers(made_by_hand.item_id, [{"name": "Khối lượng", "option_list": [{"option": "1kg"}]}],
-                            [([0], "P000000-V0", 1234, 9)])  # fmt: skip
+    tiers = [{"name": "Khối lượng", "option_list": [{"option": "1kg"}]}]
+    world.sandbox.set_tiers(made_by_hand.item_id, tiers, [([0], "P000000-V0", 1234, 9)])
     report = reconcile(world)
     assert report.adopted == 1
     result = push(world)
