@@ -153,3 +153,23 @@ def test_a_rejected_listing_is_parked_with_its_reason_and_can_be_retried(
     assert cli("sync")[0] == 0  # the fixed product's new plan supersedes the parked create
     assert json.loads(cli("failures", "--json")[1]) == []
     assert len([i for i in sandbox.items.values() if not i.is_deleted]) == 3
+
+
+def test_status_and_runs_after_a_sync(cli: Invoke) -> None:
+    assert cli("sync")[0] == 0
+    [row] = json.loads(cli("status", "--json")[1])
+    assert (row["seller"], row["channel"], row["live"], row["pending_ops"], row["failed_ops"]) == (
+        "HTX-DANTIEN",
+        "shopee",
+        3,
+        0,
+        0,
+    )
+    assert row["last_push"] is not None
+    assert row["authorisation"].startswith("ok until")
+    [run_row] = json.loads(cli("runs", "--json")[1])
+    assert (run_row["kind"], run_row["outcome"], run_row["counts"]["created"]) == ("push", "ok", 3)
+    assert run_row["trigger"].startswith("cli:")
+    code, out, _ = cli("status")
+    assert code == 0
+    assert "HTX-DANTIEN" in out

@@ -15,7 +15,6 @@ from rich.table import Table
 from connectors.base import Authorizing, get_connector_class
 from core.catalog.readers import open_table
 from core.channels import (
-    AccountSummary,
     add_account,
     category_map,
     find_account,
@@ -180,15 +179,16 @@ def connect(
         typer.echo(message)
 
 
-def _token_health(account: AccountSummary, now: datetime) -> tuple[str, bool]:
-    if account.refresh_expires_at is None:
+def token_health(refresh_expires_at: datetime | None, now: datetime) -> tuple[str, bool]:
+    """How an account's authorisation stands, and whether to warn (5 days before it must be renewed)."""
+    if refresh_expires_at is None:
         return "not connected", False
-    left = account.refresh_expires_at - now
+    left = refresh_expires_at - now
     if left <= timedelta(0):
-        return f"EXPIRED {local_time(account.refresh_expires_at)}: re-authorise", True
+        return f"EXPIRED {local_time(refresh_expires_at)}: re-authorise", True
     if left <= REAUTHORIZE_WARNING:
-        return f"re-authorise before {local_time(account.refresh_expires_at)} ({left.days} d left)", True
-    return f"ok until {local_time(account.refresh_expires_at)}", False
+        return f"re-authorise before {local_time(refresh_expires_at)} ({left.days} d left)", True
+    return f"ok until {local_time(refresh_expires_at)}", False
 
 
 @app.command("list")
@@ -204,7 +204,8 @@ def list_(
             [
                 {"seller": a.seller, "channel": a.channel, "name": a.name, "enabled": a.enabled,
                  "settings": a.settings, "rules": a.rules.model_dump(),
-                 "token": _token_health(a, now)[0], "refresh_expires_at": a.refresh_expires_at}
+                 "token": token_health(a.refresh_expires_at, now)[0],
+                 "refresh_expires_at": a.refresh_expires_at}
                 for a in accounts
             ]
         )  # fmt: skip
@@ -214,7 +215,7 @@ def list_(
         table.add_column(column)
     warnings = []
     for a in accounts:
-        health, warn = _token_health(a, now)
+        health, warn = token_health(a.refresh_expires_at, now)
         rules = a.rules
         shown_rules = (
             f"+{rules.price_markup_percent:g}% ↑{rules.round_to_vnd} "

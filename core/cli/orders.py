@@ -1,0 +1,181 @@
+"""``chosync orders``: pull orders from every marketplace, list them, confirm returned goods.
+
+``orders pull`` runs one pull per enabled channel account (each recorded as a sync run): new and
+changed orders are stored, the inventory ledger reserves, sells and releases stock, and every product
+whose stock moved is re-planned on all of the seller's channels. ``orders confirm-return`` puts a
+returned order's goods back on hand once the seller has them (DESIGN: stock comes back only then).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC
+from typing import Any
+
+import httpx
+import typer
+from rich.table import Table
+
+from core.channels import AccountSummary, find_account, list_accounts
+from core.cli.catalog import vnd
+from core.cli.context import console, console_err, escape, local_time, print_json, state
+from core.errors import ChosyncError, NotFound
+from core.logs import scrub
+from core.sync.connect import build_connector
+from core.sync.ledger import LedgerPolicy
+from core.sync.orders import OrderView, PullReport, confirm_return, list_orders, pull_orders
+from core.sync.runs import cli_trigger
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Pull orders into one stock truth; list them; confirm returns.", no_args_is_help=True)
+
+HTTP_TIMEOUT_S = 30.0
+
+
+def _pull_all(accounts: list[AccountSummary], policy: LedgerPolicy) -> list[PullReport | tuple[str, str]]:
+    """One pull per account, in turn; an account whose connector cannot be built is a failure too."""
+
+    async def run() -> list[PullReport | tuple[str, str]]:
+        results: list[PullReport | tuple[str, str]] = []
+        trigger = cli_trigger()
+        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_S) as http:
+            for account in accounts:
+                label = f"{account.seller} {account.channel} ({account.name})"
+                try:
+                    connector = build_connector(state.store(), account, http)
+                except ChosyncError as exc:
+                    results.append((label, scrub(str(exc))))
+                    continue
+                results.append(
+                    await pull_orders(state.store(), account, connector, trigger=trigger, policy=policy)
+                )
+        return results
+
+    return asyncio.run(run())
+
+
+def _summary(report: PullReport) -> Table:
+    outcome = "[green]ok[/]" if report.ok else "[bold red]failed[/]"
+    title = f"{escape(report.seller)} {report.channel} ({escape(report.account)}): {outcome}"
+    table = Table(title=title, title_justify="left", show_header=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for what, count in (
+        ("orders new", report.orders_new),
+        ("orders updated", report.orders_updated),
+        ("order lines new", report.lines_new),
+        ("lines with an unknown SKU", len(report.unknown)),
+        ("ledger entries", report.ledger_entries),
+        ("products re-planned", report.products_touched),
+    ):
+        table.add_row(what, str(count))
+    return table
+
+
+@app.command("pull")
+def pull(
+    seller: str | None = typer.Option(None, "--seller", help="Only this seller's accounts."),
+    channel: str | None = typer.Option(None, "--channel", help="Only accounts on this channel."),
+) -> None:
+    """Pull new and changed orders of every enabled account (exit 1 if any pull failed)."""
+    accounts = [a for a in list_accounts(state.store(), seller=seller, channel=channel) if a.enabled]
+    if not accounts:
+        raise NotFound("no enabled channel account matches", hint="see 'chosync channels list'")
+    failures: list[str] = []
+    out, err = console(), console_err()
+    for result in _pull_all(accounts, LedgerPolicy.from_settings(state.settings())):
+        if isinstance(result, tuple):
+            label, reason = result
+            out.print(f"{escape(label)}: [bold red]failed[/]", highlight=False)
+            failures.append(f"{label}: {reason}")
+            continue
+        out.print(_summary(result))
+        for line in result.unknown:
+            err.print(
+                f"[bold yellow]warning:[/] order {escape(line.order_id)} line {escape(line.line_id)}: "
+                f"SKU {escape(line.sku or '(none)')} is not in {escape(result.seller)}'s catalog; "
+                "its stock was not moved",
+                highlight=False,
+            )
+        if not result.ok:
+            failures.append(f"{result.seller} {result.channel} ({result.account}): {result.error}")
+    for failure in failures:
+        err.print(f"[bold red]error:[/] {escape(failure)}", highlight=False)
+    if failures:
+        raise typer.Exit(1)
+
+
+def _order_json(order: OrderView) -> dict[str, Any]:
+    return {
+        "order_id": order.order_id,
+        "seller": order.seller,
+        "channel": order.channel,
+        "account": order.account,
+        "status": order.status,
+        "raw_status": order.raw_status,
+        "placed_at": order.placed_at.astimezone(UTC).isoformat(),
+        "changed_at": order.changed_at.astimezone(UTC).isoformat(),
+        "total_vnd": order.total_vnd,
+        "lines": [
+            {
+                "line_id": line.line_id,
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "unit_price_vnd": line.unit_price_vnd,
+                "ledger_state": line.ledger_state,
+                "unknown": line.unknown,
+            }
+            for line in order.lines
+        ],
+    }
+
+
+@app.command("list")
+def list_(
+    seller: str | None = typer.Option(None, "--seller", help="Only this seller's orders."),
+    status: str | None = typer.Option(
+        None, "--status", help="Only orders in this status: pending, ready, shipped, completed, ..."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (times in UTC)."),
+) -> None:
+    """List stored orders, newest first, with their lines and where each stands in the ledger."""
+    orders = list_orders(state.store(), seller=seller, status=status)
+    if as_json:
+        print_json([_order_json(order) for order in orders])
+        return
+    table = Table(title=f"{len(orders)} order{'s' if len(orders) != 1 else ''}")
+    for column in ("Order", "Seller", "Channel", "Status", "Placed", "Total", "Lines"):
+        table.add_column(column, justify="right" if column == "Total" else "left")
+    for order in orders:
+        lines = "\n".join(
+            f"{escape(line.sku or '?')} ×{line.quantity} "
+            + ("[yellow]unknown SKU[/]" if line.unknown else line.ledger_state)
+            for line in order.lines
+        )
+        table.add_row(
+            order.order_id,
+            escape(order.seller),
+            f"{order.channel} ({escape(order.account)})",
+            f"{order.status} ({escape(order.raw_status)})",
+            local_time(order.placed_at),
+            vnd(order.total_vnd),
+            lines,
+        )
+    console().print(table)
+
+
+@app.command("confirm-return")
+def confirm_return_(
+    order_id: str = typer.Argument(..., help="The marketplace's order id."),
+    seller: str = typer.Option(..., "--seller", help="Seller code."),
+    channel: str = typer.Option(..., "--channel", help="Channel name, e.g. shopee."),
+    name: str | None = typer.Option(None, "--name", help="Account name, when the seller has several."),
+) -> None:
+    """Confirm the goods of a returned order are back: their stock goes on hand again (once)."""
+    account = find_account(state.store(), seller=seller, channel=channel, name=name)
+    restocked = confirm_return(state.store(), account_id=account.id, order_id=order_id)
+    if restocked:
+        typer.echo(f"{restocked} line{'s' if restocked != 1 else ''} of order {order_id} back in stock.")
+    else:
+        typer.echo(f"Nothing to restock for order {order_id}: already confirmed, or nothing was sold.")

@@ -1,0 +1,78 @@
+"""``chosync status`` and ``chosync runs``: is every shop healthy, and what ran when."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from core.cli.channels import token_health
+from core.cli.context import console, escape, local_time, print_json, state
+from core.models import utcnow
+from core.sync.status import account_status, recent_runs
+
+__all__ = ["register"]
+
+
+def status(
+    seller: str | None = typer.Option(None, "--seller", help="Only this seller."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Health per seller × channel: listings live, pending and needing attention; last push, pull; tokens."""
+    rows = account_status(state.store(), seller=seller)
+    now = utcnow()
+    if as_json:
+        print_json(
+            [
+                {**dataclasses.asdict(r), "live": r.live, "attention": r.attention,
+                 "authorisation": token_health(r.refresh_expires_at, now)[0]}
+                for r in rows
+            ]
+        )  # fmt: skip
+        return
+    table = Table(title=f"chosync status · {local_time(now)}")
+    numeric = ("Live", "Pending", "Attention", "Failed ops")
+    for column in ("Seller", "Channel", *numeric, "Last push", "Last pull", "Authorisation"):
+        table.add_column(column, justify="right" if column in numeric else "left")
+    for r in rows:
+        health, warn = token_health(r.refresh_expires_at, now)
+        attention = f"[red]{r.attention}[/]" if r.attention else "0"
+        failed = f"[red]{r.failed_ops}[/]" if r.failed_ops else "0"
+        table.add_row(
+            r.seller, f"{r.channel}" + ("" if r.enabled else " (paused)"), str(r.live), str(r.pending_ops),
+            attention, failed, local_time(r.last_push) if r.last_push else "never",
+            local_time(r.last_pull) if r.last_pull else "never",
+            f"[yellow]{escape(health)}[/]" if warn else escape(health),
+        )  # fmt: skip
+    console().print(table)
+
+
+def runs(
+    limit: int = typer.Option(20, "--limit", help="How many of the latest runs."),
+    seller: str | None = typer.Option(None, "--seller", help="Only this seller."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The latest sync runs: who triggered them, counts, duration, outcome."""
+    rows = recent_runs(state.store(), limit=limit, seller=seller)
+    if as_json:
+        print_json([dataclasses.asdict(r) for r in rows])
+        return
+    table = Table(title=f"last {len(rows)} runs")
+    for column in ("ID", "Seller", "Channel", "Kind", "Trigger", "Started", "Took", "Outcome", "Counts"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        took = f"{(r.finished_at - r.started_at).total_seconds():.1f}s" if r.finished_at else "running"
+        counts = ", ".join(f"{k} {v}" for k, v in r.counts.items() if v)
+        detail = escape(counts + (f" · {r.error}" if r.error else ""))
+        started = local_time(r.started_at)
+        table.add_row(
+            str(r.id), r.seller or "", r.channel or "", r.kind, r.trigger, started, took, r.outcome, detail
+        )
+    console().print(table)
+
+
+def register(app: Any) -> None:
+    for command in (status, runs):
+        app.command(command.__name__)(command)
