@@ -173,6 +173,8 @@ class ShopeeConnector:
         if existing is not None:
             if listing.content.models and not existing.models:
                 # The item was made but its variations were not (lost answer, or a failure between).
+                # It may have been made a moment ago: keep Shopee's pause before adding variations.
+                await self._sleep(self.config.listing.tier_variation_delay_s)
                 return await self._init_variations(int(existing.item_id), listing)
             return existing
         image_ids = await self._images.upload_all(listing.content.images)

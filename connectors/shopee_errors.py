@@ -72,9 +72,11 @@ SHOPEE_CODE_RULES: Mapping[str, ErrorRule] = {
         _R.PERMANENT, "Shopee says our request signature is wrong", hint="check the partner key and the clock"
     ),
     "error_param": ErrorRule(_R.PERMANENT, "Shopee refused a value in the request"),
-    "error_server": ErrorRule(_R.RETRY, "Shopee had a server error"),
-    "error_network": ErrorRule(_R.RETRY, "Shopee had a network error"),
-    "error_inner": ErrorRule(_R.RETRY, "Shopee had an internal error"),
+    # A server-side failure does not say whether the change was applied before it: safe to repeat only
+    # for idempotent calls; for add_item it is an unknown outcome, resolved by looking the SKU up.
+    "error_server": ErrorRule(_R.UNSAFE, "Shopee had a server error"),
+    "error_network": ErrorRule(_R.UNSAFE, "Shopee had a network error"),
+    "error_inner": ErrorRule(_R.UNSAFE, "Shopee had an internal error"),
     "error_system_busy": ErrorRule(_R.RATE_LIMITED, "Shopee is busy and asked us to slow down"),
     "error_data": ErrorRule(_R.PERMANENT, "Shopee refused the data sent"),
     "error_shop": ErrorRule(
@@ -139,7 +141,8 @@ HTTP_STATUS_RULES: Mapping[int, ErrorRule] = {
     403: ErrorRule(_R.AUTH, "Shopee refused our credentials"),
     408: ErrorRule(_R.UNSAFE, "Shopee timed out answering"),
     429: ErrorRule(_R.RATE_LIMITED, "Shopee asked us to slow down"),
-    503: ErrorRule(_R.RETRY, "Shopee is unavailable"),
+    # A gateway's 503 can come after the backend applied the request (a lost answer): unsafe to repeat.
+    503: ErrorRule(_R.UNSAFE, "Shopee is unavailable"),
 }
 
 # By the first digit of the status, when no exact rule applies.

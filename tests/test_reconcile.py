@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from core.catalog.importer import import_catalog
 from core.db import Store
 from core.sync.apply import RetrySchedule
 from core.sync.models import LISTING
 from core.sync.push import PushResult, push_account
 from core.sync.reconcile import ReconcileReport, reconcile_job
+from tests.catalog_files import make_rows, write_csv
 from tests.sync_world import World, make_world
 
 NO_WAIT = RetrySchedule(base_s=0, max_s=0)
@@ -106,3 +108,22 @@ def test_an_item_already_carrying_our_sku_is_adopted_not_duplicated(
     assert result.report.created == 1  # only P000001: P000000 was adopted
     assert len([i for i in world.items() if i.item_sku == "P000000"]) == 1
     assert models(world, "P000000") == {"P000000-V0": (10_000, 0)}
+
+
+def test_drift_on_an_item_without_variations_is_found(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shopee names a one-variant item by the product SKU only; reconcile still matches its variant."""
+    world = make_world(store, tmp_path, monkeypatch, products=2, variants=1)
+    rows = make_rows(2, 1)
+    for r in rows:
+        r["option1_name"] = r["option1_value"] = ""
+    import_catalog(store, write_csv(tmp_path / "plain.csv", rows))
+    push(world)
+    single = item(world, "P000000")
+    assert not single.tier_variation  # type: ignore[attr-defined]
+    world.sandbox.set_stock(single.item_id, 321)  # type: ignore[attr-defined]
+    report = reconcile(world)
+    assert (report.stock_drift, report.price_drift) == (1, 0)
+    assert push(world).report.stocks == 1
+    assert world.sandbox.model(single.item_id).seller_stock == 0  # type: ignore[attr-defined]

@@ -67,10 +67,16 @@ class ReconcileReport:
         return self.price_drift + self.stock_drift + self.missing + self.adopted
 
 
-def _observed(state: ListingState) -> tuple[dict[str, str], dict[str, int], dict[str, int]]:
-    models = {v.variant_sku: v.model_id for v in state.variants if v.variant_sku}
-    prices = {v.variant_sku: v.price_vnd for v in state.variants if v.variant_sku and v.price_vnd is not None}
-    stocks = {v.variant_sku: v.stock for v in state.variants if v.variant_sku}
+def _observed(state: ListingState, listing: Any) -> tuple[dict[str, str], dict[str, int], dict[str, int]]:
+    """Models, prices and stock the marketplace shows, keyed by our variant SKU."""
+    variants = list(state.variants)
+    pushed = list((listing.prices or {}) if listing is not None else {})
+    if listing is not None and not listing.models and len(pushed) == 1 and len(variants) == 1:
+        # An item without variations is named by the product SKU alone; its one variant is ours.
+        variants = [variants[0].model_copy(update={"variant_sku": pushed[0]})]
+    models = {v.variant_sku: v.model_id for v in variants if v.variant_sku}
+    prices = {v.variant_sku: v.price_vnd for v in variants if v.variant_sku and v.price_vnd is not None}
+    stocks = {v.variant_sku: v.stock for v in variants if v.variant_sku}
     return models, prices, stocks
 
 
@@ -110,7 +116,7 @@ class _Reconciler:
             self.report.foreign += 1
             return
         listing = self.listings.get(product_id)
-        models, prices, stocks = _observed(state)
+        models, prices, stocks = _observed(state, listing)
         if listing is None or listing.item_id is None:
             # Ours, but never bound (created by hand, or a create whose answer was lost): adopt it.
             adopted = {
@@ -129,6 +135,19 @@ class _Reconciler:
             self.note(f"{state.sku}: item {state.item_id} also carries this SKU (ours is {listing.item_id}); "
                       "remove the extra item in the seller centre")  # fmt: skip
             return
+        values = self._drift(listing, prices, stocks)
+        if state.status.value != listing.status:
+            values["status"] = state.status.value
+            if state.status in _NEEDS_A_PERSON:
+                self.report.flagged += 1
+                values["last_error"] = _NEEDS_A_PERSON[state.status]
+                self.note(f"{state.sku}: {_NEEDS_A_PERSON[state.status]}")
+        if values:
+            values["planned_revision"] = -1  # re-plan: the next push sends the corrections
+            self.changes[product_id] = values
+
+    def _drift(self, listing: Any, prices: dict[str, int], stocks: dict[str, int]) -> dict[str, Any]:
+        """Prices and stock the marketplace shows that differ from what we pushed: recorded as pushed."""
         values: dict[str, Any] = {}
         pushed_prices, pushed_stocks = dict(listing.prices or {}), dict(listing.stocks or {})
         price_drift = {s: p for s, p in prices.items() if s in pushed_prices and pushed_prices[s] != p}
@@ -141,15 +160,7 @@ class _Reconciler:
                 self.note(f"{sku}: price on the marketplace is {price}, we had pushed {pushed_prices[sku]}")
             for sku, stock in stock_drift.items():
                 self.note(f"{sku}: stock on the marketplace is {stock}, we had pushed {pushed_stocks[sku]}")
-        if state.status.value != listing.status:
-            values["status"] = state.status.value
-            if state.status in _NEEDS_A_PERSON:
-                self.report.flagged += 1
-                values["last_error"] = _NEEDS_A_PERSON[state.status]
-                self.note(f"{state.sku}: {_NEEDS_A_PERSON[state.status]}")
-        if values:
-            values["planned_revision"] = -1  # re-plan: the next push sends the corrections
-            self.changes[product_id] = values
+        return values
 
     def missing(self) -> None:
         """Bound items the marketplace no longer has: unbind them, so the next push creates them again."""

@@ -12,7 +12,13 @@ import respx
 from connectors.base import InMemoryTokenStore, ReauthorizeRequired
 from connectors.retry import RetrySettings
 from connectors.shopee_config import ShopeeConfig
-from connectors.shopee_errors import SHOPEE_CODE_RULES, Resolution, check_envelope, translate_transport
+from connectors.shopee_errors import (
+    SHOPEE_CODE_RULES,
+    TRANSPORT_RULES,
+    Resolution,
+    check_envelope,
+    translate_transport,
+)
 from core.errors import (
     AuthError,
     ChosyncError,
@@ -67,16 +73,20 @@ ANSWERS = [
     ),
     pytest.param(_response(200, json=_body("error_shop")), True, ReauthorizeRequired, id="error-shop"),
     pytest.param(_response(200, json=_body("error_system_busy")), True, RateLimited, id="system-busy"),
-    pytest.param(_response(200, json=_body("error_server")), False, RetryableError, id="error-server"),
     pytest.param(
-        _response(500, json=_body("error_inner")), False, RetryableError, id="500-with-code-said-failed"
+        _response(200, json=_body("error_server")), False, OutcomeUnknown, id="error-server-add-item"
+    ),
+    pytest.param(_response(200, json=_body("error_server")), True, RetryableError, id="error-server-read"),
+    pytest.param(
+        _response(500, json=_body("error_inner")), False, OutcomeUnknown, id="500-with-code-may-be-applied"
     ),
     pytest.param(
         _response(200, json=_body("error_brand_new_thing")), True, PermanentError, id="unknown-code"
     ),
     pytest.param(_response(500, text="oops"), True, RetryableError, id="500-idempotent"),
     pytest.param(_response(502, text="bad gateway"), False, OutcomeUnknown, id="502-add-item"),
-    pytest.param(_response(503, text="down"), False, RetryableError, id="503-never-applied"),
+    pytest.param(_response(503, text="down"), False, OutcomeUnknown, id="503-add-item-may-be-applied"),
+    pytest.param(_response(503, text="down"), True, RetryableError, id="503-read-retried"),
     pytest.param(_response(401, text=""), True, AuthError, id="401"),
     pytest.param(_response(404, text="not here"), True, PermanentError, id="404"),
     pytest.param(_response(200, text="<html>"), True, RetryableError, id="200-malformed-idempotent"),
@@ -138,9 +148,12 @@ def test_transport_failures_map_to_our_errors(
 
 
 def test_the_code_table_is_data_with_every_resolution_used() -> None:
+    # Server-side codes are UNSAFE (retried only when idempotent); plain RETRY is for transport failures
+    # where nothing was sent (a refused connection), which the transport table covers.
+    assert Resolution.RETRY in {rule.resolution for _, rule in TRANSPORT_RULES}
     assert {rule.resolution for rule in SHOPEE_CODE_RULES.values()} >= {
         Resolution.AUTH,
-        Resolution.RETRY,
+        Resolution.UNSAFE,
         Resolution.RATE_LIMITED,
         Resolution.PERMANENT,
         Resolution.REAUTHORIZE,
