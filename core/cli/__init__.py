@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import typer
 
-from core.cli import catalog, channels, sandbox, sellers
+from core.cli import catalog, channels, orders, sandbox, sellers
 from core.cli import status as status_commands
 from core.cli import sync as sync_commands
 from core.cli.context import console_err, escape, state
@@ -33,6 +33,7 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(channels.app, name="channels")
 app.add_typer(channels.categories_app, name="categories")
 app.add_typer(sandbox.app, name="sandbox")
+app.add_typer(orders.app, name="orders")
 sync_commands.register(app)
 status_commands.register(app)
 

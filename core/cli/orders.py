@@ -56,9 +56,7 @@ def _pull_all(accounts: list[AccountSummary], policy: LedgerPolicy) -> list[Pull
 
 
 def _summary(report: PullReport) -> Table:
-    outcome = "[green]ok[/]" if report.ok else "[bold red]failed[/]"
-    title = f"{escape(report.seller)} {report.channel} ({escape(report.account)}): {outcome}"
-    table = Table(title=title, title_justify="left", show_header=False)
+    table = Table(show_header=False)
     table.add_column("what")
     table.add_column("count", justify="right")
     for what, count in (
@@ -90,6 +88,8 @@ def pull(
             out.print(f"{escape(label)}: [bold red]failed[/]", highlight=False)
             failures.append(f"{label}: {reason}")
             continue
+        outcome = "[green]ok[/]" if result.ok else "[bold red]failed[/]"
+        out.print(f"{escape(result.seller)} {result.channel} ({escape(result.account)}): {outcome}")
         out.print(_summary(result))
         for line in result.unknown:
             err.print(
