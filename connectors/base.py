@@ -333,9 +333,7 @@ class Mapper(Protocol[ConfigT_contra, PayloadT]):
 
 def payload_hash(payload: BaseModel) -> str:
     """sha256 of the canonical JSON of a payload: sorted keys, no spaces, UTF-8 kept as is."""
-    canonical = json.dumps(
-        payload.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    canonical = json.dumps(payload.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

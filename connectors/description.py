@@ -76,9 +76,7 @@ class DescriptionTemplate:
     def placeholders(self) -> frozenset[str]:
         return frozenset(name for line in self.lines for name in _PLACEHOLDER.findall(line))
 
-    def render(
-        self, values: Mapping[str, str], *, limit: int, shortenable: str = "description"
-    ) -> str | None:
+    def render(self, values: Mapping[str, str], *, limit: int, shortenable: str = "description") -> str | None:
         """The description within ``limit`` characters, or None when the fixed facts alone exceed it."""
         clean = {name: value.strip() for name, value in values.items()}
         text = self._fill(clean)

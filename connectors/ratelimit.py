@@ -153,9 +153,7 @@ class Throttle:
                 f"account:{partner}:{self.key}", limits.account_per_second, limits.account_burst
             )
         if limits.partner_per_second is not None:
-            self._partner = shared_budget(
-                f"partner:{partner}", limits.partner_per_second, limits.partner_burst
-            )
+            self._partner = shared_budget(f"partner:{partner}", limits.partner_per_second, limits.partner_burst)
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -176,9 +174,7 @@ class Throttle:
             await self._partner.acquire(self.key)
 
 
-_shared: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, FairRateBudget]] = (
-    weakref.WeakKeyDictionary()
-)
+_shared: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, FairRateBudget]] = weakref.WeakKeyDictionary()
 
 
 def shared_budget(name: str, rate: float, burst: int) -> FairRateBudget:

@@ -88,9 +88,7 @@ class RetryPolicy:
         self._sleep = sleep
         self._jitter = jitter or equal_jitter()
 
-    async def call(
-        self, attempt: Callable[[], Awaitable[T]], *, refresh_auth: RefreshAuth | None = None
-    ) -> T:
+    async def call(self, attempt: Callable[[], Awaitable[T]], *, refresh_auth: RefreshAuth | None = None) -> T:
         """Await ``attempt()`` until it succeeds or the policy gives up (raising the last error)."""
         state = _CallState()
         settings = self.settings
@@ -131,10 +129,7 @@ class RetryPolicy:
             return self._jitter(min(settings.max_delay_s, backoff))
 
         def stop(rs: RetryCallState) -> bool:
-            if (
-                state.failures >= settings.max_attempts
-                or state.rate_limited > settings.max_rate_limited_waits
-            ):
+            if state.failures >= settings.max_attempts or state.rate_limited > settings.max_rate_limited_waits:
                 return True
             return rs.idle_for + rs.upcoming_sleep > settings.max_total_wait_s
 

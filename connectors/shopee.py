@@ -122,9 +122,7 @@ class ShopeeConnector:
         tokens: TokenStore,
         now: Callable[[], datetime] | None = None,
     ) -> Self:
-        return cls(
-            load_shopee_config(**account.settings), http=http, tokens=tokens, rules=account.rules, now=now
-        )
+        return cls(load_shopee_config(**account.settings), http=http, tokens=tokens, rules=account.rules, now=now)
 
     # --- authorisation ---------------------------------------------------------------------------
 
@@ -191,9 +189,7 @@ class ShopeeConnector:
         _log.info("shopee.item_created", item_id=item_id, sku=product.sku, shop_id=self.config.shop_id)
         if not listing.content.models:
             return ListingRef(item_id=str(item_id))
-        await self._sleep(
-            self.config.listing.tier_variation_delay_s
-        )  # Shopee: variations ~5 s after the item
+        await self._sleep(self.config.listing.tier_variation_delay_s)  # Shopee: variations ~5 s after the item
         return await self._init_variations(item_id, listing)
 
     async def _init_variations(self, item_id: int, listing: MappedListing[ShopeeItem]) -> ListingRef:
@@ -207,9 +203,7 @@ class ShopeeConnector:
         wanted = {model.model_sku for model in listing.content.models}
         if not wanted <= models.keys():
             models = await self._reader.model_ids(item_id)
-        return ListingRef(
-            item_id=str(item_id), models={sku: models[sku] for sku in sorted(wanted) if sku in models}
-        )
+        return ListingRef(item_id=str(item_id), models={sku: models[sku] for sku in sorted(wanted) if sku in models})
 
     async def update_listing(self, ref: ListingRef, product: ProductRecord) -> ListingRef:
         listing = self._mapped(product)
@@ -273,9 +267,7 @@ class ShopeeConnector:
                     f"variant {update.variant_sku} is not on Shopee item {update.ref.item_id}",
                     field="variant_sku",
                 )
-                results.append(
-                    BatchItem(item_id=update.ref.item_id, variant_sku=update.variant_sku, error=error)
-                )
+                results.append(BatchItem(item_id=update.ref.item_id, variant_sku=update.variant_sku, error=error))
                 continue
             by_item.setdefault(update.ref.item_id, {})[update.variant_sku] = (model_id, update)
         for item_id, chosen in by_item.items():
@@ -296,9 +288,7 @@ class ShopeeConnector:
                     reason = failures.get(str(mid))
                     refused = None
                     if reason is not None:
-                        refused = PermanentError(
-                            scrub(f"Shopee refused the {what} of {sku}: {reason}"), field=what
-                        )
+                        refused = PermanentError(scrub(f"Shopee refused the {what} of {sku}: {reason}"), field=what)
                     results.append(BatchItem(item_id=item_id, variant_sku=sku, error=refused))
         return BatchResult(items=tuple(results))
 
@@ -307,9 +297,7 @@ class ShopeeConnector:
         if delete:
             for ref in refs:
                 try:
-                    await self.client.post(
-                        "product/delete_item", {"item_id": int(ref.item_id)}, idempotent=True
-                    )
+                    await self.client.post("product/delete_item", {"item_id": int(ref.item_id)}, idempotent=True)
                     results.append(BatchItem(item_id=ref.item_id))
                 except AuthError:
                     raise
@@ -335,9 +323,7 @@ class ShopeeConnector:
             }
             for ref in chunk:
                 reason = failures.get(ref.item_id)
-                error = (
-                    None if reason is None else PermanentError(scrub(f"Shopee refused to delist: {reason}"))
-                )
+                error = None if reason is None else PermanentError(scrub(f"Shopee refused to delist: {reason}"))
                 results.append(BatchItem(item_id=ref.item_id, error=error))
         return BatchResult(items=tuple(results))
 

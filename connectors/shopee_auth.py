@@ -82,9 +82,7 @@ def shop_base_string(partner_id: int, path: str, timestamp: int, access_token: s
     return f"{partner_id}{path}{timestamp}{access_token}{shop_id}"
 
 
-def merchant_base_string(
-    partner_id: int, path: str, timestamp: int, access_token: str, merchant_id: int
-) -> str:
+def merchant_base_string(partner_id: int, path: str, timestamp: int, access_token: str, merchant_id: int) -> str:
     return f"{partner_id}{path}{timestamp}{access_token}{merchant_id}"
 
 
@@ -114,9 +112,7 @@ def signed_query(
     return query
 
 
-def authorization_url(
-    *, base_url: str, partner_id: int, partner_key: str, redirect_url: str, now: datetime
-) -> str:
+def authorization_url(*, base_url: str, partner_id: int, partner_key: str, redirect_url: str, now: datetime) -> str:
     """The link a shop owner opens to authorise us (valid 5 minutes from ``now``)."""
     register_secret(partner_key)
     query = signed_query(
@@ -133,9 +129,7 @@ def refresh_token_expiring(tokens: Tokens, now: datetime, *, within: timedelta =
     return tokens.refresh_expires_at - now <= within
 
 
-_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
-    weakref.WeakKeyDictionary()
-)
+_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = weakref.WeakKeyDictionary()
 
 
 def _account_lock(key: str) -> asyncio.Lock:
@@ -197,9 +191,7 @@ class ShopeeAuthorizer:
     async def reauthorization_due(self) -> bool:
         """True when the refresh token dies within ``refresh_warn_days``: ask the seller to re-authorise."""
         tokens = await self._load()
-        return refresh_token_expiring(
-            tokens, self._now(), within=timedelta(days=self._settings.refresh_warn_days)
-        )
+        return refresh_token_expiring(tokens, self._now(), within=timedelta(days=self._settings.refresh_warn_days))
 
     async def refresh_rejected(self, rejected_access_token: str | None) -> None:
         """Refresh because Shopee refused ``rejected_access_token``, unless someone already replaced it."""

@@ -172,13 +172,9 @@ class ShopeeClient:
             envelope = check_envelope(response, call=call, idempotent=idempotent, now=self._now())
         except ChosyncError as exc:
             code, request_id = _failure_of(exc, response)
-            self._log_request(
-                method, call, started, status=response.status_code, request_id=request_id, error=code
-            )
+            self._log_request(method, call, started, status=response.status_code, request_id=request_id, error=code)
             raise
-        self._log_request(
-            method, call, started, status=response.status_code, request_id=envelope.get("request_id")
-        )
+        self._log_request(method, call, started, status=response.status_code, request_id=envelope.get("request_id"))
         warning = envelope.get("warning")
         if warning:
             _log.warning("shopee.warning", path=call, warning=str(warning))

@@ -79,9 +79,7 @@ SHOPEE_CODE_RULES: Mapping[str, ErrorRule] = {
     "error_inner": ErrorRule(_R.UNSAFE, "Shopee had an internal error"),
     "error_system_busy": ErrorRule(_R.RATE_LIMITED, "Shopee is busy and asked us to slow down"),
     "error_data": ErrorRule(_R.PERMANENT, "Shopee refused the data sent"),
-    "error_shop": ErrorRule(
-        _R.REAUTHORIZE, "Shopee does not accept this shop for our app", hint=_REAUTH_HINT
-    ),
+    "error_shop": ErrorRule(_R.REAUTHORIZE, "Shopee does not accept this shop for our app", hint=_REAUTH_HINT),
     "error_permission": ErrorRule(
         _R.PERMANENT,
         "our app may not use this Shopee function for this shop",
@@ -91,9 +89,7 @@ SHOPEE_CODE_RULES: Mapping[str, ErrorRule] = {
     # seen from the live API, not in the reference (UNCERTAIN spellings kept as Shopee sends them)
     "invalid_access_token": ErrorRule(_R.AUTH, "Shopee refused the access token"),
     "invalid_acceess_token": ErrorRule(_R.AUTH, "Shopee refused the access token"),
-    "error_invalid_refresh_token": ErrorRule(
-        _R.REAUTHORIZE, "Shopee refused the refresh token", hint=_REAUTH_HINT
-    ),
+    "error_invalid_refresh_token": ErrorRule(_R.REAUTHORIZE, "Shopee refused the refresh token", hint=_REAUTH_HINT),
     # product codes (documented examples; "limitt" and "cannt" are Shopee's spelling)
     "error_item_not_found": ErrorRule(_R.PERMANENT, "the item no longer exists on Shopee", field="item_id"),
     "error_price_exceed_min_limitt": ErrorRule(
@@ -102,9 +98,7 @@ SHOPEE_CODE_RULES: Mapping[str, ErrorRule] = {
     "error_price_exceed_max_limitt": ErrorRule(
         _R.PERMANENT, "the price is above Shopee's maximum for this category", field="price"
     ),
-    "error_title_exceeds_max_length": ErrorRule(
-        _R.PERMANENT, "the product name is too long for Shopee", field="name"
-    ),
+    "error_title_exceeds_max_length": ErrorRule(_R.PERMANENT, "the product name is too long for Shopee", field="name"),
     "error_image_num_min": ErrorRule(_R.PERMANENT, "Shopee needs at least one product image", field="images"),
     "error_invalid_category": ErrorRule(
         _R.PERMANENT,
@@ -129,9 +123,7 @@ SHOPEE_CODE_RULES: Mapping[str, ErrorRule] = {
     ),
     "error_busi": ErrorRule(_R.PERMANENT, "Shopee refused the change"),
     # order codes
-    "order_list_invalid_time": ErrorRule(
-        _R.PERMANENT, "Shopee refused the order time window", field="time_range"
-    ),
+    "order_list_invalid_time": ErrorRule(_R.PERMANENT, "Shopee refused the order time window", field="time_range"),
 }
 
 _UNKNOWN_CODE = ErrorRule(_R.PERMANENT, "Shopee refused the request")
@@ -196,9 +188,7 @@ def to_error(
 _Builder = Callable[[str, ErrorRule, "str | None", "float | None"], ChosyncError]
 _BUILDERS: Mapping[Resolution, _Builder] = {
     Resolution.RETRY: lambda text, rule, _code, wait: RetryableError(text, hint=rule.hint, retry_after=wait),
-    Resolution.RATE_LIMITED: lambda text, rule, _code, wait: RateLimited(
-        text, hint=rule.hint, retry_after=wait
-    ),
+    Resolution.RATE_LIMITED: lambda text, rule, _code, wait: RateLimited(text, hint=rule.hint, retry_after=wait),
     Resolution.AUTH: lambda text, rule, _code, _wait: AuthError(text, hint=rule.hint),
     Resolution.REAUTHORIZE: lambda text, rule, _code, _wait: ReauthorizeRequired(text, hint=rule.hint),
     Resolution.PERMANENT: lambda text, rule, code, _wait: PermanentError(
@@ -259,9 +249,7 @@ def check_envelope(
     status = response.status_code
     if status >= 400:
         rule = HTTP_STATUS_RULES.get(status) or HTTP_CLASS_RULES.get(status // 100) or HTTP_CLASS_RULES[5]
-        raise to_error(
-            rule, call=call, idempotent=idempotent, detail=f"HTTP {status}", retry_after=retry_after
-        )
+        raise to_error(rule, call=call, idempotent=idempotent, detail=f"HTTP {status}", retry_after=retry_after)
     if not isinstance(body, dict):
         unreadable = ErrorRule(_R.UNSAFE, "Shopee sent an unreadable answer")
         raise to_error(unreadable, call=call, idempotent=idempotent, detail=f"HTTP {status}")

@@ -108,9 +108,7 @@ class ImageSource:
         except OSError:
             raise _image_error(reference, "the file does not exist or cannot be read") from None
         if size > self._limits.image_max_bytes:
-            raise _image_error(
-                reference, f"{size} bytes; Shopee accepts at most {self._limits.image_max_bytes}"
-            )
+            raise _image_error(reference, f"{size} bytes; Shopee accepts at most {self._limits.image_max_bytes}")
         return name, await asyncio.to_thread(path.read_bytes)
 
     async def _download(self, url: str) -> bytes:

@@ -107,9 +107,7 @@ class _Mapping:
     def name(self) -> str:
         name = " ".join(self.product.name.split())
         if len(name) < self.limits.name_min_chars:
-            self.problem(
-                "name", f"the name is too short for Shopee: at least {self.limits.name_min_chars} letters"
-            )
+            self.problem("name", f"the name is too short for Shopee: at least {self.limits.name_min_chars} letters")
         if len(name) > self.limits.name_max_chars:
             self.problem(
                 "name",
@@ -144,24 +142,20 @@ class _Mapping:
         if len(text) < self.limits.description_min_chars:
             self.problem(
                 "description",
-                "the description is too short for Shopee: "
-                f"at least {self.limits.description_min_chars} characters",
+                f"the description is too short for Shopee: at least {self.limits.description_min_chars} characters",
             )
         hashtags = len(_HASHTAG.findall(text))
         if hashtags > self.limits.description_max_hashtags:
             self.problem(
                 "description",
-                f"the description has {hashtags} hashtags; "
-                f"Shopee allows {self.limits.description_max_hashtags}",
+                f"the description has {hashtags} hashtags; Shopee allows {self.limits.description_max_hashtags}",
             )
         return text
 
     def images(self) -> tuple[str, ...]:
         images = self.product.images
         if len(images) < self.limits.images_min:
-            self.problem(
-                "images", f"Shopee needs at least {self.limits.images_min} image; this product has none"
-            )
+            self.problem("images", f"Shopee needs at least {self.limits.images_min} image; this product has none")
         if len(images) > self.limits.images_max:
             self.problem(
                 "images",
@@ -201,9 +195,7 @@ class _Mapping:
         sizes = (p.length_cm, p.width_cm, p.height_cm)
         if all(size is None for size in sizes):
             if self.config.listing.dimension_required:
-                self.problem(
-                    "dimensions", "this shop's shipping channels need the package length, width and height"
-                )
+                self.problem("dimensions", "this shop's shipping channels need the package length, width and height")
             return None
         if any(size is None or size <= 0 for size in sizes):
             self.problem("dimensions", "give all three package sizes (length, width, height in cm), or none")
@@ -217,8 +209,7 @@ class _Mapping:
         if not channels:
             self.problem(
                 "logistics",
-                "no Shopee shipping channel is set up for this shop; "
-                "add logistics ids to the channel settings",
+                "no Shopee shipping channel is set up for this shop; add logistics ids to the channel settings",
             )
         return channels
 
@@ -227,9 +218,7 @@ class _Mapping:
         if not rules.send:
             return None
         name = (self.product.brand or "").strip()
-        return ShopeeBrand(
-            brand_id=rules.brand_ids.get(name, 0), original_brand_name=name or rules.no_brand_name
-        )
+        return ShopeeBrand(brand_id=rules.brand_ids.get(name, 0), original_brand_name=name or rules.no_brand_name)
 
     def attributes(self, category_id: int) -> tuple[ShopeeAttribute, ...]:
         by_id: dict[int, ShopeeAttribute] = {}
@@ -255,8 +244,7 @@ class _Mapping:
             else:
                 self.problem(
                     "attributes",
-                    f"Shopee requires '{sources[attribute_id]}' for this category; "
-                    "the product does not give it",
+                    f"Shopee requires '{sources[attribute_id]}' for this category; the product does not give it",
                 )
         return tuple(by_id[key] for key in sorted(by_id))
 
@@ -269,15 +257,11 @@ class _Mapping:
             return active, (), ()
         for variant in active:
             if len(variant.sku) > limits.sku_max_chars:
-                self.problem(
-                    "sku", f"variant SKU {variant.sku} is longer than {limits.sku_max_chars} characters"
-                )
+                self.problem("sku", f"variant SKU {variant.sku} is longer than {limits.sku_max_chars} characters")
         if len(active) == 1 and not active[0].options:
             return active, (), ()
         if len(active) > limits.models_max:
-            self.problem(
-                "variants", f"Shopee allows at most {limits.models_max} variants; this has {len(active)}"
-            )
+            self.problem("variants", f"Shopee allows at most {limits.models_max} variants; this has {len(active)}")
         names = self._tier_names(active)
         if not names:
             return active, (), ()
@@ -295,9 +279,7 @@ class _Mapping:
                 self.problem("variants", f"two variants have the same options as {variant.sku}")
             seen.add(index)
             models.append(ShopeeModel(model_sku=variant.sku, tier_index=index))
-        tiers = tuple(
-            ShopeeTier(name=name, options=tuple(values)) for name, values in zip(names, options, strict=True)
-        )
+        tiers = tuple(ShopeeTier(name=name, options=tuple(values)) for name, values in zip(names, options, strict=True))
         return active, tiers, tuple(models)
 
     def _tier_names(self, active: list[VariantRecord]) -> tuple[str, ...]:
@@ -330,8 +312,7 @@ class _Mapping:
                 if len(value) > limits.option_max_chars:
                     self.problem(
                         "variants",
-                        f"option value '{value}' is longer than Shopee's "
-                        f"{limits.option_max_chars} characters",
+                        f"option value '{value}' is longer than Shopee's {limits.option_max_chars} characters",
                     )
 
     def prices(self, variants: list[VariantRecord]) -> dict[str, int]:
@@ -357,9 +338,7 @@ class _Mapping:
         stocks = {v.sku: self.rules.stock_for(v.stock) for v in variants}
         for sku, stock in stocks.items():
             if stock > self.limits.stock_max:
-                self.problem(
-                    "stock", f"{sku} has {stock} in stock; Shopee allows at most {self.limits.stock_max}"
-                )
+                self.problem("stock", f"{sku} has {stock} in stock; Shopee allows at most {self.limits.stock_max}")
         return stocks
 
 

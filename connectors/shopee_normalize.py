@@ -102,9 +102,7 @@ def order_from_detail(detail: Mapping[str, Any]) -> Order:
         )
     currency = str(detail.get("currency") or "VND")
     if currency != "VND":
-        raise _data_error(
-            f"Shopee order {order_sn} is in {currency}; chosync keeps đồng only", field="currency"
-        )
+        raise _data_error(f"Shopee order {order_sn} is in {currency}; chosync keeps đồng only", field="currency")
     try:
         lines = _lines(order_sn, detail.get("item_list") or [])
         total = detail.get("total_amount")

@@ -132,9 +132,7 @@ def add_item_body(
     return body
 
 
-def update_item_body(
-    item_id: int, listing: MappedListing[ShopeeItem], image_ids: list[str]
-) -> dict[str, Any]:
+def update_item_body(item_id: int, listing: MappedListing[ShopeeItem], image_ids: list[str]) -> dict[str, Any]:
     """product/update_item: the content only (price, stock and models have their own calls)."""
     return {"item_id": item_id, **_content_fields(listing.content, image_ids)}
 
@@ -146,8 +144,7 @@ def init_tier_variation_body(
     return {
         "item_id": item_id,
         "tier_variation": [
-            {"name": tier.name, "option_list": [{"option": option} for option in tier.options]}
-            for tier in item.tiers
+            {"name": tier.name, "option_list": [{"option": option} for option in tier.options]} for tier in item.tiers
         ],
         "model": [
             {

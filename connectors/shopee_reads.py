@@ -69,9 +69,7 @@ class ShopeeReader:
         if not matches:
             return None
         call = "product/get_item_base_info"
-        matches.sort(
-            key=lambda base: (base.get("item_status") != "NORMAL", _item_id(base.get("item_id"), call=call))
-        )
+        matches.sort(key=lambda base: (base.get("item_status") != "NORMAL", _item_id(base.get("item_id"), call=call)))
         if len(matches) > 1:
             item_ids = [_item_id(base.get("item_id"), call=call) for base in matches]
             _log.warning("shopee.duplicate_sku", sku=sku, item_ids=item_ids)
@@ -93,9 +91,7 @@ class ShopeeReader:
                     "item_status": list(self._config.listing.lookup_statuses),
                 },
             )
-            found.extend(
-                _item_id(item_id, call="product/search_item") for item_id in answer.get("item_id_list") or []
-            )
+            found.extend(_item_id(item_id, call="product/search_item") for item_id in answer.get("item_id_list") or [])
             next_offset = answer.get("next_offset")
             if not next_offset or next_offset == offset or not answer.get("item_id_list"):
                 break
@@ -134,8 +130,7 @@ class ShopeeReader:
                 },
             )
             item_ids = [
-                _item_id(entry.get("item_id"), call="product/get_item_list")
-                for entry in page.get("item") or []
+                _item_id(entry.get("item_id"), call="product/get_item_list") for entry in page.get("item") or []
             ]
             for base in await self._base_info(item_ids):
                 item_id = _item_id(base.get("item_id"), call="product/get_item_base_info")
@@ -154,17 +149,13 @@ class ShopeeReader:
     async def pull_orders(self, cursor: str | None) -> AsyncIterator[OrderBatch]:
         settings = self._config.orders
         now = int(self._now().timestamp())
-        start = decode_cursor(
-            cursor, default=now - int(timedelta(days=settings.initial_lookback_days).total_seconds())
-        )
+        start = decode_cursor(cursor, default=now - int(timedelta(days=settings.initial_lookback_days).total_seconds()))
         windows = time_windows(start, now, int(timedelta(days=settings.window_days).total_seconds()))
         for index, (time_from, time_to) in enumerate(windows):
             order_sns = await self._order_sns(time_from, time_to)
             # Until a window is fully read its start is the cursor: a crash replays it, harmlessly.
             last_window = index == len(windows) - 1
-            done_cursor = encode_cursor(
-                max(time_from, time_to - settings.overlap_s) if last_window else time_to
-            )
+            done_cursor = encode_cursor(max(time_from, time_to - settings.overlap_s) if last_window else time_to)
             batches = list(chunks(order_sns, settings.detail_batch))
             if not batches:
                 yield OrderBatch(orders=(), cursor=done_cursor)
@@ -200,9 +191,7 @@ class ShopeeReader:
             if not answer.get("more"):
                 return order_sns
             if not next_cursor or next_cursor == page_cursor:
-                raise PermanentError(
-                    "Shopee said more orders follow but gave no next cursor", code="bad_pagination"
-                )
+                raise PermanentError("Shopee said more orders follow but gave no next cursor", code="bad_pagination")
             page_cursor = str(next_cursor)
 
     async def _order_details(self, order_sns: Sequence[str]) -> tuple[Order, ...]:

@@ -72,9 +72,7 @@ def add_account(
     """Register a seller's shop on a channel; the connector checks the settings first."""
     name = name or channel
     if not _NAME.match(name):
-        raise UsageError(
-            f"{name!r} is not a valid account name", hint="use lowercase letters, digits, - and _"
-        )
+        raise UsageError(f"{name!r} is not a valid account name", hint="use lowercase letters, digits, - and _")
     get_connector_class(channel).check_settings(settings)
     values = (rules or AccountRules()).model_dump()
     now = utcnow()
@@ -143,9 +141,7 @@ def update_account(
         conn.execute(update(CHANNEL_ACCOUNT).where(CHANNEL_ACCOUNT.c.id == account_id).values(values))
 
 
-def list_accounts(
-    store: Store, *, seller: str | None = None, channel: str | None = None
-) -> list[AccountSummary]:
+def list_accounts(store: Store, *, seller: str | None = None, channel: str | None = None) -> list[AccountSummary]:
     query = (
         select(
             CHANNEL_ACCOUNT,
@@ -178,9 +174,7 @@ def list_accounts(
         ]
 
 
-def set_category_map(
-    store: Store, channel: str, mapping: Mapping[str, str], *, account_id: int | None = None
-) -> int:
+def set_category_map(store: Store, channel: str, mapping: Mapping[str, str], *, account_id: int | None = None) -> int:
     """Upsert category mappings for a channel (or one account's overrides); returns how many were set."""
     scope = "" if account_id is None else str(account_id)
     now = utcnow()
@@ -233,9 +227,7 @@ class DatabaseTokenStore:
 
     def _load(self) -> Tokens | None:
         with self._store.engine.connect() as conn:
-            row = conn.execute(
-                select(CHANNEL_TOKEN).where(CHANNEL_TOKEN.c.account_id == self._account_id)
-            ).first()
+            row = conn.execute(select(CHANNEL_TOKEN).where(CHANNEL_TOKEN.c.account_id == self._account_id)).first()
         if row is None:
             return None
         register_secret(row.access_token)

@@ -94,8 +94,7 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
             store.migrate()
         except OperationalError as exc:
             raise ConfigError(
-                f"cannot open the database {scrub(store.engine.url.render_as_string())}: "
-                f"{scrub(str(exc.orig))}",
+                f"cannot open the database {scrub(store.engine.url.render_as_string())}: {scrub(str(exc.orig))}",
                 hint="check CHOSYNC_DATABASE_URL and that the server is running",
             ) from exc
         log.debug("store.opened", url=store.engine.url.render_as_string(hide_password=True))

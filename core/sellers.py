@@ -55,9 +55,7 @@ def add_seller(
         with store.session() as session:
             session.add(seller)
     except IntegrityError as exc:
-        raise InputRejected(
-            f"seller {code!r} is already registered", hint="see 'chosync sellers list'"
-        ) from exc
+        raise InputRejected(f"seller {code!r} is already registered", hint="see 'chosync sellers list'") from exc
     return seller
 
 

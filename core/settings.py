@@ -48,9 +48,7 @@ class Settings(BaseSettings):
         default="sqlite:///chosync.db",
         description="SQLAlchemy URL of the store: a SQLite file by default, or postgresql+psycopg://…",
     )
-    log_format: LogFormat = Field(
-        default=LogFormat.CONSOLE, description="console (people) or json (services)"
-    )
+    log_format: LogFormat = Field(default=LogFormat.CONSOLE, description="console (people) or json (services)")
     log_level: str = Field(default="WARNING", description="DEBUG, INFO, WARNING or ERROR")
     reserve_unpaid_orders: bool = Field(
         default=True, description="An unpaid (pending) order holds its stock, so it cannot be sold twice"

@@ -24,9 +24,7 @@ def _free_port() -> int:
 def serve_in_thread(app: Any) -> Iterator[str]:
     """Serve an ASGI app on 127.0.0.1 until the block ends; yields its base URL."""
     port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, name=f"sandbox-{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -108,9 +108,7 @@ def make_world(
         access, refresh = sandbox.authorize_shop(shop_id)
         now = utcnow()
         later = now.replace(year=now.year + 1)
-        tokens = Tokens(
-            access_token=access, refresh_token=refresh, access_expires_at=later, refresh_expires_at=later
-        )
+        tokens = Tokens(access_token=access, refresh_token=refresh, access_expires_at=later, refresh_expires_at=later)
         DatabaseTokenStore(store, account_id)._save(tokens)  # sync: fixtures run outside the event loop
         world.accounts.append(world.account(name))
     return world

@@ -73,10 +73,7 @@ def test_add_list_and_set_an_account(cli: Invoke) -> None:
     assert account["rules"]["price_markup_percent"] == 10
     assert account["rules"]["round_to_vnd"] == 1000
     assert account["token"] == "not connected"
-    assert (
-        cli("channels", "set", "shopee", "--seller", "HTX-DANTIEN", "--stock-buffer", "2", "--disable")[0]
-        == 0
-    )
+    assert cli("channels", "set", "shopee", "--seller", "HTX-DANTIEN", "--stock-buffer", "2", "--disable")[0] == 0
     [account] = json.loads(cli("channels", "list", "--json")[1])
     assert (account["rules"]["stock_buffer"], account["rules"]["round_to_vnd"], account["enabled"]) == (
         2,
@@ -99,14 +96,10 @@ def test_adding_twice_or_to_an_unknown_channel_or_with_bad_settings_is_refused(c
     code, _, err = cli("channels", "add", "shopeee", "--seller", "HTX-DANTIEN")
     assert code == 2
     assert "no connector for channel 'shopeee'" in err
-    code, _, err = _add(
-        cli, "https://partner.example", "--name", "second", "--set", 'limits={"images_max": "many"}'
-    )
+    code, _, err = _add(cli, "https://partner.example", "--name", "second", "--set", 'limits={"images_max": "many"}')
     assert code == 2
     assert "settings are invalid" in err
-    code, _, err = cli(
-        "channels", "add", "shopee", "--seller", "NOBODY", "--partner-id", "1", "--shop-id", "2"
-    )
+    code, _, err = cli("channels", "add", "shopee", "--seller", "NOBODY", "--partner-id", "1", "--shop-id", "2")
     assert code == 1
     assert "seller 'NOBODY' is not registered" in err
 

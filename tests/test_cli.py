@@ -33,9 +33,7 @@ def test_init_creates_the_database(cli, sqlite_url: str) -> None:  # type: ignor
 
 
 def test_sellers_add_and_list(cli) -> None:  # type: ignore[no-untyped-def]
-    assert (
-        cli("sellers", "add", "HTX-DANTIEN", "--name", "Hợp tác xã Dân Tiến", "--kind", "cooperative")[0] == 0
-    )
+    assert cli("sellers", "add", "HTX-DANTIEN", "--name", "Hợp tác xã Dân Tiến", "--kind", "cooperative")[0] == 0
     code, _, err = cli("sellers", "add", "HTX-DANTIEN", "--name", "Again")
     assert code == 1
     assert "already registered" in err

@@ -30,9 +30,7 @@ def test_shipped_templates_are_what_the_generator_writes(tmp_path: Path, name: s
         assert shipped.read_bytes() == fresh.read_bytes()
     else:
         for a, b in zip(load_workbook(shipped).worksheets, load_workbook(fresh).worksheets, strict=True):
-            assert [list(r) for r in a.iter_rows(values_only=True)] == [
-                list(r) for r in b.iter_rows(values_only=True)
-            ]
+            assert [list(r) for r in a.iter_rows(values_only=True)] == [list(r) for r in b.iter_rows(values_only=True)]
 
 
 def test_template_header_is_every_column_and_its_guide_documents_them() -> None:
@@ -74,8 +72,6 @@ def test_make_demo_main_job_builds_the_catalog_from_a_clean_start(
     assert not (tmp_path / ".demo" / "stale-file").exists()
     store = open_store(f"sqlite:///{tmp_path / '.demo' / 'chosync.db'}")
     with store.engine.connect() as conn:
-        counts = [
-            conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (SELLER, PRODUCT, VARIANT)
-        ]
+        counts = [conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (SELLER, PRODUCT, VARIANT)]
     store.dispose()
     assert counts == [10, 40, 70]

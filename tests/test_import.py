@@ -82,9 +82,7 @@ def test_a_changed_price_updates_only_that_variant_in_place(store: Store, tmp_pa
     assert set(after) == set(ids_before)
 
 
-def test_one_bad_row_at_the_end_writes_nothing_even_after_earlier_batches(
-    store: Store, tmp_path: Path
-) -> None:
+def test_one_bad_row_at_the_end_writes_nothing_even_after_earlier_batches(store: Store, tmp_path: Path) -> None:
     register(store)
     rows = make_rows(50, 2)
     rows[-1]["price_vnd"] = "12,5"
@@ -133,9 +131,7 @@ def test_variants_of_one_product_need_distinct_options(store: Store, tmp_path: P
     register(store)
     rows = make_rows(1, 2)
     rows[1]["option1_value"] = rows[0]["option1_value"]
-    assert [(r, c) for r, c, _ in rejected(store, write_csv(tmp_path / "c.csv", rows))] == [
-        (3, "option1_value")
-    ]
+    assert [(r, c) for r, c, _ in rejected(store, write_csv(tmp_path / "c.csv", rows))] == [(3, "option1_value")]
     rows = make_rows(1, 2)
     for r in rows:
         r["option1_name"] = r["option1_value"] = ""
@@ -166,9 +162,7 @@ def test_empty_files_are_refused(store: Store, tmp_path: Path, content: bytes, m
 
 
 def test_a_header_without_rows_is_refused(store: Store, tmp_path: Path) -> None:
-    assert rejected(store, write_csv(tmp_path / "c.csv", [])) == [
-        (1, "-", "the file has a header but no rows")
-    ]
+    assert rejected(store, write_csv(tmp_path / "c.csv", [])) == [(1, "-", "the file has a header but no rows")]
 
 
 def test_excel_saved_csv_with_bom_crlf_and_semicolons(store: Store, tmp_path: Path) -> None:
@@ -276,9 +270,7 @@ def test_xlsx_with_number_cells_and_a_gap_row(store: Store, tmp_path: Path) -> N
 def test_json_entries_with_natural_types(store: Store, tmp_path: Path) -> None:
     register(store)
     entry = {k: v for k, v in row().items() if v != ""}
-    entry.update(
-        images=["https://cdn.example/a.jpg"], attributes={"Xuất xứ": "Trà Vinh"}, price_vnd=175000, stock=3
-    )
+    entry.update(images=["https://cdn.example/a.jpg"], attributes={"Xuất xứ": "Trà Vinh"}, price_vnd=175000, stock=3)
     import_catalog(store, write_json(tmp_path / "c.json", [entry]))
     [product] = products(store)
     assert product.images == ("https://cdn.example/a.jpg",)

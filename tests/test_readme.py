@@ -33,8 +33,7 @@ def test_every_cli_command_is_in_the_readme_reference() -> None:
 
 def test_readme_column_table_matches_the_importer() -> None:
     expected = [
-        f"| `{c.name}` | {'yes' if c.required else ''} | {c.doc.replace('|', chr(92) + '|')} |"
-        for c in COLUMNS
+        f"| `{c.name}` | {'yes' if c.required else ''} | {c.doc.replace('|', chr(92) + '|')} |" for c in COLUMNS
     ]
     section = README.split("### Catalog columns", 1)[1].split("\n## ", 1)[0]
     table = [line for line in section.splitlines() if re.match(r"^\| `[a-z0-9_]+` \|", line)]

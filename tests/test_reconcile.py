@@ -78,18 +78,14 @@ def test_an_item_deleted_on_the_marketplace_is_created_again(
     assert len([i for i in world.items() if i.item_sku == "P000000"]) == 1
 
 
-def test_a_banned_item_is_flagged_for_a_person(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_banned_item_is_flagged_for_a_person(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     world = make_world(store, tmp_path, monkeypatch, products=2, variants=1)
     push(world)
     world.sandbox.ban_item(item(world, "P000001").item_id)  # type: ignore[attr-defined]
     report = reconcile(world)
     assert report.flagged == 1
     with store.engine.connect() as conn:
-        banned = conn.execute(
-            select(LISTING.c.status, LISTING.c.last_error).where(LISTING.c.status == "banned")
-        ).one()
+        banned = conn.execute(select(LISTING.c.status, LISTING.c.last_error).where(LISTING.c.status == "banned")).one()
     assert "banned by the marketplace" in banned.last_error
 
 
@@ -97,9 +93,7 @@ def test_an_item_already_carrying_our_sku_is_adopted_not_duplicated(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = make_world(store, tmp_path, monkeypatch, products=2, variants=1)
-    made_by_hand = world.sandbox.create_item(
-        14701711, "Gạo làm bằng tay", price=1234, stock=9, item_sku="P000000"
-    )
+    made_by_hand = world.sandbox.create_item(14701711, "Gạo làm bằng tay", price=1234, stock=9, item_sku="P000000")
     tiers = [{"name": "Khối lượng", "option_list": [{"option": "1kg"}]}]
     world.sandbox.set_tiers(made_by_hand.item_id, tiers, [([0], "P000000-V0", 1234, 9)])
     report = reconcile(world)

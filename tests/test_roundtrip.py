@@ -59,9 +59,7 @@ def test_export_import_export_is_identical(database_url: str, tmp_path: Path, su
 
 _text = (
     st.text(
-        alphabet=st.characters(
-            codec="utf-8", categories=("L", "N", "Zs", "P"), exclude_characters="|\u2028\u2029\x85"
-        ),
+        alphabet=st.characters(codec="utf-8", categories=("L", "N", "Zs", "P"), exclude_characters="|\u2028\u2029\x85"),
         min_size=1,
         max_size=30,
     )

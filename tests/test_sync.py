@@ -50,9 +50,7 @@ def test_a_catalog_of_fifty_products_syncs_then_a_second_sync_sends_nothing(
     assert again.unchanged == 50
 
 
-def test_a_price_change_sends_only_price_calls(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_price_change_sends_only_price_calls(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     world = make_world(store, tmp_path, monkeypatch, products=4, variants=2)
     push(world)
     rows = make_rows(4, 2)
@@ -68,9 +66,7 @@ def test_a_price_change_sends_only_price_calls(
     assert {m.model_sku: m.original_price for m in item.models.values()}["P000002-V1"] == 15000
 
 
-def test_archiving_a_product_delists_it(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_archiving_a_product_delists_it(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     world = make_world(store, tmp_path, monkeypatch, products=3, variants=1)
     push(world)
     rows = make_rows(3, 1)

@@ -82,9 +82,7 @@ def cli(
         later = utcnow().replace(year=utcnow().year + 1)
         account = find_account(store, seller="HTX-DANTIEN", channel="shopee")
         DatabaseTokenStore(store, account.id)._save(
-            Tokens(
-                access_token=access, refresh_token=refresh, access_expires_at=later, refresh_expires_at=later
-            )
+            Tokens(access_token=access, refresh_token=refresh, access_expires_at=later, refresh_expires_at=later)
         )
         store.dispose()
         yield invoke
@@ -104,9 +102,7 @@ def test_plan_shows_operations_and_sends_nothing(cli: Invoke, sandbox: ShopeeSan
     assert "new listing" in out
 
 
-def test_sync_then_price_change_shows_old_and_new(
-    cli: Invoke, sandbox: ShopeeSandbox, tmp_path: Path
-) -> None:
+def test_sync_then_price_change_shows_old_and_new(cli: Invoke, sandbox: ShopeeSandbox, tmp_path: Path) -> None:
     code, out, err = cli("sync")
     assert code == 0, out + err
     assert "sync summary" in out

@@ -121,9 +121,7 @@ def _killed_apply_converges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, 
         access, refresh = sandbox.authorize_shop(14701711)
         later = utcnow().replace(year=utcnow().year + 1)
         DatabaseTokenStore(store, account_id)._save(
-            Tokens(
-                access_token=access, refresh_token=refresh, access_expires_at=later, refresh_expires_at=later
-            )
+            Tokens(access_token=access, refresh_token=refresh, access_expires_at=later, refresh_expires_at=later)
         )
         killed = 0
         for _ in range(kills * 3):

@@ -343,9 +343,7 @@ class InProcessTransport(httpx.AsyncBaseTransport):
             with anyio.fail_after(read_timeout):
                 return await self._inner.handle_async_request(request)
         except TimeoutError as exc:
-            raise httpx.ReadTimeout(
-                "sandbox held the request past the read timeout", request=request
-            ) from exc
+            raise httpx.ReadTimeout("sandbox held the request past the read timeout", request=request) from exc
         except ConnectionDropped as exc:
             raise httpx.RemoteProtocolError(str(exc), request=request) from exc
 

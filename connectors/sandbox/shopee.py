@@ -131,8 +131,7 @@ _ENDPOINTS: dict[str, _Endpoint] = {
 ENDPOINT_PATHS = tuple(_ENDPOINTS)
 
 _GATEWAY_PAGE = (
-    "<html><head><title>{0}</title></head><body><center><h1>{0}</h1></center><hr><center>nginx</center>"
-    "</body></html>"
+    "<html><head><title>{0}</title></head><body><center><h1>{0}</h1></center><hr><center>nginx</center></body></html>"
 )
 _REASONS = {502: "502 Bad Gateway", 503: "503 Service Temporarily Unavailable", 504: "504 Gateway Time-out"}
 
@@ -264,17 +263,13 @@ class ShopeeSandbox(ShopeeBackOffice):
             return JSONResponse({"request_id": _request_id(), "error": "error_not_found", "message": ""}, 404)
         if request.method != endpoint.method:
             message = f"Wrong parameters, detail: {path} expects {endpoint.method}."
-            return JSONResponse(
-                {"request_id": _request_id(), "error": "error_param", "message": message}, 405
-            )
+            return JSONResponse({"request_id": _request_id(), "error": "error_param", "message": message}, 405)
         query = {name: request.query_params.getlist(name) for name in request.query_params}
         raw = await request.body()
         try:
             async with self.lock:
                 partner = identify_partner(self, query)
-                shop_api = endpoint.access == "shop" or (
-                    endpoint.access == "either" and "access_token" in query
-                )
+                shop_api = endpoint.access == "shop" or (endpoint.access == "either" and "access_token" in query)
                 self._throttle(partner.partner_id, requested_shop_id(self, query) if shop_api else None)
                 shop = verify_request(self, path, query, partner, shop_api=shop_api)
                 call = ShopeeCall(self, path, partner.partner_id, shop, query)

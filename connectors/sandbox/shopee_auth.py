@@ -45,9 +45,7 @@ __all__ = [
 
 Query = Mapping[str, Sequence[str]]
 
-_PUBLIC_PATHS = frozenset(
-    {"/api/v2/shop/auth_partner", "/api/v2/auth/token/get", "/api/v2/auth/access_token/get"}
-)
+_PUBLIC_PATHS = frozenset({"/api/v2/shop/auth_partner", "/api/v2/auth/token/get", "/api/v2/auth/access_token/get"})
 
 
 @dataclass(frozen=True)
@@ -83,9 +81,7 @@ def requested_shop_id(office: ShopeeBackOffice, query: Query) -> int | None:
     if raw is None:
         return None
     if not raw.isdigit():
-        raise gateway_error(
-            office.config, "error_param", "Wrong parameters, detail: shop_id should be an integer."
-        )
+        raise gateway_error(office.config, "error_param", "Wrong parameters, detail: shop_id should be an integer.")
     return int(raw)
 
 
@@ -98,9 +94,7 @@ def verify_request(
     if not raw_ts:
         raise gateway_error(config, "error_param", "no timestamp.")
     if not raw_ts.isdigit():
-        raise gateway_error(
-            config, "error_param", "Wrong parameters, detail: timestamp should be an integer."
-        )
+        raise gateway_error(config, "error_param", "Wrong parameters, detail: timestamp should be an integer.")
     timestamp, now = int(raw_ts), office.clock()
     if now - timestamp > config.timestamp_window:
         raise gateway_error(config, "error_param", "Wrong parameters, detail: timestamp is expired.")
@@ -117,20 +111,13 @@ def verify_request(
         shop_id = requested_shop_id(office, query)
         if shop_id is None:
             raise gateway_error(config, "error_param", "There is no shop_id in query.")
-    expected = shopee_sign(
-        partner.partner_key, sign_base(partner.partner_id, path, timestamp, access_token, shop_id)
-    )
+    expected = shopee_sign(partner.partner_key, sign_base(partner.partner_id, path, timestamp, access_token, shop_id))
     if not hmac.compare_digest(sign.lower().encode(), expected.encode()):
         raise gateway_error(config, "error_sign", "Wrong sign.")
     if shop_id is None:
         return None
     token = office.access_tokens.get(access_token)
-    if (
-        token is None
-        or token.partner_id != partner.partner_id
-        or token.shop_id != shop_id
-        or now >= token.expires_at
-    ):
+    if token is None or token.partner_id != partner.partner_id or token.shop_id != shop_id or now >= token.expires_at:
         raise gateway_error(config, config.invalid_token_error, "Invalid access_token.")
     return office.shops[shop_id]
 

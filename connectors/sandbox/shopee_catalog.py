@@ -189,9 +189,7 @@ def update_price(call: ShopeeCall) -> JsonObject:
             if model is None:
                 raise param_error(f"model_id {model_id} is invalid for item {item.item_id}")
             if model.price_locked:
-                raise ShopeeError(
-                    "error_cannt_edit_price_in_promotion", "The price is locked by an ongoing promotion."
-                )
+                raise ShopeeError("error_cannt_edit_price_in_promotion", "The price is locked by an ongoing promotion.")
             check_price(call, price)
             others = [m.original_price for m in item.models.values() if m is not model]
             check_price_ratio(call, [*others, price])
@@ -227,14 +225,10 @@ def update_stock(call: ShopeeCall) -> JsonObject:
         elif not low <= stock <= high:
             reason = f"stock should be between {low} and {high}"
         elif stock < model.reserved_stock:
-            reason = (
-                f"error_busi_update_stock_failed: stock is below the reserved stock {model.reserved_stock}"
-            )
+            reason = f"error_busi_update_stock_failed: stock is below the reserved stock {model.reserved_stock}"
         else:
             model.seller_stock = stock
-            success.append(
-                {"model_id": model_id, "location_id": call.config.stock_location_id, "stock": stock}
-            )
+            success.append({"model_id": model_id, "location_id": call.config.stock_location_id, "stock": stock})
             continue
         failure.append({"model_id": model_id, "failed_reason": reason})
     if success:
@@ -258,9 +252,7 @@ def unlist_item(call: ShopeeCall) -> JsonObject:
         if item is None or item.shop_id != call.shop_id or item.is_deleted:
             failure.append({"item_id": item_id, "failed_reason": "Item not found."})
         elif item.item_status in ("BANNED", "REVIEWING"):
-            failure.append(
-                {"item_id": item_id, "failed_reason": f"Item is {item.item_status} and cannot be changed."}
-            )
+            failure.append({"item_id": item_id, "failed_reason": f"Item is {item.item_status} and cannot be changed."})
         else:
             item.item_status = item.requested_status = "UNLIST" if unlist else "NORMAL"
             call.office.touch(item)
@@ -316,9 +308,7 @@ def get_item_list(call: ShopeeCall) -> JsonObject:
     page = items[offset : offset + page_size]
     next_offset = offset + len(page)
     return {
-        "item": [
-            {"item_id": i.item_id, "item_status": i.item_status, "update_time": i.update_time} for i in page
-        ],
+        "item": [{"item_id": i.item_id, "item_status": i.item_status, "update_time": i.update_time} for i in page],
         "total_count": total,
         "has_next_page": next_offset < total,
         "next_offset": next_offset,

@@ -81,9 +81,7 @@ ModelSpec = tuple[list[int], str, int, int]  # tier_index, model_sku, price, sto
 def _known_image(call: ShopeeCall, raw: Any) -> str:
     image_id = as_str(raw, "image_id")
     if call.config.require_uploaded_images and image_id not in call.office.images:
-        raise param_error(
-            f"image_id {image_id} does not exist, upload it with media_space/upload_image first"
-        )
+        raise param_error(f"image_id {image_id} does not exist, upload it with media_space/upload_image first")
     return image_id
 
 
@@ -91,9 +89,7 @@ def _check_name(call: ShopeeCall, raw: Any) -> str:
     name = as_str(raw, "item_name").strip()
     low, high = call.config.limits.name_length
     if len(name) > high:
-        raise ShopeeError(
-            "error_title_exceeds_max_length", f"Item name exceeds the max length of {high} characters."
-        )
+        raise ShopeeError("error_title_exceeds_max_length", f"Item name exceeds the max length of {high} characters.")
     if len(name) < low:
         raise param_error(f"item_name length should be between {low} and {high}")
     for word in call.config.banned_words:
@@ -105,9 +101,7 @@ def _check_name(call: ShopeeCall, raw: Any) -> str:
     return name
 
 
-def _check_logistics(
-    call: ShopeeCall, raw: Any, weight: float, dimension: JsonObject | None
-) -> list[JsonObject]:
+def _check_logistics(call: ShopeeCall, raw: Any, weight: float, dimension: JsonObject | None) -> list[JsonObject]:
     entries = as_list(raw, "logistic_info")
     enabled_any = False
     for raw_entry in entries:
@@ -137,26 +131,20 @@ def _check_content(call: ShopeeCall, content: JsonObject) -> dict[str, Any]:
     description_type = content.get("description_type") or "normal"
     if description_type not in ("normal", "extended"):
         raise param_error("description_type should be normal or extended")
-    raw_description = (
-        require(content, "description") if description_type == "normal" else content.get("description")
-    )
+    raw_description = require(content, "description") if description_type == "normal" else content.get("description")
     description = as_str(raw_description or "", "description")
     low, high = limits.description_length
     if description_type == "normal" and not low <= len(description) <= high:
         raise param_error(f"description length should be between {low} and {high}")
     category_id = as_int(require(content, "category_id"), "category_id")
     if not call.config.is_leaf(category_id):
-        raise ShopeeError(
-            "error_invalid_category", f"Invalid category_id {category_id}: use a leaf category."
-        )
+        raise ShopeeError("error_invalid_category", f"Invalid category_id {category_id}: use a leaf category.")
     weight = require(content, "weight")
     if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
         raise param_error("weight should be greater than 0")
     image_ids = [
         _known_image(call, i)
-        for i in as_list(
-            as_object(require(content, "image"), "image").get("image_id_list", []), "image_id_list"
-        )
+        for i in as_list(as_object(require(content, "image"), "image").get("image_id_list", []), "image_id_list")
     ]
     low, high = limits.image_count
     if len(image_ids) < low:
@@ -188,9 +176,7 @@ def _check_content(call: ShopeeCall, content: JsonObject) -> dict[str, Any]:
         "attribute_list": as_list(content.get("attribute_list") or [], "attribute_list"),
         "brand": as_object(content["brand"], "brand") if content.get("brand") is not None else None,
         "condition": condition,
-        "pre_order": as_object(
-            content.get("pre_order") or {"is_pre_order": False, "days_to_ship": 2}, "pre_order"
-        ),
+        "pre_order": as_object(content.get("pre_order") or {"is_pre_order": False, "days_to_ship": 2}, "pre_order"),
         "wholesale": as_list(content.get("wholesale") or [], "wholesale"),
     }
 
@@ -216,9 +202,7 @@ def add_item(call: ShopeeCall) -> JsonObject:
     if len(live) >= call.config.limits.item_count:
         raise ShopeeError("product.error_busi", "The shop has reached its item count limit.")
     name = content.pop("item_name")
-    item = call.office.create_item(
-        shop.shop_id, name, price=price, stock=stock, item_status=status, **content
-    )
+    item = call.office.create_item(shop.shop_id, name, price=price, stock=stock, item_status=status, **content)
     return {
         **item_view(call, item),
         "seller_stock": [{"location_id": call.config.stock_location_id, "stock": stock}],
@@ -332,9 +316,7 @@ def init_tier_variation(call: ShopeeCall) -> JsonObject:
             "product.error_busi", "The item already has variations; use update_tier_variation and add_model."
         )
     if call.office.clock() - item.create_time < call.config.tier_variation_delay:
-        raise ShopeeError(
-            "product.error_busi", "The item is still being created; try again in a few seconds."
-        )
+        raise ShopeeError("product.error_busi", "The item is still being created; try again in a few seconds.")
     tiers = _check_tiers(call, require(call.body, "tier_variation"))
     raw = batch(require(call.body, "model"), "model", call.config.limits.model_count)
     specs = _check_models(call, tiers, raw, set())
@@ -356,8 +338,7 @@ def update_tier_variation(call: ShopeeCall) -> JsonObject:
     item = _with_models(call)
     tiers = _check_tiers(call, require(call.body, "tier_variation"))
     if len(tiers) != len(item.tier_variation) or any(
-        len(new["option_list"]) < len(old["option_list"])
-        for new, old in zip(tiers, item.tier_variation, strict=True)
+        len(new["option_list"]) < len(old["option_list"]) for new, old in zip(tiers, item.tier_variation, strict=True)
     ):
         raise param_error("tiers must keep their number and options may only be renamed or appended")
     item.tier_variation = tiers

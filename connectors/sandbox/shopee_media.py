@@ -18,9 +18,7 @@ _JPEG, _PNG = b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n"
 def image_info(call: ShopeeCall, image_id: str) -> JsonObject:
     return {
         "image_id": image_id,
-        "image_url_list": [
-            {"image_url_region": call.config.region, "image_url": call.office.image_url(image_id)}
-        ],
+        "image_url_list": [{"image_url_region": call.config.region, "image_url": call.office.image_url(image_id)}],
     }
 
 

@@ -101,8 +101,7 @@ def get_order_list(call: ShopeeCall) -> JsonObject:
         "more": more,
         "next_cursor": _encode_cursor(*key(page[-1])) if more else "",
         "order_list": [
-            {"order_sn": o.order_sn, **({"order_status": o.order_status} if with_status else {})}
-            for o in page
+            {"order_sn": o.order_sn, **({"order_status": o.order_status} if with_status else {})} for o in page
         ],
     }
 
@@ -166,8 +165,4 @@ def get_order_detail(call: ShopeeCall) -> JsonObject:
         raise param_error(f"order_sn_list length should be between 1 and {limit}")
     optional = _optional_fields(call)
     found = [call.office.orders.get(sn) for sn in numbers]
-    return {
-        "order_list": [
-            _detail(call, o, optional) for o in found if o is not None and o.shop_id == call.shop_id
-        ]
-    }
+    return {"order_list": [_detail(call, o, optional) for o in found if o is not None and o.shop_id == call.shop_id]}

@@ -121,8 +121,7 @@ class Item:
 
     def model_name(self, model: Model) -> str:
         names = [
-            str(tier["option_list"][i]["option"])
-            for tier, i in zip(self.tier_variation, model.tier_index, strict=True)
+            str(tier["option_list"][i]["option"]) for tier, i in zip(self.tier_variation, model.tier_index, strict=True)
         ]
         return ",".join(names)
 

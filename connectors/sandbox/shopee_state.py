@@ -114,9 +114,7 @@ class ShopeeBackOffice:
 
     # -- images ---------------------------------------------------------------------------------------
 
-    def register_image(
-        self, data: bytes = b"", content_type: str = "image/jpeg", scene: str = "normal"
-    ) -> Image:
+    def register_image(self, data: bytes = b"", content_type: str = "image/jpeg", scene: str = "normal") -> Image:
         # VN image ids look like "vn-11134207-…"; the suffix is unique per upload.
         image_id = f"vn-11134207-sbx{next(self._image_seq):06d}{hashlib.sha256(data).hexdigest()[:10]}"
         image = Image(image_id, content_type, len(data), hashlib.sha256(data).hexdigest(), scene, self.now())
@@ -185,9 +183,7 @@ class ShopeeBackOffice:
 
     def add_models(self, item_id: int, models: Iterable[tuple[list[int], str, int, int]]) -> list[Model]:
         item = self.item(item_id)
-        created = [
-            Model(next(self._model_ids), list(t), sku, price, stock) for t, sku, price, stock in models
-        ]
+        created = [Model(next(self._model_ids), list(t), sku, price, stock) for t, sku, price, stock in models]
         item.models.update((m.model_id, m) for m in created)
         self.touch(item)
         return created
@@ -200,17 +196,12 @@ class ShopeeBackOffice:
 
     def is_purged(self, item: Item) -> bool:
         """A deleted item stays readable for ``deleted_item_retention``, then is gone for good."""
-        return (
-            item.deleted_time is not None
-            and self.clock() > item.deleted_time + self.config.deleted_item_retention
-        )
+        return item.deleted_time is not None and self.clock() > item.deleted_time + self.config.deleted_item_retention
 
     def shop_items(self, shop_id: int) -> list[Item]:
         return [i for i in self.items.values() if i.shop_id == shop_id and not self.is_purged(i)]
 
-    def items_by_sku(
-        self, item_sku: str, *, shop_id: int | None = None, include_deleted: bool = False
-    ) -> list[Item]:
+    def items_by_sku(self, item_sku: str, *, shop_id: int | None = None, include_deleted: bool = False) -> list[Item]:
         return [
             i
             for i in self.items.values()
@@ -311,8 +302,7 @@ class ShopeeBackOffice:
         created = self.now() if create_time is None else create_time
         seq = next(self._order_seq)
         order = Order(
-            order_sn=datetime.fromtimestamp(created, tz=_VN_TIME).strftime("%y%m%d")
-            + _base36(seq).rjust(8, "0"),
+            order_sn=datetime.fromtimestamp(created, tz=_VN_TIME).strftime("%y%m%d") + _base36(seq).rjust(8, "0"),
             shop_id=shop_id,
             order_status=status,
             create_time=created,

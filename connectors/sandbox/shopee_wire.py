@@ -54,9 +54,7 @@ def shopee_sign(partner_key: str, base: str) -> str:
     return hmac.new(partner_key.encode(), base.encode(), hashlib.sha256).hexdigest()
 
 
-def sign_base(
-    partner_id: int, path: str, timestamp: int, access_token: str = "", shop_id: int | None = None
-) -> str:
+def sign_base(partner_id: int, path: str, timestamp: int, access_token: str = "", shop_id: int | None = None) -> str:
     """partner_id + path + timestamp, then + access_token + shop_id for shop APIs; no separators."""
     base = f"{partner_id}{path}{timestamp}"
     return base if shop_id is None else f"{base}{access_token}{shop_id}"
@@ -67,9 +65,7 @@ def push_authorization(partner_key: str, callback_url: str, raw_body: bytes) -> 
     return hmac.new(partner_key.encode(), callback_url.encode() + b"|" + raw_body, hashlib.sha256).hexdigest()
 
 
-def build_push(
-    partner_key: str, callback_url: str, payload: Mapping[str, Any]
-) -> tuple[bytes, dict[str, str]]:
+def build_push(partner_key: str, callback_url: str, payload: Mapping[str, Any]) -> tuple[bytes, dict[str, str]]:
     """A push (webhook) request as Shopee would POST it: the raw body and its signed headers."""
     raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     headers = {
@@ -233,9 +229,7 @@ def parse_multipart(content_type: str, body: bytes) -> list[FilePart]:
             break  # the closing delimiter
         head, _, data = chunk.removeprefix(b"\r\n").partition(b"\r\n\r\n")
         lines = head.decode("utf-8", "replace").split("\r\n")
-        headers = {
-            key.strip().lower(): value.strip() for key, _, value in (ln.partition(":") for ln in lines)
-        }
+        headers = {key.strip().lower(): value.strip() for key, _, value in (ln.partition(":") for ln in lines)}
         params = dict(_DISPOSITION_PARAM.findall(headers.get("content-disposition", "")))
         parts.append(
             FilePart(

@@ -58,6 +58,4 @@ COLUMNS: tuple[Column, ...] = (
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 REQUIRED_COLUMNS: frozenset[str] = frozenset(c.name for c in COLUMNS if c.required)
-PRODUCT_COLUMNS: tuple[str, ...] = tuple(
-    c.name for c in COLUMNS if c.product_level and c.name != "seller_code"
-)
+PRODUCT_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.product_level and c.name != "seller_code")

@@ -123,9 +123,7 @@ class _SellerIndex:
         self.products: dict[str, _Existing] = {}
         self.variants: dict[str, _Existing] = {}
         product_cols = [_PRODUCT.c[f] for f in _PRODUCT_FIELDS]
-        for row in conn.execute(
-            select(_PRODUCT.c.id, *product_cols).where(_PRODUCT.c.seller_id == seller_id)
-        ):
+        for row in conn.execute(select(_PRODUCT.c.id, *product_cols).where(_PRODUCT.c.seller_id == seller_id)):
             data = dict(zip(_PRODUCT_FIELDS, row[1:], strict=True))
             data["images"] = tuple(data["images"] or ())
             data["attributes"] = dict(data["attributes"] or {})
@@ -151,9 +149,7 @@ class _Importer:
         self.report = report
         self.batch_size = batch_size
         self.now = utcnow()
-        self.seller_ids: dict[str, int] = {
-            r.code: r.id for r in conn.execute(select(_SELLER.c.id, _SELLER.c.code))
-        }
+        self.seller_ids: dict[str, int] = {r.code: r.id for r in conn.execute(select(_SELLER.c.id, _SELLER.c.code))}
         self.indexes: dict[str, _SellerIndex] = {}
         self.products_seen: dict[tuple[str, str], _ProductSeen] = {}
         self.variants_seen: dict[tuple[str, str], int] = {}
@@ -302,9 +298,7 @@ class _Importer:
         if changed:
             columns: dict[str, Any] = {f: bindparam(f) for f in _PRODUCT_FIELDS if f != "sku"}
             columns["updated_at"] = self.now
-            self.conn.execute(
-                update(_PRODUCT).where(_PRODUCT.c.id == bindparam("_id")).values(columns), changed
-            )
+            self.conn.execute(update(_PRODUCT).where(_PRODUCT.c.id == bindparam("_id")).values(columns), changed)
             self.report.products_updated += len(changed)
 
     def _write_variants(self, batch: list[tuple[ParsedRow, bytes, int]]) -> None:
@@ -338,9 +332,7 @@ class _Importer:
         if changed:
             columns: dict[str, Any] = {f: bindparam(f) for f in _VARIANT_FIELDS if f != "sku"}
             columns["updated_at"] = self.now
-            self.conn.execute(
-                update(_VARIANT).where(_VARIANT.c.id == bindparam("_id")).values(columns), changed
-            )
+            self.conn.execute(update(_VARIANT).where(_VARIANT.c.id == bindparam("_id")).values(columns), changed)
             self.report.variants_updated += len(changed)
 
     def run(self, rows: Iterable[RawRow], parser: RowParser, *, archive_missing: bool) -> None:
@@ -364,15 +356,11 @@ class _Importer:
     def archive_missing(self) -> None:
         """Archive what the file no longer lists, for the sellers it names."""
         for code, index in self.indexes.items():
-            products = [
-                e for sku, e in index.products.items() if e.active and (code, sku) not in self.products_seen
-            ]
+            products = [e for sku, e in index.products.items() if e.active and (code, sku) not in self.products_seen]
             variants = [
                 (e, self.products_seen[(code, e.product_sku)])
                 for sku, e in index.variants.items()
-                if e.active
-                and (code, sku) not in self.variants_seen
-                and (code, e.product_sku) in self.products_seen
+                if e.active and (code, sku) not in self.variants_seen and (code, e.product_sku) in self.products_seen
             ]
             self._set_archived(_PRODUCT, [e.id for e in products])
             self._set_archived(_VARIANT, [e.id for e, _ in variants])
@@ -384,9 +372,7 @@ class _Importer:
     def _set_archived(self, table: Table, ids: list[int]) -> None:
         if ids:
             self.conn.execute(
-                update(table)
-                .where(table.c.id == bindparam("_id"))
-                .values(status="archived", updated_at=self.now),
+                update(table).where(table.c.id == bindparam("_id")).values(status="archived", updated_at=self.now),
                 [{"_id": i} for i in ids],
             )
 
@@ -419,9 +405,7 @@ def _header_problems(header: list[str], *, seller_given: bool, problems: list[st
     unknown = [h for h in header if h and h not in known]
     if unknown:
         found.append(
-            RowProblem(
-                1, ", ".join(unknown), "unknown column; the columns are listed in README (Catalog columns)"
-            )
+            RowProblem(1, ", ".join(unknown), "unknown column; the columns are listed in README (Catalog columns)")
         )
     required = set(REQUIRED_COLUMNS) | (set() if seller_given else {"seller_code"})
     missing = [c for c in COLUMN_NAMES if c in required and c not in header]
@@ -459,9 +443,7 @@ def import_catalog(
             )
         try:
             with _collector_paused():
-                _Importer(conn, report, batch_size=batch_size).run(
-                    table.rows, parser, archive_missing=archive_missing
-                )
+                _Importer(conn, report, batch_size=batch_size).run(table.rows, parser, archive_missing=archive_missing)
         except BaseException:
             transaction.rollback()
             raise

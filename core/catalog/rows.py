@@ -139,15 +139,11 @@ class RowParser:
             return None
         if code is None:
             if self._default_seller is None:
-                problems.append(
-                    RowProblem(number, "seller_code", "is empty; fill it in or pass --seller CODE")
-                )
+                problems.append(RowProblem(number, "seller_code", "is empty; fill it in or pass --seller CODE"))
             return self._default_seller
         if self._default_seller is not None and code != self._default_seller:
             problems.append(
-                RowProblem(
-                    number, "seller_code", f"is {code!r} but --seller {self._default_seller!r} was given"
-                )
+                RowProblem(number, "seller_code", f"is {code!r} but --seller {self._default_seller!r} was given")
             )
         return code
 
@@ -178,9 +174,7 @@ def _check_variant(number: int, variant: dict[str, Any], problems: list[RowProbl
         problems.append(RowProblem(number, "option2_name", "option2 is filled in but option1 is empty"))
     list_price = variant["list_price_vnd"]
     if list_price is not None and list_price < variant["price_vnd"]:
-        problems.append(
-            RowProblem(number, "list_price_vnd", f"{list_price} is below price_vnd {variant['price_vnd']}")
-        )
+        problems.append(RowProblem(number, "list_price_vnd", f"{list_price} is below price_vnd {variant['price_vnd']}"))
 
 
 def parse_row(

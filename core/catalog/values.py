@@ -81,9 +81,7 @@ def parse_sku(value: object) -> str:
     if len(text) > _SKU_MAX:
         raise CellError(f"is {len(text)} characters long; a SKU has at most {_SKU_MAX}")
     if not _SKU.match(text):
-        raise CellError(
-            f"{text!r} is not a valid SKU: use only letters, digits and . _ / - (no spaces or accents)"
-        )
+        raise CellError(f"{text!r} is not a valid SKU: use only letters, digits and . _ / - (no spaces or accents)")
     return text
 
 

@@ -71,9 +71,7 @@ def import_(
 ) -> None:
     """Import a catalog file: all of it, or nothing if any row is bad (every bad row is listed)."""
     try:
-        report = import_catalog(
-            state.store(), file, seller=seller, dry_run=dry_run, archive_missing=archive_missing
-        )
+        report = import_catalog(state.store(), file, seller=seller, dry_run=dry_run, archive_missing=archive_missing)
     except ImportRejected as rejected:
         problems = rejected.report.problems
         label = rejected.report.row_label.capitalize()
@@ -92,9 +90,7 @@ def import_(
 
 @app.command("export")
 def export(
-    file: Path = typer.Argument(
-        ..., help="Where to write: .csv, .xlsx or .json (format from the extension)."
-    ),
+    file: Path = typer.Argument(..., help="Where to write: .csv, .xlsx or .json (format from the extension)."),
     seller: str | None = typer.Option(None, "--seller", help="Only this seller's products."),
 ) -> None:
     """Export the catalog in the import format (re-importing it changes nothing)."""
@@ -176,9 +172,7 @@ def list_(
 @app.command("show")
 def show(
     sku: str = typer.Argument(..., help="Product SKU."),
-    seller: str | None = typer.Option(
-        None, "--seller", help="Seller code (needed when two sellers use the SKU)."
-    ),
+    seller: str | None = typer.Option(None, "--seller", help="Seller code (needed when two sellers use the SKU)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show one product with every field and variant."""

@@ -59,9 +59,7 @@ def _settings(
     return settings
 
 
-def _rules(
-    markup: float | None, round_to: int | None, buffer: int | None, share: float | None
-) -> dict[str, Any]:
+def _rules(markup: float | None, round_to: int | None, buffer: int | None, share: float | None) -> dict[str, Any]:
     given = {
         "price_markup_percent": markup,
         "round_to_vnd": round_to,
@@ -76,9 +74,7 @@ _NAME = typer.Option(None, "--name", help="Account name, when a seller has sever
 _BASE_URL = typer.Option(None, "--base-url", help="API base URL (live, test or a sandbox).")
 _PARTNER_ID = typer.Option(None, "--partner-id", help="Partner (app) id.")
 _SHOP_ID = typer.Option(None, "--shop-id", help="The seller's shop id on the channel.")
-_KEY_ENV = typer.Option(
-    None, "--partner-key-env", help="Environment variable holding the partner key (never stored)."
-)
+_KEY_ENV = typer.Option(None, "--partner-key-env", help="Environment variable holding the partner key (never stored).")
 _LOGISTICS = typer.Option(None, "--logistics-id", help="Logistics channel id to enable (repeatable).")
 _SET = typer.Option(None, "--set", help="Any other setting as KEY=VALUE (VALUE may be JSON; repeatable).")
 _MARKUP = typer.Option(None, "--markup", help="Price markup in percent (default 0).")

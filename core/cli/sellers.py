@@ -16,9 +16,7 @@ app = typer.Typer(help="Register and list sellers.", no_args_is_help=True)
 def add(
     code: str = typer.Argument(..., help="Short code, e.g. HTX-DANTIEN (letters, digits, - and _)."),
     name: str = typer.Option(..., "--name", help="Registered business name."),
-    kind: SellerKind = typer.Option(
-        SellerKind.HOUSEHOLD, "--kind", help="cooperative, household or company."
-    ),
+    kind: SellerKind = typer.Option(SellerKind.HOUSEHOLD, "--kind", help="cooperative, household or company."),
     province: str | None = typer.Option(None, "--province", help="Province, e.g. Trà Vinh."),
 ) -> None:
     """Register a seller."""

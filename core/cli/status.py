@@ -67,9 +67,7 @@ def runs(
         counts = ", ".join(f"{k} {v}" for k, v in r.counts.items() if v)
         detail = escape(counts + (f" · {r.error}" if r.error else ""))
         started = local_time(r.started_at)
-        table.add_row(
-            str(r.id), r.seller or "", r.channel or "", r.kind, r.trigger, started, took, r.outcome, detail
-        )
+        table.add_row(str(r.id), r.seller or "", r.channel or "", r.kind, r.trigger, started, took, r.outcome, detail)
     console().print(table)
 
 

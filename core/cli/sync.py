@@ -57,9 +57,7 @@ def _plans(seller: str | None, channel: str | None, sku: str | None, full: bool)
     async def run() -> list[AccountPlan]:
         async with httpx.AsyncClient() as http:
             return [
-                plan_account(
-                    state.store(), account, build_connector(state.store(), account, http), full=full, sku=sku
-                )
+                plan_account(state.store(), account, build_connector(state.store(), account, http), full=full, sku=sku)
                 for account in _accounts(seller, channel)
             ]
 
@@ -190,9 +188,7 @@ def _summary(results: list[PushResult]) -> None:
         if r.error or rep.stopped:
             notes.append(f"{where}: stopped: {escape(r.error or rep.stopped or '')}")
         if r.plan is not None:
-            notes.extend(
-                f"{where}: cannot list {p.sku} ({p.field}): {escape(p.message)}" for p in r.plan.problems
-            )
+            notes.extend(f"{where}: cannot list {p.sku} ({p.field}): {escape(p.message)}" for p in r.plan.problems)
     out = console()
     out.print(table)
     for note in notes:
@@ -241,9 +237,7 @@ def reconcile(seller: str | None = _SELLER, channel: str | None = _CHANNEL) -> N
     trigger = cli_trigger()
     out = console()
 
-    async def run() -> tuple[
-        list[tuple[AccountSummary, ReconcileReport | None, str | None]], list[PushResult]
-    ]:
+    async def run() -> tuple[list[tuple[AccountSummary, ReconcileReport | None, str | None]], list[PushResult]]:
         async with httpx.AsyncClient(timeout=httpx.Timeout(30.0)) as http:
             checked = [(a, *(await reconcile_job(state.store(), a, http, trigger=trigger))) for a in accounts]
             pushes = [

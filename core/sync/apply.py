@@ -184,9 +184,7 @@ class _Applier:
         values: dict[str, Any] = {"updated_at": now, "error": message, "error_code": type(error).__name__}
         if isinstance(error, RateLimited):
             wait = timedelta(seconds=error.retry_after or self.schedule.base_s)
-            values.update(
-                state=OpState.RETRY_WAIT.value, attempts=op.attempts - 1, next_attempt_at=now + wait
-            )
+            values.update(state=OpState.RETRY_WAIT.value, attempts=op.attempts - 1, next_attempt_at=now + wait)
             self.report.retrying += 1
         elif isinstance(error, OutcomeUnknown):
             values.update(state=OpState.UNKNOWN.value)
@@ -204,9 +202,7 @@ class _Applier:
             self.report.failed += 1
             self.report.failures.append(f"{op.kind.value} {op.variant_sku or op.product_sku}: {message}")
             conn.execute(
-                update(LISTING)
-                .where(LISTING.c.id == op.listing_id)
-                .values(last_error=message, updated_at=now)
+                update(LISTING).where(LISTING.c.id == op.listing_id).values(last_error=message, updated_at=now)
             )
         conn.execute(update(OPERATION).where(OPERATION.c.id == op.id).values(values))
         self.log.warning(
@@ -268,15 +264,11 @@ class _Applier:
             updates: list[PriceUpdate] | list[StockUpdate]
             if kind is OpKind.PRICE:
                 updates = [
-                    PriceUpdate(ref=op.ref, variant_sku=op.variant_sku or "", price_vnd=op.value or 0)
-                    for op in ops
+                    PriceUpdate(ref=op.ref, variant_sku=op.variant_sku or "", price_vnd=op.value or 0) for op in ops
                 ]
                 call = self.connector.update_prices(updates)
             else:
-                updates = [
-                    StockUpdate(ref=op.ref, variant_sku=op.variant_sku or "", stock=op.value or 0)
-                    for op in ops
-                ]
+                updates = [StockUpdate(ref=op.ref, variant_sku=op.variant_sku or "", stock=op.value or 0) for op in ops]
                 call = self.connector.update_stock(updates)
             try:
                 result = await call
@@ -288,9 +280,7 @@ class _Applier:
     def settle_batch(self, ops: Sequence[_Op], result: BatchResult, *, column: str) -> None:
         outcome = {(item.item_id, item.variant_sku): item for item in result.items}
         with self.store.engine.begin() as conn:
-            current = conn.execute(
-                select(LISTING.c[column]).where(LISTING.c.id == ops[0].listing_id)
-            ).scalar_one()
+            current = conn.execute(select(LISTING.c[column]).where(LISTING.c.id == ops[0].listing_id)).scalar_one()
             pushed = dict(current or {})
             for op in ops:
                 item = outcome.get((op.ref.item_id, op.variant_sku))
@@ -319,9 +309,7 @@ class _Applier:
 
     async def run(self, ops: list[_Op]) -> None:
         for phase in _PHASES:
-            chosen = [
-                op for op in ops if op.kind is phase and (phase is OpKind.CREATE or op.item_id is not None)
-            ]
+            chosen = [op for op in ops if op.kind is phase and (phase is OpKind.CREATE or op.item_id is not None)]
             if self.report.stopped or not chosen:
                 continue
             self.mark_sending(chosen)

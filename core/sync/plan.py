@@ -66,9 +66,7 @@ class AccountPlan:
         return sum(1 for op in self.ops if op.kind is kind)
 
 
-def _candidates(
-    conn: Connection, account: AccountSummary, *, full: bool, sku: str | None
-) -> tuple[int, list[Any]]:
+def _candidates(conn: Connection, account: AccountSummary, *, full: bool, sku: str | None) -> tuple[int, list[Any]]:
     """Products whose listing on this account needs a look, with their listing row (if any)."""
     account_revision = conn.execute(
         select(CHANNEL_ACCOUNT.c.revision).where(CHANNEL_ACCOUNT.c.id == account.id)
@@ -116,9 +114,7 @@ def _available(conn: Connection, product_ids: Sequence[int]) -> dict[int, int]:
     return {vid: max(0, on_hand - reserved) for vid, on_hand, reserved in conn.execute(query)}
 
 
-def _with_available_stock(
-    conn: Connection, products: list[ProductRecord], ids: dict[str, int]
-) -> list[ProductRecord]:
+def _with_available_stock(conn: Connection, products: list[ProductRecord], ids: dict[str, int]) -> list[ProductRecord]:
     # Stock on a channel is what is free to sell: reserved units are already promised to a buyer.
     query = select(VARIANT.c.sku, VARIANT.c.id).where(VARIANT.c.product_id.in_(list(ids.values())))
     variant_ids = dict(conn.execute(query).all())
@@ -135,9 +131,7 @@ def _with_available_stock(
     ]
 
 
-def _diff(
-    plan: AccountPlan, row: Any, product: ProductRecord, mapped: MappedListing[Any], *, full: bool
-) -> None:
+def _diff(plan: AccountPlan, row: Any, product: ProductRecord, mapped: MappedListing[Any], *, full: bool) -> None:
     content_hash = payload_hash(mapped.content)
     if row.item_id is None:
         plan.ops.append(PlannedOp(OpKind.CREATE, row.id, product.sku, content_hash=content_hash))
@@ -184,9 +178,7 @@ def plan_account(
                 plan.revisions[row.id] = (row.revision, account_revision)
                 active = [v for v in product.variants if v.status is VariantStatus.ACTIVE]
                 if product.status is ProductStatus.ARCHIVED or not active:
-                    if row.item_id is not None and (
-                        full or row.listing_status not in ("delisted", "deleted")
-                    ):
+                    if row.item_id is not None and (full or row.listing_status not in ("delisted", "deleted")):
                         plan.ops.append(PlannedOp(OpKind.DELIST, row.id, product.sku))
                     continue
                 mapped = connector.map_product(product)

@@ -47,9 +47,7 @@ class PushResult:
 
 def _listed_count(store: Store, account: AccountSummary) -> int:
     """Products this account shows or should show: active ones, and archived ones still listed."""
-    seller_id = (
-        select(CHANNEL_ACCOUNT.c.seller_id).where(CHANNEL_ACCOUNT.c.id == account.id).scalar_subquery()
-    )
+    seller_id = select(CHANNEL_ACCOUNT.c.seller_id).where(CHANNEL_ACCOUNT.c.id == account.id).scalar_subquery()
     counted = (
         select(func.count())
         .select_from(PRODUCT)
@@ -77,9 +75,7 @@ async def push_account(
     """Plan and apply everything due for ``account``; never raises for marketplace or config errors."""
     started = time.perf_counter()
     result = PushResult(account, start_run(store, account_id=account.id, kind="push", trigger=trigger))
-    bound = log.bind(
-        seller=account.seller, channel=account.channel, account_id=account.id, run_id=result.run_id
-    )
+    bound = log.bind(seller=account.seller, channel=account.channel, account_id=account.id, run_id=result.run_id)
     try:
         connector = build_connector(store, account, http, now=now)
         result.plan = plan_account(store, account, connector, full=full, sku=sku)

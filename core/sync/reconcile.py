@@ -91,13 +91,10 @@ class _Reconciler:
             ).scalar_one()
             self.products = {
                 r.sku: r.id
-                for r in conn.execute(
-                    select(PRODUCT.c.sku, PRODUCT.c.id).where(PRODUCT.c.seller_id == seller_id)
-                )
+                for r in conn.execute(select(PRODUCT.c.sku, PRODUCT.c.id).where(PRODUCT.c.seller_id == seller_id))
             }
             self.listings = {
-                r.product_id: r
-                for r in conn.execute(select(LISTING).where(LISTING.c.account_id == account.id))
+                r.product_id: r for r in conn.execute(select(LISTING).where(LISTING.c.account_id == account.id))
             }
         self.seen_items: set[str] = set()
         self.changes: dict[int, dict[str, Any]] = {}  # product id → listing values to write
@@ -165,11 +162,7 @@ class _Reconciler:
     def missing(self) -> None:
         """Bound items the marketplace no longer has: unbind them, so the next push creates them again."""
         for product_id, listing in self.listings.items():
-            if (
-                listing.item_id is not None
-                and listing.item_id not in self.seen_items
-                and listing.status != "delisted"
-            ):
+            if listing.item_id is not None and listing.item_id not in self.seen_items and listing.status != "delisted":
                 self.report.missing += 1
                 self.changes[product_id] = dict(_UNBOUND)
                 self.note(f"item {listing.item_id} is gone from the marketplace; it will be created again")

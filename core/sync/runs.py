@@ -41,9 +41,7 @@ def start_run(store: Store, *, account_id: int | None, kind: str, trigger: str) 
         return int(key[0])
 
 
-def finish_run(
-    store: Store, run_id: int, *, outcome: str, counts: Mapping[str, int], error: str | None = None
-) -> None:
+def finish_run(store: Store, run_id: int, *, outcome: str, counts: Mapping[str, int], error: str | None = None) -> None:
     """Close a run: ``outcome`` is ok (all done), partial (some parked as failed) or failed (stopped)."""
     with store.engine.begin() as conn:
         conn.execute(

@@ -177,9 +177,7 @@ async def create_until_done(
 # --- products ------------------------------------------------------------------------------------
 
 
-def _product(
-    sku: str, name: str, category: str, variants: Iterable[VariantRecord], **extra: Any
-) -> ProductRecord:
+def _product(sku: str, name: str, category: str, variants: Iterable[VariantRecord], **extra: Any) -> ProductRecord:
     fields: dict[str, Any] = {
         "seller_code": "htx-vung-cao",
         "sku": sku,

@@ -41,15 +41,11 @@ from tests.connectors.conftest import fresh_tokens
         pytest.param(AccountRules(price_markup_percent=10), 125_000, 137_500, id="markup"),
         pytest.param(AccountRules(price_markup_percent=12.5), 99_999, 112_499, id="markup-rounds-up-to-dong"),
         pytest.param(AccountRules(round_to_vnd=1000), 125_001, 126_000, id="round-up-not-nearest"),
-        pytest.param(
-            AccountRules(price_markup_percent=8, round_to_vnd=500), 100_000, 108_000, id="both-exact"
-        ),
+        pytest.param(AccountRules(price_markup_percent=8, round_to_vnd=500), 100_000, 108_000, id="both-exact"),
         pytest.param(AccountRules(price_markup_percent=8, round_to_vnd=1000), 99_000, 107_000, id="both"),
     ],
 )
-def test_price_rules_never_sell_below_the_sellers_price(
-    rules: AccountRules, price: int, expected: int
-) -> None:
+def test_price_rules_never_sell_below_the_sellers_price(rules: AccountRules, price: int, expected: int) -> None:
     assert rules.price_for(price) == expected
 
 

@@ -10,15 +10,12 @@ from connectors.description import DescriptionTemplate, shorten_at_word
 from core.errors import ConfigError
 
 TEMPLATE = DescriptionTemplate.parse(
-    "Sản phẩm OCOP {ocop_stars} sao\nXuất xứ: {origin}\nTruy xuất: {traceability_url}\n\n"
-    "{description}\n\nCảm ơn!"
+    "Sản phẩm OCOP {ocop_stars} sao\nXuất xứ: {origin}\nTruy xuất: {traceability_url}\n\n{description}\n\nCảm ơn!"
 )
 
 
 def test_lines_with_only_empty_placeholders_are_dropped() -> None:
-    text = TEMPLATE.render(
-        {"ocop_stars": "", "origin": "Thái Nguyên", "description": "Trà ngon."}, limit=2000
-    )
+    text = TEMPLATE.render({"ocop_stars": "", "origin": "Thái Nguyên", "description": "Trà ngon."}, limit=2000)
     assert text == "Xuất xứ: Thái Nguyên\n\nTrà ngon.\n\nCảm ơn!"
 
 
@@ -64,9 +61,7 @@ def test_shorten_at_word(text: str, limit: int, expected: str) -> None:
     origin=st.text(max_size=60),
     limit=st.integers(min_value=0, max_value=2500),
 )
-def test_rendering_never_exceeds_the_limit_and_never_cuts_facts(
-    description: str, origin: str, limit: int
-) -> None:
+def test_rendering_never_exceeds_the_limit_and_never_cuts_facts(description: str, origin: str, limit: int) -> None:
     text = TEMPLATE.render({"description": description, "origin": origin}, limit=limit)
     if text is not None:
         assert len(text) <= limit

@@ -99,9 +99,7 @@ async def test_throttles_of_one_partner_share_one_budget() -> None:
     async with one.slot(), two.slot():
         pass
     assert shared_budget("partner:partner-x", 20, 20) is shared_budget("partner:partner-x", 20, 20)
-    assert shared_budget("account:partner-x:shop-1", 5, 5) is not shared_budget(
-        "account:partner-x:shop-2", 5, 5
-    )
+    assert shared_budget("account:partner-x:shop-1", 5, 5) is not shared_budget("account:partner-x:shop-2", 5, 5)
 
 
 async def test_unlimited_throttle_never_waits() -> None:

@@ -98,9 +98,7 @@ async def test_endless_zero_second_rate_limits_stop(clock: FakeClock) -> None:
         pytest.param(ReauthorizeRequired("re-authorise"), id="reauthorize"),
     ],
 )
-async def test_errors_that_retrying_cannot_fix_are_raised_at_once(
-    clock: FakeClock, error: ChosyncError
-) -> None:
+async def test_errors_that_retrying_cannot_fix_are_raised_at_once(clock: FakeClock, error: ChosyncError) -> None:
     attempt = Script(error)
     with pytest.raises(type(error)):
         await _policy(clock).call(attempt, refresh_auth=_never_refresh)

@@ -29,9 +29,7 @@ START = 1_717_200_000
 
 async def test_a_product_round_trip_through_the_sandbox(tmp_path: Path) -> None:
     clock = ManualClock(START)
-    sandbox = ShopeeSandbox(
-        SandboxConfig(partners={PARTNER_ID: PARTNER_KEY}, shops=[SHOP_ID]), clock=clock, seed=3
-    )
+    sandbox = ShopeeSandbox(SandboxConfig(partners={PARTNER_ID: PARTNER_KEY}, shops=[SHOP_ID]), clock=clock, seed=3)
 
     async def sleep(seconds: float) -> None:
         clock.advance(seconds)
@@ -63,9 +61,7 @@ async def test_a_product_round_trip_through_the_sandbox(tmp_path: Path) -> None:
         assert sandbox.calls("/api/v2/product/add_item") == 1
         assert await shopee.find_by_sku("TRA-TC") == ref
 
-        prices = await shopee.update_prices(
-            [PriceUpdate(ref=ref, variant_sku="TRA-TC-500", price_vnd=300_000)]
-        )
+        prices = await shopee.update_prices([PriceUpdate(ref=ref, variant_sku="TRA-TC-500", price_vnd=300_000)])
         stock = await shopee.update_stock([StockUpdate(ref=ref, variant_sku="TRA-TC-200", stock=7)])
         assert prices.ok, prices.failed
         assert stock.ok, stock.failed

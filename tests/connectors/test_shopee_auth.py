@@ -89,9 +89,7 @@ async def test_a_refused_code_asks_for_a_new_authorisation(config: ShopeeConfig,
                 await connector.authorizer.exchange_code(CODE)
 
 
-async def test_ten_concurrent_calls_with_an_expired_token_refresh_once(
-    config: ShopeeConfig, clock: FakeClock
-) -> None:
+async def test_ten_concurrent_calls_with_an_expired_token_refresh_once(config: ShopeeConfig, clock: FakeClock) -> None:
     store = _expired_store()
     with respx.mock(base_url=BASE_URL, assert_all_called=True) as router:
         refresh = router.post("/api/v2/auth/access_token/get").mock(side_effect=_slow_token_answer)
@@ -121,9 +119,7 @@ async def test_two_connectors_of_one_shop_share_the_refresh(config: ShopeeConfig
         async with httpx.AsyncClient() as http:
             one = make_connector(config, store, clock, http)
             two = make_connector(config, store, clock, http)
-            await asyncio.gather(
-                *(c.client.get("product/get_item_list") for c in (one, two, one, two, one, two))
-            )
+            await asyncio.gather(*(c.client.get("product/get_item_list") for c in (one, two, one, two, one, two)))
     assert refresh.call_count == 1
 
 
@@ -146,9 +142,7 @@ async def test_a_rejected_token_is_refreshed_once_and_the_call_retried(
             side_effect=[shopee_error("error_auth", "Invalid access_token."), envelope({"item": []})]
         )
         async with httpx.AsyncClient() as http:
-            assert await make_connector(config, tokens, clock, http).client.get("product/get_item_list") == {
-                "item": []
-            }
+            assert await make_connector(config, tokens, clock, http).client.get("product/get_item_list") == {"item": []}
     assert refresh.call_count == 1
     assert [call.request.url.params["access_token"] for call in reads.calls] == [ACCESS_TOKEN, NEW_ACCESS]
     for call in reads.calls:
@@ -182,9 +176,7 @@ async def test_a_shop_never_authorised_says_so(config: ShopeeConfig, clock: Fake
                 await make_connector(config, InMemoryTokenStore(), clock, http).client.get("x/y")
 
 
-async def test_the_authorizer_says_when_to_ask_for_a_new_authorisation(
-    config: ShopeeConfig, clock: FakeClock
-) -> None:
+async def test_the_authorizer_says_when_to_ask_for_a_new_authorisation(config: ShopeeConfig, clock: FakeClock) -> None:
     store = InMemoryTokenStore(fresh_tokens(NOW - timedelta(days=24)))  # refresh token: 6 days left
     async with httpx.AsyncClient() as http:
         connector = make_connector(config, store, clock, http)

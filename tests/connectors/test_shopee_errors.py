@@ -50,9 +50,7 @@ def _body(code: str, message: str = "") -> dict[str, str]:
 
 ANSWERS = [
     pytest.param(_response(429, headers={"Retry-After": "7"}), True, RateLimited, id="429-retry-after"),
-    pytest.param(
-        _response(429, json=_body("error_system_busy")), False, RateLimited, id="429-non-idempotent"
-    ),
+    pytest.param(_response(429, json=_body("error_system_busy")), False, RateLimited, id="429-non-idempotent"),
     pytest.param(
         _response(200, json=_body("error_auth", "Invalid access_token.")),
         True,
@@ -62,27 +60,15 @@ ANSWERS = [
     pytest.param(_response(403, json=_body("error_auth")), True, AuthError, id="403-error-auth"),
     pytest.param(_response(200, json=_body("common.error_auth")), True, AuthError, id="prefixed-common-auth"),
     pytest.param(_response(200, json=_body("invalid_acceess_token")), True, AuthError, id="token-typo-code"),
-    pytest.param(
-        _response(200, json=_body("product.error_busi", "x")), False, PermanentError, id="prefixed-busi"
-    ),
-    pytest.param(
-        _response(200, json=_body("error_param", "Wrong parameters")), True, PermanentError, id="error-param"
-    ),
-    pytest.param(
-        _response(200, json=_body("error_sign", "Wrong sign.")), True, PermanentError, id="error-sign"
-    ),
+    pytest.param(_response(200, json=_body("product.error_busi", "x")), False, PermanentError, id="prefixed-busi"),
+    pytest.param(_response(200, json=_body("error_param", "Wrong parameters")), True, PermanentError, id="error-param"),
+    pytest.param(_response(200, json=_body("error_sign", "Wrong sign.")), True, PermanentError, id="error-sign"),
     pytest.param(_response(200, json=_body("error_shop")), True, ReauthorizeRequired, id="error-shop"),
     pytest.param(_response(200, json=_body("error_system_busy")), True, RateLimited, id="system-busy"),
-    pytest.param(
-        _response(200, json=_body("error_server")), False, OutcomeUnknown, id="error-server-add-item"
-    ),
+    pytest.param(_response(200, json=_body("error_server")), False, OutcomeUnknown, id="error-server-add-item"),
     pytest.param(_response(200, json=_body("error_server")), True, RetryableError, id="error-server-read"),
-    pytest.param(
-        _response(500, json=_body("error_inner")), False, OutcomeUnknown, id="500-with-code-may-be-applied"
-    ),
-    pytest.param(
-        _response(200, json=_body("error_brand_new_thing")), True, PermanentError, id="unknown-code"
-    ),
+    pytest.param(_response(500, json=_body("error_inner")), False, OutcomeUnknown, id="500-with-code-may-be-applied"),
+    pytest.param(_response(200, json=_body("error_brand_new_thing")), True, PermanentError, id="unknown-code"),
     pytest.param(_response(500, text="oops"), True, RetryableError, id="500-idempotent"),
     pytest.param(_response(502, text="bad gateway"), False, OutcomeUnknown, id="502-add-item"),
     pytest.param(_response(503, text="down"), False, OutcomeUnknown, id="503-add-item-may-be-applied"),
@@ -91,16 +77,12 @@ ANSWERS = [
     pytest.param(_response(404, text="not here"), True, PermanentError, id="404"),
     pytest.param(_response(200, text="<html>"), True, RetryableError, id="200-malformed-idempotent"),
     pytest.param(_response(200, text="<html>"), False, OutcomeUnknown, id="200-malformed-add-item"),
-    pytest.param(
-        _response(200, json=["not", "an", "envelope"]), False, OutcomeUnknown, id="200-not-an-object"
-    ),
+    pytest.param(_response(200, json=["not", "an", "envelope"]), False, OutcomeUnknown, id="200-not-an-object"),
 ]
 
 
 @pytest.mark.parametrize(("response", "idempotent", "expected"), ANSWERS)
-def test_answers_map_to_our_errors(
-    response: httpx.Response, idempotent: bool, expected: type[ChosyncError]
-) -> None:
+def test_answers_map_to_our_errors(response: httpx.Response, idempotent: bool, expected: type[ChosyncError]) -> None:
     with pytest.raises(ChosyncError) as raised:
         check_envelope(response, call="product/x", idempotent=idempotent, now=NOW)
     assert type(raised.value) is expected

@@ -42,9 +42,7 @@ REFRESH, BASE_INFO = "auth/access_token/get", "product/get_item_base_info"
 
 
 def _seed_honey(w: World) -> ListingRef:
-    item = w.sandbox.create_item(
-        SHOP_ID, "Mật ong rừng U Minh Hạ", price=185_000, stock=40, item_sku="MO-UMINH"
-    )
+    item = w.sandbox.create_item(SHOP_ID, "Mật ong rừng U Minh Hạ", price=185_000, stock=40, item_sku="MO-UMINH")
     return ListingRef(item_id=str(item.item_id))
 
 
@@ -91,9 +89,7 @@ async def test_rate_limit_waits_spend_no_attempt() -> None:
 
 async def test_the_sandbox_rate_limit_is_waited_out_on_the_shared_clock() -> None:
     """The sandbox's own token bucket (2 calls a second per shop) throttles a burst of look-ups."""
-    async with shopee_world(
-        sandbox={"rate_limit_per_shop": 2.0}, settings={"retry": {"max_attempts": 1}}
-    ) as w:
+    async with shopee_world(sandbox={"rate_limit_per_shop": 2.0}, settings={"retry": {"max_attempts": 1}}) as w:
         refs = {f"GAO-{n}": _seed_item(w, f"GAO-{n}") for n in range(4)}
         for sku, ref in refs.items():
             assert await w.shopee.find_by_sku(sku) == ref
@@ -216,9 +212,7 @@ async def test_a_lost_answer_to_init_tier_variation_is_read_back_not_repeated() 
 @pytest.mark.parametrize(
     ("how", "calls"),
     [
-        pytest.param(
-            "clock", [REFRESH, "product/search_item", BASE_INFO], id="expired-by-time-refreshed-ahead"
-        ),
+        pytest.param("clock", [REFRESH, "product/search_item", BASE_INFO], id="expired-by-time-refreshed-ahead"),
         pytest.param(
             "revoked",
             ["product/search_item", REFRESH, "product/search_item", BASE_INFO],
@@ -226,9 +220,7 @@ async def test_a_lost_answer_to_init_tier_variation_is_read_back_not_repeated() 
         ),
     ],
 )
-async def test_an_expired_access_token_is_refreshed_once_and_the_call_succeeds(
-    how: str, calls: list[str]
-) -> None:
+async def test_an_expired_access_token_is_refreshed_once_and_the_call_succeeds(how: str, calls: list[str]) -> None:
     async with shopee_world() as w:
         ref = _seed_honey(w)
         old = w.tokens.tokens
@@ -332,9 +324,7 @@ async def test_a_30_product_catalog_lands_exactly_once_through_20_percent_faults
         assert 0.15 < sum(faulted.values()) / len(recorded) < 0.25
         assert set(faulted) == set(FaultKind)
         # The seed was chosen so that writes were applied and their answers lost, the case that duplicates.
-        lost = Counter(
-            c.path for c in recorded if c.fault in (FaultKind.LOST_RESPONSE, FaultKind.MALFORMED_JSON)
-        )
+        lost = Counter(c.path for c in recorded if c.fault in (FaultKind.LOST_RESPONSE, FaultKind.MALFORMED_JSON))
         assert lost[ADD] >= 2 and lost[TIERS] >= 1
         items = [i for i in w.sandbox.shop_items(SHOP_ID) if not i.is_deleted]
         assert sorted(i.item_sku for i in items) == sorted(p.sku for p in catalog)  # 30, none twice
@@ -345,10 +335,6 @@ async def test_a_30_product_catalog_lands_exactly_once_through_20_percent_faults
             if item.has_model:
                 models = {m.model_sku: (m.original_price, m.seller_stock) for m in item.models.values()}
                 assert models == variants
-                assert refs[product.sku].models == {
-                    m.model_sku: str(m.model_id) for m in item.models.values()
-                }
+                assert refs[product.sku].models == {m.model_sku: str(m.model_id) for m in item.models.values()}
             else:
-                assert [(item.models[0].original_price, item.models[0].seller_stock)] == list(
-                    variants.values()
-                )
+                assert [(item.models[0].original_price, item.models[0].seller_stock)] == list(variants.values())

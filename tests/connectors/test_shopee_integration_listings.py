@@ -233,18 +233,12 @@ async def test_prices_go_one_item_a_call_with_the_last_value_per_variant() -> No
             (int(leaf.item_id), 1),
             (int(single.item_id), 1),
         ]
-        assert bodies[1]["price_list"] == [
-            {"model_id": int(leaf.models["TRA-ST-100-BUP"]), "original_price": 101_000}
-        ]
+        assert bodies[1]["price_list"] == [{"model_id": int(leaf.models["TRA-ST-100-BUP"]), "original_price": 101_000}]
         assert bodies[2]["price_list"] == [{"model_id": 0, "original_price": 190_000}]
         fish_item = w.sandbox.item(int(fish.item_id))
         assert {m.original_price for m in fish_item.models.values()} == {100_000}
-        assert (
-            w.sandbox.model(int(leaf.item_id), int(leaf.models["TRA-ST-100-BUP"])).original_price == 101_000
-        )
-        assert (
-            w.sandbox.model(int(leaf.item_id), int(leaf.models["TRA-ST-250-BUP"])).original_price == 220_000
-        )
+        assert w.sandbox.model(int(leaf.item_id), int(leaf.models["TRA-ST-100-BUP"])).original_price == 101_000
+        assert w.sandbox.model(int(leaf.item_id), int(leaf.models["TRA-ST-250-BUP"])).original_price == 220_000
         assert w.sandbox.model(int(single.item_id)).original_price == 190_000
 
 
@@ -252,9 +246,7 @@ async def test_a_smaller_batch_limit_splits_one_item_over_several_calls() -> Non
     async with shopee_world(settings={"limits": {"batch_max": 20}}) as w:
         fish = await w.shopee.create_listing(fish_sauce())
         mark = w.mark()
-        result = await w.shopee.update_stock(
-            [StockUpdate(ref=fish, variant_sku=s, stock=7) for s in fish.models]
-        )
+        result = await w.shopee.update_stock([StockUpdate(ref=fish, variant_sku=s, stock=7) for s in fish.models])
         assert result.ok, result.failed
         assert w.calls(mark) == ["product/update_stock"] * 3
         assert [len(b["stock_list"]) for b in _bodies(w, "product/update_stock")] == [20, 20, 10]

@@ -63,20 +63,14 @@ async def test_listing_states_page_through_130_items_with_statuses_and_whole_don
             if n in (5, 65, 125):
                 item = _tea_item(w.sandbox, sku=f"TRA-{n:03d}", stock=n)
                 variants = tuple(
-                    VariantState(
-                        variant_sku=m.model_sku, model_id=str(m.model_id), price_vnd=m.original_price, stock=n
-                    )
+                    VariantState(variant_sku=m.model_sku, model_id=str(m.model_id), price_vnd=m.original_price, stock=n)
                     for m in item.models.values()
                 )
             else:
                 item = w.sandbox.create_item(
                     SHOP_ID, f"Gạo ST25 Sóc Trăng túi {n} kg", price=12_500 + 1_000 * n, stock=n, item_sku=sku
                 )
-                variants = (
-                    VariantState(
-                        variant_sku=sku or None, model_id="0", price_vnd=12_500 + 1_000 * n, stock=n
-                    ),
-                )
+                variants = (VariantState(variant_sku=sku or None, model_id="0", price_vnd=12_500 + 1_000 * n, stock=n),)
             w.sandbox.set_item_status(item.item_id, raw_status)
             expected[str(item.item_id)] = (item.item_sku or None, EXPECTED_STATUS[raw_status], variants)
 
@@ -215,9 +209,7 @@ async def test_orders_over_40_days_are_walked_window_by_window_page_by_page() ->
         assert {(q["time_range_field"][0], q["page_size"][0]) for q in lists} == {("update_time", "100")}
         details = _query(w, "order/get_order_detail")
         assert [len(q["order_sn_list"][0].split(",")) for q in details] == [12, 50, 50, 20, 15]
-        assert {q["response_optional_fields"][0] for q in details} == {
-            "item_list,total_amount"
-        }  # no buyer data
+        assert {q["response_optional_fields"][0] for q in details} == {"item_list,total_amount"}  # no buyer data
         assert w.calls() == [
             *["order/get_order_list", "order/get_order_detail"],
             *["order/get_order_list", "order/get_order_list", *["order/get_order_detail"] * 3],
@@ -262,9 +254,7 @@ SINGLE_VARIANT_SKU = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True, reason=SINGLE_VARIANT_SKU.format("listing_state_from", "its listing state gives")
-)
+@pytest.mark.xfail(strict=True, reason=SINGLE_VARIANT_SKU.format("listing_state_from", "its listing state gives"))
 async def test_the_listing_state_of_a_single_variant_product_names_our_variant_sku() -> None:
     async with shopee_world() as w:
         await w.shopee.create_listing(honey())  # product MO-UMINH, its one variant MO-UMINH-500ML

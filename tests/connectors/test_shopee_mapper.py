@@ -25,9 +25,7 @@ def _mapped(
     return result
 
 
-def _problems(
-    p: ProductRecord, config: ShopeeConfig | None = None, rules: AccountRules | None = None
-) -> list[Problem]:
+def _problems(p: ProductRecord, config: ShopeeConfig | None = None, rules: AccountRules | None = None) -> list[Problem]:
     result = map_item(p, rules or AccountRules(), config or make_config())
     assert isinstance(result, list), "expected problems"
     return result
@@ -273,9 +271,7 @@ def test_request_bodies() -> None:
     assert add["logistic_info"] == [{"logistic_id": 50021, "enabled": True, "is_free": False}]
     assert add["item_status"] == "NORMAL"
     tiers = init_tier_variation_body(42, listing, location_id="VNZ")
-    assert tiers["tier_variation"] == [
-        {"name": "Khối lượng", "option_list": [{"option": "200g"}, {"option": "500g"}]}
-    ]
+    assert tiers["tier_variation"] == [{"name": "Khối lượng", "option_list": [{"option": "200g"}, {"option": "500g"}]}]
     assert tiers["model"][1] == {
         "tier_index": [1],
         "original_price": 280_000,
@@ -291,9 +287,7 @@ def test_request_bodies() -> None:
 def test_the_mapper_is_pure_and_its_hash_stable() -> None:
     assert payload_hash(_mapped(product()).content) == payload_hash(_mapped(product()).content)
     changed = _mapped(
-        product(
-            variants=(product().variants[0].model_copy(update={"price_vnd": 125_000}), product().variants[1])
-        )
+        product(variants=(product().variants[0].model_copy(update={"price_vnd": 125_000}), product().variants[1]))
     )
     assert payload_hash(changed.content) == payload_hash(_mapped(product()).content)  # price is not content
 
@@ -305,11 +299,7 @@ _option = st.text(alphabet="abcdefghịêơư0123456789 ", min_size=1, max_size=
 @st.composite
 def _products(draw: st.DrawFn) -> ProductRecord:
     tiers = draw(st.integers(min_value=0, max_value=3))
-    names = (
-        [f"Tùy chọn {i}" for i in range(tiers)]
-        if draw(st.booleans())
-        else [f"Opt{i}" * 3 for i in range(tiers)]
-    )
+    names = [f"Tùy chọn {i}" for i in range(tiers)] if draw(st.booleans()) else [f"Opt{i}" * 3 for i in range(tiers)]
     count = draw(st.integers(min_value=1, max_value=60)) if tiers else 1
     variants = tuple(
         VariantRecord(
@@ -359,8 +349,4 @@ def test_mapper_property_payload_within_limits_or_problems(p: ProductRecord, mar
     assert all(type(price) is int and price > 0 for price in result.prices.values())
     assert all(type(stock) is int and 0 <= stock <= limits.stock_max for stock in result.stocks.values())
     assert max(result.prices.values()) <= limits.variant_price_ratio_max * min(result.prices.values())
-    assert (
-        set(result.prices)
-        == set(result.stocks)
-        == ({m.model_sku for m in item.models} or {p.variants[0].sku})
-    )
+    assert set(result.prices) == set(result.stocks) == ({m.model_sku for m in item.models} or {p.variants[0].sku})

@@ -96,11 +96,7 @@ async def test_create_of_an_existing_sku_creates_nothing(
         _search(router, [ITEM_ID])
         router.get(f"{API}/product/get_item_base_info").mock(
             return_value=envelope(
-                {
-                    "item_list": [
-                        {"item_id": ITEM_ID, "item_sku": "TRA-TC", "item_status": "NORMAL", "has_model": True}
-                    ]
-                }
+                {"item_list": [{"item_id": ITEM_ID, "item_sku": "TRA-TC", "item_status": "NORMAL", "has_model": True}]}
             )
         )
         router.get(f"{API}/product/get_model_list").mock(return_value=envelope({"model": MODELS}))
@@ -127,9 +123,7 @@ async def test_create_finishes_an_item_whose_variations_were_lost(
                 }
             )
         )
-        tiers = router.post(f"{API}/product/init_tier_variation").mock(
-            return_value=envelope({"item_id": ITEM_ID})
-        )
+        tiers = router.post(f"{API}/product/init_tier_variation").mock(return_value=envelope({"item_id": ITEM_ID}))
         router.get(f"{API}/product/get_model_list").mock(return_value=envelope({"model": MODELS}))
         async with httpx.AsyncClient() as http:
             assert await make_connector(config, tokens, clock, http).create_listing(product()) == REF
@@ -188,9 +182,7 @@ async def test_a_product_with_problems_sends_nothing(
             "at most",
             id="declared-too-big",
         ),
-        pytest.param(
-            httpx.Response(200, content=_chunks(11 * 1024 * 1024)), "larger than", id="streamed-too-big"
-        ),
+        pytest.param(httpx.Response(200, content=_chunks(11 * 1024 * 1024)), "larger than", id="streamed-too-big"),
         pytest.param(httpx.Response(404), "HTTP 404", id="missing"),
     ],
 )
@@ -215,13 +207,9 @@ async def test_an_image_server_hiccup_is_retried(
         router.get("https://img.test/a.jpg").mock(
             side_effect=[httpx.Response(503), httpx.ConnectError("x"), httpx.Response(200, content=JPEG)]
         )
-        router.post(f"{API}/media_space/upload_image").mock(
-            return_value=envelope({"image_info": {"image_id": "i"}})
-        )
+        router.post(f"{API}/media_space/upload_image").mock(return_value=envelope({"image_info": {"image_id": "i"}}))
         router.post(f"{API}/product/add_item").mock(return_value=envelope({"item_id": ITEM_ID}))
-        single = product(
-            images=("https://img.test/a.jpg",), variants=(VariantRecord(sku="S", price_vnd=1000),)
-        )
+        single = product(images=("https://img.test/a.jpg",), variants=(VariantRecord(sku="S", price_vnd=1000),))
         async with httpx.AsyncClient() as http:
             assert await make_connector(config, tokens, clock, http).create_listing(single) == ListingRef(
                 item_id=str(ITEM_ID)
@@ -239,9 +227,7 @@ async def test_local_image_files_are_uploaded(
             return_value=envelope({"image_info": {"image_id": "local-1"}})
         )
         add = router.post(f"{API}/product/add_item").mock(return_value=envelope({"item_id": ITEM_ID}))
-        single = product(
-            images=(str(image), f"file://{image}"), variants=(VariantRecord(sku="S", price_vnd=1000),)
-        )
+        single = product(images=(str(image), f"file://{image}"), variants=(VariantRecord(sku="S", price_vnd=1000),))
         async with httpx.AsyncClient() as http:
             await make_connector(config, tokens, clock, http).create_listing(single)
     assert upload.call_count == 2
@@ -301,9 +287,7 @@ async def test_prices_go_50_models_per_call_one_item_per_call(
 
     def answer(request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
-        failures = (
-            [{"model_id": 1007, "failed_reason": "locked by promotion"}] if body["item_id"] == 1 else []
-        )
+        failures = [{"model_id": 1007, "failed_reason": "locked by promotion"}] if body["item_id"] == 1 else []
         return envelope({"failure_list": failures, "success_list": []})
 
     with respx.mock(assert_all_called=True) as router:
@@ -314,9 +298,7 @@ async def test_prices_go_50_models_per_call_one_item_per_call(
     assert [(b["item_id"], len(b["price_list"])) for b in bodies] == [(1, 50), (1, 10), (2, 3)]
     assert bodies[0]["price_list"][0] == {"model_id": 1000, "original_price": 10_000}
     assert len(result.items) == 64
-    assert {
-        (f.variant_sku, f.error.field if isinstance(f.error, PermanentError) else None) for f in result.failed
-    } == {
+    assert {(f.variant_sku, f.error.field if isinstance(f.error, PermanentError) else None) for f in result.failed} == {
         ("V7", "price"),
         ("NOT-THERE", "variant_sku"),
     }
@@ -333,9 +315,7 @@ async def test_a_newer_value_supersedes_an_older_one_in_the_same_batch(
         route = router.post(f"{API}/product/update_stock").mock(return_value=envelope({"failure_list": []}))
         async with httpx.AsyncClient() as http:
             result = await make_connector(config, tokens, clock, http).update_stock(updates)
-    assert body_of(route.calls.last.request)["stock_list"] == [
-        {"model_id": 9001, "seller_stock": [{"stock": 7}]}
-    ]
+    assert body_of(route.calls.last.request)["stock_list"] == [{"model_id": 9001, "seller_stock": [{"stock": 7}]}]
     assert result.ok
 
 

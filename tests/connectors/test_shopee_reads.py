@@ -71,9 +71,7 @@ async def test_find_by_sku_prefers_the_live_item_among_duplicates(
             return_value=envelope({"item_list": [_base(21, "S", "UNLIST"), _base(22, "S", "NORMAL")]})
         )
         async with httpx.AsyncClient() as http:
-            assert await make_connector(config, tokens, clock, http).find_by_sku("S") == ListingRef(
-                item_id="22"
-            )
+            assert await make_connector(config, tokens, clock, http).find_by_sku("S") == ListingRef(item_id="22")
 
 
 async def test_find_by_sku_of_an_unknown_sku_is_none(
@@ -104,9 +102,7 @@ async def test_listing_states_page_through_every_status(tokens: InMemoryTokenSto
         "6": {"item": [{"item_id": 4}], "has_next_page": False, "next_offset": 7},
     }
     bases = {
-        1: _base(
-            1, "A", price_info=[{"original_price": 120000.0}], stock_info_v2={"seller_stock": [{"stock": 4}]}
-        ),
+        1: _base(1, "A", price_info=[{"original_price": 120000.0}], stock_info_v2={"seller_stock": [{"stock": 4}]}),
         2: _base(2, "B", "BANNED", has_model=True),
         3: _base(
             3,
@@ -159,12 +155,8 @@ async def test_listing_states_page_through_every_status(tokens: InMemoryTokenSto
         ("3", None, ListingStatus.IN_REVIEW),
         ("4", "D", ListingStatus.DELETED),
     ]
-    assert [(v.variant_sku, v.model_id, v.price_vnd, v.stock) for v in states[0].variants] == [
-        ("A", "0", 120_000, 4)
-    ]
-    assert [(v.variant_sku, v.model_id, v.price_vnd, v.stock) for v in states[1].variants] == [
-        ("B-1", "7", 9000, 3)
-    ]
+    assert [(v.variant_sku, v.model_id, v.price_vnd, v.stock) for v in states[0].variants] == [("A", "0", 120_000, 4)]
+    assert [(v.variant_sku, v.model_id, v.price_vnd, v.stock) for v in states[1].variants] == [("B-1", "7", 9000, 3)]
     assert states[2].variants[0].stock == 2
 
 
@@ -183,9 +175,7 @@ async def test_more_pages_without_a_next_offset_is_an_error_not_a_loop(
     config: ShopeeConfig, tokens: InMemoryTokenStore, clock: FakeClock
 ) -> None:
     with respx.mock(assert_all_called=True) as router:
-        router.get(f"{API}/product/get_item_list").mock(
-            return_value=envelope({"item": [], "has_next_page": True})
-        )
+        router.get(f"{API}/product/get_item_list").mock(return_value=envelope({"item": [], "has_next_page": True}))
         async with httpx.AsyncClient() as http:
             with pytest.raises(PermanentError, match="no next offset"):
                 _ = [s async for s in make_connector(config, tokens, clock, http).listing_states()]
@@ -274,11 +264,7 @@ def test_order_statuses_map_to_ours(raw: str, ours: OrderStatus) -> None:
         pytest.param({"currency": "SGD"}, "đồng only", id="other-currency"),
         pytest.param({"create_time": "yesterday"}, "not a time", id="bad-time"),
         pytest.param(
-            {
-                "item_list": [
-                    {"item_id": 1, "model_id": 0, "model_quantity_purchased": 0, "model_original_price": 1}
-                ]
-            },
+            {"item_list": [{"item_id": 1, "model_id": 0, "model_quantity_purchased": 0, "model_original_price": 1}]},
             "could not be read",
             id="zero-quantity",
         ),
@@ -384,13 +370,9 @@ async def test_the_first_pull_reads_the_configured_lookback(
     config: ShopeeConfig, tokens: InMemoryTokenStore, clock: FakeClock
 ) -> None:
     with respx.mock(assert_all_called=True) as router:
-        route = router.get(f"{API}/order/get_order_list").mock(
-            return_value=envelope({"more": False, "order_list": []})
-        )
+        route = router.get(f"{API}/order/get_order_list").mock(return_value=envelope({"more": False, "order_list": []}))
         async with httpx.AsyncClient() as http:
-            batches: list[OrderBatch] = [
-                b async for b in make_connector(config, tokens, clock, http).pull_orders(None)
-            ]
+            batches: list[OrderBatch] = [b async for b in make_connector(config, tokens, clock, http).pull_orders(None)]
     params = route.calls.last.request.url.params
     assert int(params["time_from"]) == int((NOW - timedelta(days=15)).timestamp())
     assert int(params["time_to"]) == int(NOW.timestamp())

@@ -54,15 +54,11 @@ class ShopeeApi:
 
     async def post(self, call: str, body: Any = None, **kw: Any) -> httpx.Response:
         path = f"/api/v2/{call}"
-        return await self.http.post(
-            path, params=self.params(path, **kw), json=body if body is not None else {}
-        )
+        return await self.http.post(path, params=self.params(path, **kw), json=body if body is not None else {})
 
     async def ok(self, method: str, call: str, payload: Any = None, **kw: Any) -> dict[str, Any]:
         """Call and insist on success; returns the ``response`` object."""
-        response = await (
-            self.get(call, payload, **kw) if method == "GET" else self.post(call, payload, **kw)
-        )
+        response = await (self.get(call, payload, **kw) if method == "GET" else self.post(call, payload, **kw))
         envelope = response.json()
         assert response.status_code == 200, envelope
         assert envelope["error"] == "", envelope

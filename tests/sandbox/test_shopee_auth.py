@@ -208,9 +208,7 @@ async def test_a_body_that_is_not_json_is_refused(api: ShopeeApi) -> None:
 @pytest.mark.parametrize("path", ENDPOINT_PATHS)
 async def test_every_endpoint_is_routed_behind_the_gateway(api: ShopeeApi, path: str) -> None:
     """An unsigned call reaches the gateway's partner check, not a 404, on every implemented path."""
-    method = (
-        "POST" if path.rsplit("/", 1)[-1].startswith(("add", "update", "delete", "unlist", "init")) else "GET"
-    )
+    method = "POST" if path.rsplit("/", 1)[-1].startswith(("add", "update", "delete", "unlist", "init")) else "GET"
     if path.startswith(("/api/v2/auth/", "/api/v2/media_space/")):
         method = "POST"
     response = await api.http.request(method, path)

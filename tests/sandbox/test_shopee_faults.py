@@ -32,9 +32,7 @@ async def test_over_the_rate_a_partner_gets_429_with_retry_after(
     assert (await api.get("product/get_category")).status_code == 200
 
 
-async def test_the_rate_limit_code_and_header_are_configurable(
-    api: ShopeeApi, sandbox: ShopeeSandbox
-) -> None:
+async def test_the_rate_limit_code_and_header_are_configurable(api: ShopeeApi, sandbox: ShopeeSandbox) -> None:
     sandbox.config.rate_limit_per_partner = 1.0
     sandbox.config.rate_limit_error = "error_rate_limit"
     sandbox.config.retry_after = False
@@ -126,9 +124,7 @@ async def test_a_held_request_answers_504_to_a_patient_client(api: ShopeeApi, sa
     assert (await api.get("product/get_category")).status_code == 504
 
 
-async def test_a_malformed_body_is_not_json_but_the_call_was_applied(
-    api: ShopeeApi, sandbox: ShopeeSandbox
-) -> None:
+async def test_a_malformed_body_is_not_json_but_the_call_was_applied(api: ShopeeApi, sandbox: ShopeeSandbox) -> None:
     body = await api.item_body()
     sandbox.faults.enqueue(ADD_ITEM, Fault.malformed_json())
     response = await api.post("product/add_item", body)

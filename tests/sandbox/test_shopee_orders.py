@@ -19,9 +19,7 @@ DAY = 24 * 3600
 
 @pytest.fixture
 def honey(sandbox: ShopeeSandbox) -> Item:
-    return sandbox.create_item(
-        SHOP_ID, "Mật ong bạc hà Hà Giang 500ml", price=250000, stock=100, item_sku="MO-BH"
-    )
+    return sandbox.create_item(SHOP_ID, "Mật ong bạc hà Hà Giang 500ml", price=250000, stock=100, item_sku="MO-BH")
 
 
 def _window(field: str = "create_time", start: int = START - DAY, span: int = 2 * DAY) -> dict[str, Any]:
@@ -80,9 +78,7 @@ async def test_an_order_updated_while_paging_is_seen_again_not_lost(
     first = await api.ok("GET", "order/get_order_list", _window("update_time") | {"page_size": 2})
     clock.advance(10)
     sandbox.set_order_status(orders[0].order_sn, "PROCESSED")
-    rest = await api.ok(
-        "GET", "order/get_order_list", _window("update_time") | {"cursor": first["next_cursor"]}
-    )
+    rest = await api.ok("GET", "order/get_order_list", _window("update_time") | {"cursor": first["next_cursor"]})
     got = [o["order_sn"] for o in first["order_list"] + rest["order_list"]]
     assert set(got) == {o.order_sn for o in orders} and got.count(orders[0].order_sn) == 2
 
@@ -133,14 +129,10 @@ async def test_the_order_list_refuses_bad_parameters(api: ShopeeApi, query: dict
 async def test_order_detail_answers_lines_and_only_the_optional_fields_asked_for(
     api: ShopeeApi, sandbox: ShopeeSandbox, honey: Item
 ) -> None:
-    sandbox.set_tiers(
-        honey.item_id, [{"name": "Cỡ", "option_list": [{"option": "1l"}]}], [([0], "MO-1L", 450000, 9)]
-    )
+    sandbox.set_tiers(honey.item_id, [{"name": "Cỡ", "option_list": [{"option": "1l"}]}], [([0], "MO-1L", 450000, 9)])
     [model] = sandbox.item(honey.item_id).models.values()
     plain_item = sandbox.create_item(SHOP_ID, "Gạo ST25 túi 5kg", price=180000, stock=9, item_sku="GAO-ST25")
-    order = sandbox.place_order(
-        SHOP_ID, [(honey.item_id, model.model_id, 2), (plain_item.item_id, 0, 1)], cod=True
-    )
+    order = sandbox.place_order(SHOP_ID, [(honey.item_id, model.model_id, 2), (plain_item.item_id, 0, 1)], cod=True)
     fields = "item_list,total_amount,recipient_address,package_list,buyer_username"
     query = {"order_sn_list": f"{order.order_sn},NOPE", "response_optional_fields": fields}
     [detail] = (await api.ok("GET", "order/get_order_detail", query))["order_list"]
@@ -164,9 +156,7 @@ async def test_order_detail_answers_lines_and_only_the_optional_fields_asked_for
 
 async def test_order_detail_takes_one_to_fifty_orders(api: ShopeeApi) -> None:
     too_many = ",".join(f"SN{n}" for n in range(51))
-    assert (await api.get("order/get_order_detail", {"order_sn_list": too_many})).json()[
-        "error"
-    ] == "error_param"
+    assert (await api.get("order/get_order_detail", {"order_sn_list": too_many})).json()["error"] == "error_param"
     assert (await api.get("order/get_order_detail", {"order_sn_list": ""})).json()["error"] == "error_param"
 
 

@@ -23,9 +23,7 @@ async def _error_of(api: ShopeeApi, call: str, body: dict[str, Any]) -> tuple[in
 
 async def test_upload_image_answers_an_image_id_and_urls(api: ShopeeApi, sandbox: ShopeeSandbox) -> None:
     path = "/api/v2/media_space/upload_image"
-    response = await api.http.post(
-        path, params=api.params(path), files={"image": ("a.png", PNG, "image/png")}
-    )
+    response = await api.http.post(path, params=api.params(path), files={"image": ("a.png", PNG, "image/png")})
     info = response.json()["response"]["image_info"]
     assert info["image_id"].startswith("vn-")
     assert info["image_url_list"][0]["image_url"].endswith(info["image_id"])
@@ -44,9 +42,7 @@ async def test_upload_image_refuses_other_formats_and_big_files(
 ) -> None:
     sandbox.config.max_image_bytes = 1024  # the 10 MB rule, scaled down to keep the test fast
     path = "/api/v2/media_space/upload_image"
-    response = await api.http.post(
-        path, params=api.params(path), files={"image": ("x.jpg", data, "image/jpeg")}
-    )
+    response = await api.http.post(path, params=api.params(path), files={"image": ("x.jpg", data, "image/jpeg")})
     assert response.json()["error"] == "error_param"
     assert detail in response.json()["message"]
 
@@ -100,9 +96,7 @@ async def test_add_item_refusals_come_in_a_200_envelope(
 
 
 async def test_the_banned_word_message_tells_the_seller_what_to_fix(api: ShopeeApi) -> None:
-    _, _, message = await _error_of(
-        api, "product/add_item", await api.item_body(item_name="Nước mắm hàng nhái")
-    )
+    _, _, message = await _error_of(api, "product/add_item", await api.item_body(item_name="Nước mắm hàng nhái"))
     assert "prohibited word" in message and "hàng nhái" in message
 
 
@@ -133,9 +127,7 @@ def _models(prices: tuple[int, ...] = (100000, 180000, 110000, 190000)) -> list[
     ]
 
 
-async def test_init_tier_variation_creates_models_readable_by_sku(
-    api: ShopeeApi, sandbox: ShopeeSandbox
-) -> None:
+async def test_init_tier_variation_creates_models_readable_by_sku(api: ShopeeApi, sandbox: ShopeeSandbox) -> None:
     item_id = (await api.add_item(item_sku="MO-HOA"))["item_id"]
     body = {"item_id": item_id, "tier_variation": _tiers(await api.upload()), "model": _models()}
     created = await api.ok("POST", "product/init_tier_variation", body)
@@ -157,13 +149,9 @@ async def test_init_tier_variation_creates_models_readable_by_sku(
             "error_param",
             id="3-tiers",
         ),
-        pytest.param(
-            {"model": _models((10000, 10000, 10000, 60000))}, "product.error_busi", id="price-ratio-over-5"
-        ),
+        pytest.param({"model": _models((10000, 10000, 10000, 60000))}, "product.error_busi", id="price-ratio-over-5"),
         pytest.param({"model": _models()[:1] * 2}, "error_param", id="same-tier-index-twice"),
-        pytest.param(
-            {"model": [{"tier_index": [2, 0], "original_price": 100000}]}, "error_param", id="bad-index"
-        ),
+        pytest.param({"model": [{"tier_index": [2, 0], "original_price": 100000}]}, "error_param", id="bad-index"),
         pytest.param({"model": _models() * 13}, "error_param", id="52-models"),
     ],
 )
@@ -177,9 +165,7 @@ async def test_models_can_be_added_renamed_and_deleted(api: ShopeeApi, sandbox: 
     item_id = (await api.add_item())["item_id"]
     tiers = [{"name": "Cỡ", "option_list": [{"option": "250g"}]}]
     model = {"tier_index": [0], "original_price": 100000, "model_sku": "A-250"}
-    await api.ok(
-        "POST", "product/init_tier_variation", {"item_id": item_id, "tier_variation": tiers, "model": [model]}
-    )
+    await api.ok("POST", "product/init_tier_variation", {"item_id": item_id, "tier_variation": tiers, "model": [model]})
     tiers[0]["option_list"].append({"option": "500g"})
     await api.ok("POST", "product/update_tier_variation", {"item_id": item_id, "tier_variation": tiers})
     added = await api.ok(
@@ -203,17 +189,11 @@ async def test_models_can_be_added_renamed_and_deleted(api: ShopeeApi, sandbox: 
 
 async def test_update_item_is_partial_and_revalidates(api: ShopeeApi, sandbox: ShopeeSandbox) -> None:
     item_id = (await api.add_item())["item_id"]
-    await api.ok(
-        "POST", "product/update_item", {"item_id": item_id, "item_name": "Trà Shan Tuyết cổ thụ 100g"}
-    )
+    await api.ok("POST", "product/update_item", {"item_id": item_id, "item_name": "Trà Shan Tuyết cổ thụ 100g"})
     assert sandbox.item(item_id).item_name == "Trà Shan Tuyết cổ thụ 100g"
     assert sandbox.item(item_id).description.startswith("Trà shan tuyết")
-    assert (await _error_of(api, "product/update_item", {"item_id": item_id, "original_price": 1}))[
-        1
-    ] == "error_param"
-    banned = await _error_of(
-        api, "product/update_item", {"item_id": item_id, "item_name": "Trà hàng giả 100g"}
-    )
+    assert (await _error_of(api, "product/update_item", {"item_id": item_id, "original_price": 1}))[1] == "error_param"
+    banned = await _error_of(api, "product/update_item", {"item_id": item_id, "item_name": "Trà hàng giả 100g"})
     assert banned[1] == "product.error_busi"
     await api.ok("POST", "product/update_item", {"item_id": item_id, "item_sku": ""})
     assert sandbox.item(item_id).item_sku == ""
@@ -242,9 +222,7 @@ async def test_update_price_answers_per_model(api: ShopeeApi, sandbox: ShopeeSan
     assert sandbox.model(item_id, ids[0]).original_price == 120000
 
 
-async def test_update_price_of_an_item_without_models_uses_model_zero(
-    api: ShopeeApi, sandbox: ShopeeSandbox
-) -> None:
+async def test_update_price_of_an_item_without_models_uses_model_zero(api: ShopeeApi, sandbox: ShopeeSandbox) -> None:
     item_id = (await api.add_item())["item_id"]
     body = {"item_id": item_id, "price_list": [{"model_id": 0, "original_price": 130000}]}
     assert (await api.ok("POST", "product/update_price", body))["failure_list"] == []
@@ -287,9 +265,9 @@ async def test_unlist_relist_and_banned_items(api: ShopeeApi, sandbox: ShopeeSan
     assert sandbox.item(first).item_status == "UNLIST"
     await api.ok("POST", "product/unlist_item", {"item_list": [{"item_id": first, "unlist": False}]})
     assert sandbox.item(first).item_status == "NORMAL"
-    assert (await _error_of(api, "product/update_item", {"item_id": second, "item_name": "Tên mới dài"}))[
-        1
-    ] == ("product.error_busi")
+    assert (await _error_of(api, "product/update_item", {"item_id": second, "item_name": "Tên mới dài"}))[1] == (
+        "product.error_busi"
+    )
 
 
 async def test_deleted_items_stay_readable_for_ninety_days(
@@ -338,12 +316,8 @@ async def test_get_item_list_pages_with_next_offset(api: ShopeeApi, sandbox: Sho
             id="offset-over-total",
         ),
         pytest.param({"offset": 0, "page_size": 3}, "item_status", id="status-missing"),
-        pytest.param(
-            {"offset": 0, "page_size": 101, "item_status": "NORMAL"}, "page_size", id="page-too-big"
-        ),
-        pytest.param(
-            {"offset": 0, "page_size": 3, "item_status": "NORMAL,UNLIST"}, "item_status", id="comma-list"
-        ),
+        pytest.param({"offset": 0, "page_size": 101, "item_status": "NORMAL"}, "page_size", id="page-too-big"),
+        pytest.param({"offset": 0, "page_size": 3, "item_status": "NORMAL,UNLIST"}, "item_status", id="comma-list"),
     ],
 )
 async def test_get_item_list_refusals(
@@ -355,13 +329,9 @@ async def test_get_item_list_refusals(
     assert envelope["error"] == "error_param" and message in envelope["message"]
 
 
-async def test_base_info_reads_batches_and_leaves_unknown_ids_out(
-    api: ShopeeApi, sandbox: ShopeeSandbox
-) -> None:
+async def test_base_info_reads_batches_and_leaves_unknown_ids_out(api: ShopeeApi, sandbox: ShopeeSandbox) -> None:
     ids = [sandbox.create_item(SHOP_ID, f"Mật ong rừng {n}", price=90000, stock=n).item_id for n in range(3)]
-    answer = await api.ok(
-        "GET", "product/get_item_base_info", {"item_id_list": ",".join(map(str, [*ids, 1]))}
-    )
+    answer = await api.ok("GET", "product/get_item_base_info", {"item_id_list": ",".join(map(str, [*ids, 1]))})
     assert [i["item_id"] for i in answer["item_list"]] == ids
     assert answer["item_list"][2]["stock_info_v2"]["seller_stock"][0]["stock"] == 2
     too_many = {"item_id_list": ",".join(str(n) for n in range(51))}
@@ -389,9 +359,7 @@ async def test_reference_data_for_mappers(api: ShopeeApi, config: ShopeeConfig) 
     limits = await api.ok("GET", "product/get_item_limit", {"category_id": 100111})
     assert limits["item_name_length_limit"] == {"min_limit": 5, "max_limit": 100}
     channels = (await api.ok("GET", "logistics/get_channel_list"))["logistics_channel_list"]
-    assert [c["logistics_channel_id"] for c in channels] == [
-        c.logistics_channel_id for c in config.logistics_channels
-    ]
+    assert [c["logistics_channel_id"] for c in channels] == [c.logistics_channel_id for c in config.logistics_channels]
 
 
 async def test_seller_edits_in_the_back_office_are_visible_over_the_api(
@@ -401,9 +369,7 @@ async def test_seller_edits_in_the_back_office_are_visible_over_the_api(
     clock.advance(60)
     sandbox.set_price(item.item_id, 79000)
     sandbox.set_stock(item.item_id, 4)
-    base = (await api.ok("GET", "product/get_item_base_info", {"item_id_list": str(item.item_id)}))[
-        "item_list"
-    ][0]
+    base = (await api.ok("GET", "product/get_item_base_info", {"item_id_list": str(item.item_id)}))["item_list"][0]
     assert base["price_info"][0]["original_price"] == 79000.0
     assert base["stock_info_v2"]["summary_info"]["total_available_stock"] == 4
     assert base["update_time"] == item.create_time + 60
