@@ -47,9 +47,7 @@ def _pull_all(accounts: list[AccountSummary], policy: LedgerPolicy) -> list[Pull
                 except ChosyncError as exc:
                     results.append((label, scrub(str(exc))))
                     continue
-                results.append(
-                    await pull_orders(state.store(), account, connector, trigger=trigger, policy=policy)
-                )
+                results.append(await pull_orders(state.store(), account, connector, trigger=trigger, policy=policy))
         return results
 
     return asyncio.run(run())
