@@ -1,0 +1,77 @@
+"""One stock truth: an order on one shop moves stock on every shop of the seller, and is never counted twice."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from core.db import Store
+from core.models import VARIANT
+from core.sync.apply import RetrySchedule
+from core.sync.connect import build_connector
+from core.sync.orders import PullReport, pull_orders
+from core.sync.push import PushResult, push_account
+from tests.sync_world import World, make_world
+
+SHOPS = (14701711, 14701712)
+NO_WAIT = RetrySchedule(base_s=0, max_s=0)
+
+
+def push(world: World, name: str) -> PushResult:
+    async def run() -> PushResult:
+        async with world.http() as http:
+            return await push_account(world.store, world.account(name), http, trigger="test", schedule=NO_WAIT)
+
+    return asyncio.run(run())
+
+
+def pull(world: World, name: str) -> PullReport:
+    async def run() -> PullReport:
+        async with world.http() as http:
+            account = world.account(name)
+            return await pull_orders(world.store, account, build_connector(world.store, account, http), trigger="test")
+
+    return asyncio.run(run())
+
+
+def shop_stock(world: World, shop_id: int, sku: str) -> int:
+    return next(m.seller_stock for i in world.items(shop_id) for m in i.models.values() if m.model_sku == sku)
+
+
+def test_an_order_on_one_shop_lowers_stock_on_every_shop(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = make_world(store, tmp_path, monkeypatch, products=3, variants=2, shops=SHOPS)
+    for name in ("shopee", "shopee2"):
+        assert push(world, name).outcome == "ok"
+    sku = "P000002-V1"  # 3 on hand: (2 + 1) % 50
+    assert [shop_stock(world, shop, sku) for shop in SHOPS] == [3, 3]
+    [item] = [i for i in world.items(SHOPS[0]) if i.item_sku == "P000002"]
+    model = next(m for m in item.models.values() if m.model_sku == sku)
+    world.sandbox.place_order(SHOPS[0], [(item.item_id, model.model_id, 2)], status="READY_TO_SHIP")
+    for _ in range(3):  # replaying the same order changes nothing
+        report = pull(world, "shopee")
+        assert report.error is None
+    with store.engine.connect() as conn:
+        on_hand, reserved = conn.execute(
+            select(VARIANT.c.stock_on_hand, VARIANT.c.reserved).where(VARIANT.c.sku == sku)
+        ).one()
+    assert (on_hand, reserved) == (3, 2)
+    second = push(world, "shopee2")
+    assert (second.report.stocks, second.report.prices) == (1, 0)
+    first = push(world, "shopee")  # the shop the order came from is corrected too (from our truth)
+    assert first.report.stocks == 1
+    assert [shop_stock(world, shop, sku) for shop in SHOPS] == [1, 1]
+    world.sandbox.set_order_status(next(iter(world.sandbox.orders)), "SHIPPED")
+    time.sleep(1.1)  # the sandbox stamps a change at least 1 s after the last: let real time catch up
+    assert pull(world, "shopee").error is None
+    with store.engine.connect() as conn:
+        assert conn.execute(select(VARIANT.c.stock_on_hand, VARIANT.c.reserved).where(VARIANT.c.sku == sku)).one() == (
+            1,
+            0,
+        )
+    assert push(world, "shopee2").report.stocks == 0  # available stayed 1: nothing to send
