@@ -177,6 +177,10 @@ class ChannelAccountRow(SQLModel, table=True):
     stock_share_percent: float = 100.0
     enabled: bool = True
     revision: int = 0  # bumped when settings, rules or the category map change: every listing re-plans
+    # How often the scheduler runs each job for this account, in seconds; None = the channel's default.
+    push_every_s: int | None = None
+    pull_every_s: int | None = None
+    reconcile_every_s: int | None = None
     created_at: datetime = _created()
     updated_at: datetime = _created()
 

@@ -24,6 +24,9 @@ from sqlmodel import Field, SQLModel
 from core.models import UTCDateTime, utcnow
 
 __all__ = [
+    "DAEMON",
+    "JOB_REQUEST",
+    "LEASE",
     "LEDGER",
     "LISTING",
     "OPERATION",
@@ -31,6 +34,10 @@ __all__ = [
     "ORDER_LINE",
     "SYNC_CURSOR",
     "SYNC_RUN",
+    "UPLOAD_PACK",
+    "DaemonRow",
+    "JobRequest",
+    "Lease",
     "LedgerEntry",
     "LedgerState",
     "Listing",
@@ -41,6 +48,7 @@ __all__ = [
     "SalesOrder",
     "SyncCursor",
     "SyncRun",
+    "UploadPack",
 ]
 
 
@@ -66,6 +74,8 @@ class OpState(StrEnum):
     DONE = "done"
     FAILED = "failed"
     SUPERSEDED = "superseded"
+    # Assisted channels (no seller API): put in an upload pack, done when the seller confirms the pack.
+    AWAITING = "awaiting_confirmation"
 
 
 class LedgerState(StrEnum):
@@ -116,8 +126,70 @@ class Operation(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     error_code: str | None = Field(default=None, max_length=64)
     run_id: int | None = None
+    pack_id: int | None = Field(default=None, foreign_key="upload_pack.id", index=True)
     created_at: datetime = _at()
     updated_at: datetime = _at()
+
+
+class UploadPack(SQLModel, table=True):
+    """An assisted channel's upload pack: a spreadsheet, images and a checklist for the seller to upload."""
+
+    __tablename__ = "upload_pack"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="channel_account.id", index=True)
+    state: str = Field(default="open", max_length=16)  # open → confirmed, or superseded by a newer pack
+    path: str = Field(sa_column=Column(Text, nullable=False))
+    operations: int = 0
+    created_at: datetime = _at()
+    confirmed_at: datetime | None = _at(nullable=True)
+    confirmed_by: str | None = Field(default=None, max_length=64)
+
+
+class Lease(SQLModel, table=True):
+    """A named lock held by one process until it expires: one job per account at a time, across hosts."""
+
+    __tablename__ = "lease"
+
+    name: str = Field(primary_key=True, max_length=128)
+    holder: str = Field(max_length=128)
+    acquired_at: datetime = _at()
+    expires_at: datetime = _at()
+
+
+class DaemonRow(SQLModel, table=True):
+    """A scheduler daemon's heartbeat and what it last reported (``chosync daemon status``)."""
+
+    __tablename__ = "daemon"
+
+    id: int | None = Field(default=None, primary_key=True)
+    host: str = Field(max_length=255)
+    pid: int
+    state: str = Field(default="running", max_length=16)
+    started_at: datetime = _at()
+    heartbeat_at: datetime = _at()
+    stopped_at: datetime | None = _at(nullable=True)
+    jobs: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class JobRequest(SQLModel, table=True):
+    """A job asked of the running daemon from another shell (``chosync sync --via-daemon``)."""
+
+    __tablename__ = "job_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # push, pull, reconcile
+    seller: str | None = Field(default=None, max_length=64)
+    channel: str | None = Field(default=None, max_length=32)
+    sku: str | None = Field(default=None, max_length=100)
+    full: bool = False
+    requested_by: str = Field(max_length=64)
+    requested_at: datetime = _at()
+    started_at: datetime | None = _at(nullable=True)
+    finished_at: datetime | None = _at(nullable=True)
+    outcome: str | None = Field(default=None, max_length=16)
+    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class SalesOrder(SQLModel, table=True):
@@ -197,3 +269,7 @@ ORDER_LINE: Table = OrderLineRow.__table__  # type: ignore[attr-defined]
 LEDGER: Table = LedgerEntry.__table__  # type: ignore[attr-defined]
 SYNC_RUN: Table = SyncRun.__table__  # type: ignore[attr-defined]
 SYNC_CURSOR: Table = SyncCursor.__table__  # type: ignore[attr-defined]
+UPLOAD_PACK: Table = UploadPack.__table__  # type: ignore[attr-defined]
+LEASE: Table = Lease.__table__  # type: ignore[attr-defined]
+DAEMON: Table = DaemonRow.__table__  # type: ignore[attr-defined]
+JOB_REQUEST: Table = JobRequest.__table__  # type: ignore[attr-defined]
