@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from core.cli import run
 from core.db import Store
 from core.models import VARIANT
 from core.sync.apply import RetrySchedule
@@ -75,3 +76,18 @@ def test_an_order_on_one_shop_lowers_stock_on_every_shop(
             0,
         )
     assert push(world, "shopee2").report.stocks == 0  # available stayed 1: nothing to send
+
+
+def test_a_stock_count_by_hand_reaches_every_shop(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world = make_world(store, tmp_path, monkeypatch, products=2, variants=1, shops=SHOPS)
+    for name in ("shopee", "shopee2"):
+        push(world, name)
+    monkeypatch.setenv("CHOSYNC_DATABASE_URL", store.engine.url.render_as_string(hide_password=False))
+    assert run(["catalog", "set-stock", "P000001-V0", "42", "--seller", "HTX-DANTIEN"]) == 0
+    assert "stock on hand 1 → 42" in capsys.readouterr().out
+    assert run(["catalog", "set-stock", "NOPE", "1", "--seller", "HTX-DANTIEN"]) == 1
+    for name in ("shopee", "shopee2"):
+        assert push(world, name).report.stocks == 1
+    assert [shop_stock(world, shop, "P000001-V0") for shop in SHOPS] == [42, 42]

@@ -98,6 +98,19 @@ def export(
     typer.echo(f"{count} rows written to {file}")
 
 
+@app.command("set-stock")
+def set_stock_command(
+    variant_sku: str = typer.Argument(..., help="Variant SKU."),
+    on_hand: int = typer.Argument(..., help="Units on hand, as counted."),
+    seller: str = typer.Option(..., "--seller", help="Seller code."),
+) -> None:
+    """Set a variant's stock on hand by hand; the next sync sends it to every channel."""
+    from core.catalog.stock import set_stock
+
+    old, new = set_stock(state.store(), seller=seller, variant_sku=variant_sku, on_hand=on_hand)
+    typer.echo(f"{variant_sku}: stock on hand {old} → {new}" if old != new else f"{variant_sku}: already {new}")
+
+
 @app.command("template")
 def template(
     file: Path = typer.Argument(..., help="Where to write the template: .csv, .xlsx or .json."),
