@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -27,7 +28,9 @@ from core.models import CATEGORY_MAP, CHANNEL_ACCOUNT, CHANNEL_TOKEN, SELLER, ut
 __all__ = [
     "AccountSummary",
     "DatabaseTokenStore",
+    "DeclaredAccount",
     "add_account",
+    "apply_declared",
     "category_map",
     "channel_account",
     "find_account",
@@ -253,3 +256,60 @@ class DatabaseTokenStore:
 
     async def save(self, tokens: Tokens) -> None:
         await asyncio.to_thread(self._save, tokens)
+
+
+class DeclaredAccount(BaseModel):
+    """One channel account as declared in a TOML file (``chosync channels apply``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seller: str
+    channel: str
+    name: str | None = None
+    enabled: bool = True
+    settings: dict[str, Any] = Field(default_factory=dict)
+    rules: AccountRules = Field(default_factory=AccountRules)
+
+
+def apply_declared(store: Store, accounts: Sequence[DeclaredAccount]) -> dict[str, int]:
+    """Make the store hold the declared accounts: missing ones added, declared settings and rules set.
+
+    Everything is checked first (sellers registered, channels known, settings valid), so a file with one
+    bad account changes nothing. Settings not declared are left as they are; secrets are never declared.
+    """
+    existing = {(a.seller, a.channel, a.name): a for a in list_accounts(store)}
+    for declared in accounts:
+        get_connector_class(declared.channel)
+        name = declared.name or declared.channel
+        current = existing.get((declared.seller, declared.channel, name))
+        merged = {**(current.settings if current else {}), **declared.settings}
+        get_connector_class(declared.channel).check_settings(merged)
+        if current is None:
+            with store.engine.connect() as conn:
+                _seller_id(conn, declared.seller)
+    counts = {"added": 0, "updated": 0, "unchanged": 0}
+    for declared in accounts:
+        name = declared.name or declared.channel
+        current = existing.get((declared.seller, declared.channel, name))
+        if current is None:
+            account_id = add_account(
+                store, seller=declared.seller, channel=declared.channel, name=name,
+                settings=declared.settings, rules=declared.rules,
+            )  # fmt: skip
+            if not declared.enabled:
+                update_account(store, account_id, enabled=False)
+            counts["added"] += 1
+            continue
+        same = (
+            all(current.settings.get(k) == v for k, v in declared.settings.items())
+            and current.rules == declared.rules
+            and current.enabled == declared.enabled
+        )
+        if same:
+            counts["unchanged"] += 1
+            continue
+        update_account(
+            store, current.id, settings=declared.settings, rules=declared.rules.model_dump(), enabled=declared.enabled
+        )
+        counts["updated"] += 1
+    return counts

@@ -19,6 +19,7 @@ from core.db import Store, open_store
 from core.errors import UsageError
 from core.logs import scrub
 from core.models import CHANNEL_TOKEN, utcnow
+from core.settings import PROJECT_ROOT
 from tests.servers import serve_in_thread
 
 SHOP = 14701711
@@ -183,3 +184,25 @@ def test_sandbox_serve_names_the_known_sandboxes(cli: Invoke) -> None:
     code, _, err = cli("sandbox", "serve", "nowhere", "--port", "1")
     assert code == 2
     assert "sandboxes: shopee" in err
+
+
+def test_accounts_declared_in_a_file_are_applied_idempotently(cli: Invoke, tmp_path: Path) -> None:
+    declared = (PROJECT_ROOT / "config" / "accounts.example.toml").read_text(encoding="utf-8")
+    path = tmp_path / "accounts.toml"
+    path.write_text(declared, encoding="utf-8")
+    code, out, err = cli("channels", "apply", str(path))
+    assert (code, out.strip()) == (0, "1 added, 0 updated, 0 unchanged"), err
+    assert cli("channels", "apply", str(path))[1].strip() == "0 added, 0 updated, 1 unchanged"
+    path.write_text(declared.replace("stock_buffer = 2", "stock_buffer = 5"), encoding="utf-8")
+    assert cli("channels", "apply", str(path))[1].strip() == "0 added, 1 updated, 0 unchanged"
+    [account] = json.loads(cli("channels", "list", "--json")[1])
+    assert (account["rules"]["stock_buffer"], account["rules"]["round_to_vnd"]) == (5, 1000)
+    path.write_text(declared + declared.replace("HTX-DANTIEN", "HTX-NOBODY"), encoding="utf-8")
+    code, _, err = cli("channels", "apply", str(path))
+    assert code == 1
+    assert "HTX-NOBODY" in err
+    assert len(json.loads(cli("channels", "list", "--json")[1])) == 1  # nothing applied from the bad file
+    path.write_text("[[account]]\nseller = 'HTX-DANTIEN'\nchannel = 'shopee'\ncolour = 'red'\n", encoding="utf-8")
+    code, _, err = cli("channels", "apply", str(path))
+    assert code == 1
+    assert "not a valid accounts file" in err

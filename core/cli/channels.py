@@ -135,6 +135,32 @@ def set_(
     typer.echo(f"{channel} account {account.name!r} of {seller} updated.")
 
 
+@app.command("apply")
+def apply_file(
+    file: Path = typer.Argument(..., help="TOML file with [[account]] tables (see config/accounts.example.toml)."),
+) -> None:
+    """Add or update the channel accounts a TOML file declares (all checked first; nothing secret in it)."""
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from core.channels import DeclaredAccount, apply_declared
+
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        accounts = [DeclaredAccount.model_validate(entry) for entry in data.get("account", [])]
+    except OSError as exc:
+        raise UsageError(f"cannot read {file}: {exc.strerror}") from exc
+    except (tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise InputRejected(
+            f"{file.name} is not a valid accounts file: {exc}", hint="see config/accounts.example.toml"
+        ) from exc
+    if not accounts:
+        raise InputRejected(f"{file.name} declares no [[account]]", hint="see config/accounts.example.toml")
+    counts = apply_declared(state.store(), accounts)
+    typer.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
+
+
 @app.command("connect")
 def connect(
     channel: str = typer.Argument(..., help="Channel name."),
