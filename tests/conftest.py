@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from core.cli import run
 from core.db import Store, open_store
 from core.logs import configure_logging
 from core.settings import LogFormat
@@ -68,6 +69,23 @@ def store(database_url: str) -> Iterator[Store]:
     store = open_store(database_url)
     yield store
     store.dispose()
+
+
+Invoke = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run_cli(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Invoke:
+    """``chosync ARGS…`` in-process on a fresh SQLite database: returns (exit code, stdout, stderr)."""
+    monkeypatch.setenv("CHOSYNC_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("COLUMNS", "220")  # wide tables: assertions read whole rows
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = run(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return invoke
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,31 +14,22 @@ from sqlalchemy import update
 from connectors.base import Tokens
 from connectors.sandbox.shopee import DEMO_PARTNER_ID, DEMO_PARTNER_KEY, ShopeeConfig, ShopeeSandbox
 from core.channels import DatabaseTokenStore, find_account
-from core.cli import run
 from core.db import Store, open_store
 from core.errors import UsageError
 from core.logs import scrub
 from core.models import CHANNEL_TOKEN, utcnow
 from core.settings import PROJECT_ROOT
+from tests.conftest import Invoke
 from tests.servers import serve_in_thread
 
 SHOP = 14701711
-Invoke = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
-def cli(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Invoke:
-    monkeypatch.setenv("CHOSYNC_DATABASE_URL", sqlite_url)
+def cli(run_cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> Invoke:
     monkeypatch.setenv("CHOSYNC_SHOPEE_PARTNER_KEY", DEMO_PARTNER_KEY)
-    monkeypatch.setenv("COLUMNS", "200")
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = run(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    assert invoke("sellers", "add", "HTX-DANTIEN", "--name", "Dân Tiến")[0] == 0
-    return invoke
+    assert run_cli("sellers", "add", "HTX-DANTIEN", "--name", "Dân Tiến")[0] == 0
+    return run_cli
 
 
 @pytest.fixture

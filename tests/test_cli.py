@@ -8,21 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import run
 from tests.catalog_files import make_rows, row, write_csv
 
 
 @pytest.fixture
-def cli(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("CHOSYNC_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("COLUMNS", "200")
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = run(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
+def cli(run_cli):  # type: ignore[no-untyped-def]
+    return run_cli
 
 
 def test_init_creates_the_database(cli, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]

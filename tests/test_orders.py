@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +22,6 @@ from connectors.sandbox.shopee_config import ShopeeConfig as SandboxConfig
 from connectors.sandbox.shopee_records import Item, Model
 from core.catalog.importer import import_catalog
 from core.channels import AccountSummary, DatabaseTokenStore, add_account, find_account
-from core.cli import run
 from core.db import Store, open_store
 from core.errors import InputRejected, NotFound
 from core.models import PRODUCT, VARIANT, utcnow
@@ -32,6 +30,7 @@ from core.sync.ledger import LedgerPolicy
 from core.sync.models import LEDGER, LISTING, ORDER, ORDER_LINE, SYNC_CURSOR, SYNC_RUN
 from core.sync.orders import PullReport, UnknownLine, confirm_return, list_orders, pull_orders
 from tests.catalog_files import register, row, write_csv
+from tests.conftest import Invoke
 from tests.servers import serve_in_thread
 
 PARTNER_ID = 2001887
@@ -368,21 +367,11 @@ async def test_confirm_return_restocks_once_and_only_returns(world: World) -> No
 
 # --- the CLI against a sandbox on a loopback port ----------------------------------------------------
 
-Invoke = Callable[..., tuple[int, str, str]]
-
 
 @pytest.fixture
-def cli(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Invoke:
-    monkeypatch.setenv("CHOSYNC_DATABASE_URL", sqlite_url)
+def cli(run_cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> Invoke:
     monkeypatch.setenv("CHOSYNC_SHOPEE_PARTNER_KEY", PARTNER_KEY)
-    monkeypatch.setenv("COLUMNS", "200")
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = run(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
+    return run_cli
 
 
 def test_the_orders_commands(cli: Invoke, sqlite_url: str, tmp_path: Path) -> None:
