@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,15 +12,14 @@ from connectors.base import Tokens
 from connectors.sandbox.shopee import ShopeeSandbox
 from connectors.sandbox.shopee_config import ShopeeConfig as SandboxConfig
 from core.channels import DatabaseTokenStore, find_account
-from core.cli import run
 from core.db import open_store
 from core.models import utcnow
 from tests.catalog_files import make_rows, write_csv
+from tests.conftest import Invoke
 from tests.servers import serve_in_thread
 from tests.sync_world import FAST_SETTINGS, JPEG, PARTNER_ID, PARTNER_KEY
 
 SHOP = 14701711
-Invoke = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
@@ -30,20 +29,10 @@ def sandbox() -> ShopeeSandbox:
 
 @pytest.fixture
 def cli(
-    sqlite_url: str,
-    tmp_path: Path,
-    sandbox: ShopeeSandbox,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    run_cli: Invoke, sqlite_url: str, tmp_path: Path, sandbox: ShopeeSandbox, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Invoke]:
-    monkeypatch.setenv("CHOSYNC_DATABASE_URL", sqlite_url)
     monkeypatch.setenv("CHOSYNC_SHOPEE_PARTNER_KEY", PARTNER_KEY)
-    monkeypatch.setenv("COLUMNS", "220")
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = run(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
+    invoke = run_cli
 
     (tmp_path / "anh.jpg").write_bytes(JPEG)
     rows = make_rows(3, 2)
