@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 
 from connectors.base import BatchResult, Connector, ListingRef, PriceUpdate, StockUpdate, payload_hash
 from core.channels import AccountSummary
@@ -36,7 +36,7 @@ from core.models import PRODUCT, utcnow
 from core.sync.models import LISTING, OPERATION, OpKind, OpState
 from core.sync.plan import load_products
 
-__all__ = ["ApplyReport", "RetrySchedule", "apply_account"]
+__all__ = ["ApplyReport", "RetrySchedule", "apply_account", "pending_count"]
 
 log = structlog.get_logger(__name__)
 _PHASES = (OpKind.CREATE, OpKind.UPDATE, OpKind.PRICE, OpKind.STOCK, OpKind.DELIST)
@@ -350,8 +350,6 @@ async def apply_account(
 
 def pending_count(store: Store, account_id: int) -> int:
     """Operations of the account not yet done or parked (planned, waiting to retry, unknown)."""
-    from sqlalchemy import func
-
     waiting = [OpState.PLANNED.value, OpState.RETRY_WAIT.value, OpState.UNKNOWN.value, OpState.SENDING.value]
     with store.engine.connect() as conn:
         return int(
