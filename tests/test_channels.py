@@ -130,7 +130,7 @@ def test_connect_prints_the_authorisation_link_then_exchanges_the_code(
     assert tokens.access_token in sandbox.access_tokens
     assert scrub(f"token {tokens.refresh_token}") == "token [REDACTED]"
     [listed] = json.loads(cli("channels", "list", "--json")[1])
-    assert listed["token"].startswith("ok until")
+    assert listed["token"].startswith("ok, ")
 
 
 def test_list_warns_five_days_before_reauthorisation(cli: Invoke, store: Store) -> None:

@@ -151,7 +151,7 @@ def test_status_and_runs_after_a_sync(cli: Invoke) -> None:
         0,
     )
     assert row["last_push"] is not None
-    assert row["authorisation"].startswith("ok until")
+    assert row["authorisation"].startswith("ok, ")
     [run_row] = json.loads(cli("runs", "--json")[1])
     assert (run_row["kind"], run_row["outcome"], run_row["counts"]["created"]) == ("push", "ok", 3)
     assert run_row["trigger"].startswith("cli:")

@@ -210,7 +210,7 @@ def token_health(refresh_expires_at: datetime | None, now: datetime) -> tuple[st
         return f"EXPIRED {local_time(refresh_expires_at)}: re-authorise", True
     if left <= REAUTHORIZE_WARNING:
         return f"re-authorise before {local_time(refresh_expires_at)} ({left.days} d left)", True
-    return f"ok until {local_time(refresh_expires_at)}", False
+    return f"ok, {left.days} d left", False
 
 
 @app.command("list")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from core.cli.channels import token_health
@@ -14,6 +16,14 @@ from core.models import utcnow
 from core.sync.status import account_status, recent_runs
 
 __all__ = ["register"]
+
+
+def _when(moment: datetime | None, now: datetime) -> str:
+    """Short: the time alone for today (Vietnam time), else the date too."""
+    if moment is None:
+        return "never"
+    shown = local_time(moment)
+    return shown[-5:] if shown[:10] == local_time(now)[:10] else shown
 
 
 def status(
@@ -32,20 +42,26 @@ def status(
             ]
         )  # fmt: skip
         return
-    table = Table(title=f"chosync status · {local_time(now)}")
-    numeric = ("Live", "Pending", "Attention", "Failed ops")
-    for column in ("Seller", "Channel", *numeric, "Last push", "Last pull", "Authorisation"):
-        table.add_column(column, justify="right" if column in numeric else "left")
+    table = Table(title=f"chosync status · {local_time(now)}", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("Account", no_wrap=True)
+    numeric = ("Live", "Pending", "Attention", "Failed")
+    for column in numeric:
+        table.add_column(column, justify="right")
+    for column in ("Last push", "Last pull", "Authorisation"):
+        table.add_column(column, no_wrap=True)
     for r in rows:
         health, warn = token_health(r.refresh_expires_at, now)
-        attention = f"[red]{r.attention}[/]" if r.attention else "0"
-        failed = f"[red]{r.failed_ops}[/]" if r.failed_ops else "0"
+        account = f"{r.seller}/{r.channel}" + ("" if r.name == r.channel else f"/{r.name}")
         table.add_row(
-            r.seller, f"{r.channel}" + ("" if r.enabled else " (paused)"), str(r.live), str(r.pending_ops),
-            attention, failed, local_time(r.last_push) if r.last_push else "never",
-            local_time(r.last_pull) if r.last_pull else "never",
+            account + ("" if r.enabled else " (paused)"),
+            str(r.live),
+            str(r.pending_ops),
+            f"[red]{r.attention}[/]" if r.attention else "0",
+            f"[red]{r.failed_ops}[/]" if r.failed_ops else "0",
+            _when(r.last_push, now),
+            _when(r.last_pull, now),
             f"[yellow]{escape(health)}[/]" if warn else escape(health),
-        )  # fmt: skip
+        )
     console().print(table)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import typer
+from rich import box
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -157,32 +158,26 @@ def sync(
 
 
 def _summary(results: list[PushResult]) -> None:
-    table = Table(title="sync summary")
-    numeric = ("Created", "Updated", "Prices", "Stock", "Delisted", "Unchanged", "Failed", "Waiting", "Time")
-    columns = ("Seller", "Channel", *numeric, "Outcome")
-    for column in columns:
-        table.add_column(column, justify="left" if column in ("Seller", "Channel", "Outcome") else "right")
-    notes: list[str] = []
+    # Compact: it must stay readable on an 80-column terminal with ten accounts.
+    table = Table(title="sync summary", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("Account", no_wrap=True)
+    # "Upd" counts content updates, prices, stock and delists together: `chosync runs` has them apart.
+    numeric = ("New", "Upd", "Same", "Failed", "Wait", "Time")
+    for column in numeric:
+        table.add_column(column, justify="right")
+    table.add_column("Result")
     for r in results:
         rep = r.report
         outcome = {"ok": "[green]ok[/]", "partial": "[yellow]partial[/]"}.get(r.outcome, "[red]failed[/]")
-        numbers = (
-            rep.created,
-            rep.updated,
-            rep.prices,
-            rep.stocks,
-            rep.delisted,
-            r.unchanged,
-            rep.failed,
-            r.waiting,
-        )
-        table.add_row(
-            r.account.seller,
-            f"{r.account.channel} ({r.account.name})",
-            *map(str, numbers),
-            f"{r.seconds:.1f}s",
-            outcome,
-        )
+        account = f"{r.account.seller}/{r.account.channel}"
+        if r.account.name != r.account.channel:
+            account += f"/{r.account.name}"
+        changed = rep.updated + rep.prices + rep.stocks + rep.delisted
+        numbers = (rep.created, changed, r.unchanged, rep.failed, r.waiting)
+        table.add_row(account, *map(str, numbers), f"{r.seconds:.1f}s", outcome)
+    notes: list[str] = []
+    for r in results:
+        rep = r.report
         where = f"{r.account.seller} {r.account.channel}"
         notes.extend(f"{where}: {escape(f)}" for f in rep.failures)
         if r.error or rep.stopped:
