@@ -28,7 +28,8 @@ import pkgutil
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, runtime_checkable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, Self, TypeVar, runtime_checkable
 
 import httpx
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -37,9 +38,13 @@ from core.catalog.records import ProductRecord
 from core.errors import AuthError, ChosyncError, ConfigError
 from core.logs import scrub
 
+if TYPE_CHECKING:
+    from connectors.assisted import ExportedVariant, UploadLine
+
 __all__ = [
     "CONNECTOR_METHODS",
     "AccountRules",
+    "Assisted",
     "Authorizing",
     "BatchItem",
     "BatchResult",
@@ -135,12 +140,15 @@ class ChannelAccount(BaseModel):
     """One seller's shop on one channel, as the core hands it to a connector factory.
 
     ``settings`` is connector-specific (for Shopee: shop id, category map, logistics...) and is
-    validated by the connector's own config model.
+    validated by the connector's own config model. ``seller`` and ``name`` say whose shop it is (an
+    assisted channel names its working folder after them).
     """
 
     model_config = _FROZEN
 
     channel: str
+    seller: str = ""
+    name: str = ""
     settings: dict[str, Any] = Field(default_factory=dict)
     rules: AccountRules = Field(default_factory=AccountRules)
 
@@ -428,6 +436,47 @@ class Authorizing(Protocol):
 
     async def connect(self, code: str) -> Tokens:
         """Exchange the one-time code for this account's tokens and save them in its token store."""
+        ...
+
+
+@runtime_checkable
+class Assisted(Protocol):
+    """A floor with no seller API, worked by a person in its web seller centre (:mod:`connectors.assisted`).
+
+    The core tells such a connector apart by this protocol alone (never by a channel name): a push plans
+    as usual, then writes the due operations into an upload pack for the person to upload, instead of
+    calling create/update/price/stock/delist; a pull reads the order exports dropped in the account's
+    inbox. Replacing an assisted connector by an API one later (a class without these members,
+    registered under the same channel name) therefore changes nothing in ``core/``.
+    """
+
+    @property
+    def folder(self) -> Path:
+        """The account's working folder: ``packs/``, ``inbox/``, ``processed/``, ``rejected/``."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """The floor's name as sellers know it, and where its seller centre is (for the checklist)."""
+        ...
+
+    @property
+    def seller_centre_url(self) -> str: ...
+
+    async def read_image(self, reference: str) -> bytes:
+        """An image of the catalog (URL or file), checked; ChosyncError when it cannot be had."""
+        ...
+
+    def image_file_name(self, product_sku: str, position: int, reference: str) -> str:
+        """The name the floor wants for a product's image (``position`` from 1)."""
+        ...
+
+    def write_upload_sheet(self, directory: Path, lines: Sequence[UploadLine]) -> str:
+        """Write the floor's import spreadsheet into ``directory``; returns its file name."""
+        ...
+
+    def read_product_export(self, path: Path) -> dict[str, ExportedVariant]:
+        """A product export of the floor, by variant SKU (InputRejected naming every bad row)."""
         ...
 
 

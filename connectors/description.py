@@ -20,9 +20,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
+from core.catalog.records import ProductRecord
 from core.errors import ConfigError
 
-__all__ = ["DescriptionTemplate", "shorten_at_word"]
+__all__ = [
+    "TEMPLATE_PLACEHOLDERS",
+    "DescriptionTemplate",
+    "description_values",
+    "origin_of",
+    "shorten_at_word",
+]
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 _ELLIPSIS = "…"
@@ -104,3 +111,42 @@ class DescriptionTemplate:
                 continue  # blank lines collapse
             out.append(filled)
         return "\n".join(out).strip("\n")
+
+
+# The facts a template may name; every connector's mapper fills them the same way.
+TEMPLATE_PLACEHOLDERS = frozenset(
+    {
+        "name",
+        "brand",
+        "description",
+        "ocop_stars",
+        "ocop_stars_symbols",
+        "ocop_certificate",
+        "ocop_year",
+        "origin",
+        "traceability_code",
+        "traceability_url",
+    }
+)
+
+
+def origin_of(product: ProductRecord) -> str:
+    """ "Càng Long, Trà Vinh": district then province, whichever are known."""
+    return ", ".join(part for part in (product.origin_district, product.origin_province) if part)
+
+
+def description_values(product: ProductRecord) -> dict[str, str]:
+    """The template's placeholders filled from a product (empty text for what it does not give)."""
+    stars = product.ocop_stars
+    return {
+        "name": product.name,
+        "brand": product.brand or "",
+        "description": product.description,
+        "ocop_stars": str(stars) if stars else "",
+        "ocop_stars_symbols": "★" * stars if stars else "",
+        "ocop_certificate": product.ocop_certificate or "",
+        "ocop_year": str(product.ocop_year) if product.ocop_year else "",
+        "origin": origin_of(product),
+        "traceability_code": product.traceability_code or "",
+        "traceability_url": product.traceability_url or "",
+    }

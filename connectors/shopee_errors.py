@@ -12,23 +12,21 @@ a dropped connection, a 5xx from a gateway, an unreadable 200): safe to retry fo
 (set a price, read a page), :class:`~core.errors.OutcomeUnknown` for the others (add an item), whose
 outcome the core resolves by reading the marketplace back before sending anything again.
 
-Every message passes through :func:`core.logs.scrub` on its way out.
+Every message passes through :func:`core.logs.scrub` on its way out. The rule vocabulary
+(:class:`ErrorRule`, :class:`Resolution`, :func:`to_error`) is shared by every connector
+(:mod:`connectors.errors`) and re-exported here.
 """
 
 from __future__ import annotations
 
-import email.utils
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from enum import StrEnum
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import httpx
 
-from connectors.base import ReauthorizeRequired
-from core.errors import AuthError, ChosyncError, OutcomeUnknown, PermanentError, RateLimited, RetryableError
-from core.logs import scrub
+from connectors.errors import ErrorRule, Resolution, retry_after_seconds, to_error
+from core.errors import ChosyncError
 
 __all__ = [
     "HTTP_CLASS_RULES",
@@ -43,23 +41,6 @@ __all__ = [
     "to_error",
     "translate_transport",
 ]
-
-
-class Resolution(StrEnum):
-    RETRY = "retry"
-    RATE_LIMITED = "rate_limited"
-    AUTH = "auth"
-    REAUTHORIZE = "reauthorize"
-    PERMANENT = "permanent"
-    UNSAFE = "unsafe"
-
-
-@dataclass(frozen=True, slots=True)
-class ErrorRule:
-    resolution: Resolution
-    message: str
-    field: str | None = None
-    hint: str | None = None
 
 
 _R = Resolution
@@ -158,62 +139,6 @@ TRANSPORT_RULES: tuple[tuple[type[httpx.RequestError], ErrorRule], ...] = (
 def rule_for_code(code: str) -> ErrorRule:
     """The rule for a Shopee error code, with or without its module prefix."""
     return SHOPEE_CODE_RULES.get(code) or SHOPEE_CODE_RULES.get(code.rsplit(".", 1)[-1]) or _UNKNOWN_CODE
-
-
-def to_error(
-    rule: ErrorRule,
-    *,
-    call: str,
-    idempotent: bool,
-    detail: str = "",
-    code: str | None = None,
-    retry_after: float | None = None,
-) -> ChosyncError:
-    """The :mod:`core.errors` instance a rule resolves to, its message scrubbed of secrets."""
-    text = f"{rule.message} ({call})"
-    if detail:
-        text = f"{text}: {detail}"
-    text = scrub(text)
-    resolution = rule.resolution
-    if resolution is Resolution.UNSAFE:
-        if not idempotent:
-            return OutcomeUnknown(
-                f"{text}; the change may or may not have been applied",
-                hint="read the marketplace back (look the SKU up) before sending it again",
-            )
-        resolution = Resolution.RETRY
-    return _BUILDERS[resolution](text, rule, code, retry_after)
-
-
-_Builder = Callable[[str, ErrorRule, "str | None", "float | None"], ChosyncError]
-_BUILDERS: Mapping[Resolution, _Builder] = {
-    Resolution.RETRY: lambda text, rule, _code, wait: RetryableError(text, hint=rule.hint, retry_after=wait),
-    Resolution.RATE_LIMITED: lambda text, rule, _code, wait: RateLimited(text, hint=rule.hint, retry_after=wait),
-    Resolution.AUTH: lambda text, rule, _code, _wait: AuthError(text, hint=rule.hint),
-    Resolution.REAUTHORIZE: lambda text, rule, _code, _wait: ReauthorizeRequired(text, hint=rule.hint),
-    Resolution.PERMANENT: lambda text, rule, code, _wait: PermanentError(
-        text, hint=rule.hint, field=rule.field, code=code
-    ),
-}
-
-
-def retry_after_seconds(headers: httpx.Headers, now: datetime | None = None) -> float | None:
-    """Retry-After as seconds (delta or HTTP date); None when absent or unreadable."""
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def translate_transport(exc: httpx.RequestError, *, call: str, idempotent: bool) -> ChosyncError:

@@ -218,7 +218,9 @@ def channel_account(store: Store, account: AccountSummary) -> ChannelAccount:
     settings = dict(account.settings)
     categories = category_map(store, account.channel, account_id=account.id)
     settings["category_map"] = {**categories, **settings.get("category_map", {})}
-    return ChannelAccount(channel=account.channel, settings=settings, rules=account.rules)
+    return ChannelAccount(
+        channel=account.channel, seller=account.seller, name=account.name, settings=settings, rules=account.rules
+    )
 
 
 class DatabaseTokenStore:

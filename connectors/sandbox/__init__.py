@@ -7,6 +7,10 @@ from ``marketplaces/``; guesses live in each sandbox's config, not in its code.
 
 - :mod:`connectors.sandbox.shopee`: Shopee Open Platform v2 (``ShopeeSandbox``, ``serve``), configured by
   :mod:`connectors.sandbox.shopee_config`.
+- :mod:`connectors.sandbox.postmart`: Postmart's merchant API as `config/channels/postmart.toml` assumes it
+  (``PostmartSandbox``, ``serve``): it reads the same toml as the connector.
+- :mod:`connectors.sandbox.seller_centre`: a fake seller centre for the assisted floors (Voso, the
+  provincial floor): imports upload packs, exports orders and products in the configured layouts.
 
 Sandbox modules are imported only when served (:func:`serve`), so ``python -m connectors.sandbox.shopee``
 runs cleanly and importing the fault helpers does not pull in a web server.
@@ -22,7 +26,7 @@ from core.errors import UsageError
 __all__ = ["SANDBOXES", "serve"]
 
 # channel name → module with a ``serve(port, host, **config)`` function
-SANDBOXES: dict[str, str] = {"shopee": "connectors.sandbox.shopee"}
+SANDBOXES: dict[str, str] = {"shopee": "connectors.sandbox.shopee", "postmart": "connectors.sandbox.postmart"}
 
 
 def serve(name: str, port: int, host: str = "127.0.0.1", **config: Any) -> None:

@@ -120,7 +120,7 @@ class Operation(SQLModel, table=True):
     value: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     old_value: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     content_hash: str | None = Field(default=None, max_length=64)
-    state: OpState = Field(default=OpState.PLANNED, sa_type=String(16))
+    state: OpState = Field(default=OpState.PLANNED, sa_type=String(32))
     attempts: int = 0
     next_attempt_at: datetime | None = _at(nullable=True)
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

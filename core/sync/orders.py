@@ -19,7 +19,7 @@ No buyer data reaches this module (the connector leaves it behind) and none is l
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -49,6 +49,8 @@ __all__ = [
     "confirm_return",
     "list_orders",
     "pull_orders",
+    "save_orders",
+    "seller_of",
 ]
 
 CURSOR_KIND = "orders"
@@ -209,26 +211,45 @@ def _upsert_order(
 def _save_batch(
     store: Store, account: AccountSummary, seller_id: int, batch: OrderBatch, policy: LedgerPolicy
 ) -> PullReport:
+    return save_orders(store, account, seller_id, batch.orders, policy, cursor=batch.cursor)
+
+
+def save_orders(
+    store: Store,
+    account: AccountSummary,
+    seller_id: int,
+    orders: Sequence[Order],
+    policy: LedgerPolicy,
+    *,
+    cursor: str | None = None,
+) -> PullReport:
+    """Store orders exactly as a pull does, in ONE transaction: upserted, lines resolved, the ledger
+    moved, the products whose stock moved re-planned on every channel, and ``cursor`` (if given) saved.
+
+    Every way an order arrives goes through here: an API pull, an export read from an assisted floor's
+    inbox, an order keyed in by hand (:mod:`core.sync.manual_orders`).
+    """
     saved = PullReport(account.id, account.seller, account.channel, account.name, batches=1)
     tally = LedgerTally()
     with store.engine.begin() as conn:
-        ids = [order.order_id for order in batch.orders]
+        ids = [order.order_id for order in orders]
         columns = [ORDER.c[name] for name in ("id", "order_id", *_ORDER_FIELDS)]
         where = (ORDER.c.account_id == account.id, ORDER.c.order_id.in_(ids))
         known: dict[str, Any] = {
             row.order_id: dict(row._mapping) for row in conn.execute(select(*columns).where(*where))
         }
         resolver = _Resolver(conn, seller_id, account.id)
-        resolver.prime(line for order in batch.orders for line in order.lines)
+        resolver.prime(line for order in orders for line in order.lines)
         statuses: dict[int, OrderStatus] = {}
-        for order in batch.orders:
+        for order in orders:
             pk, statuses[pk] = _upsert_order(conn, account.id, seller_id, order, known, saved)
             _upsert_lines(conn, pk, order, resolver, saved)
         for line in load_lines(conn, statuses):
             advance_line(conn, line, statuses[line.order_pk], policy, tally)
         saved.ledger_entries = tally.entries
         saved.products_touched = touch_products(conn, tally.product_ids)
-        _save_cursor(conn, account.id, batch.cursor)
+        if cursor is not None:
+            _save_cursor(conn, account.id, cursor)
     return saved
 
 
@@ -276,6 +297,11 @@ def _save_cursor(conn: Connection, account_id: int, cursor: str) -> None:
         conn.execute(SYNC_CURSOR.insert().values(account_id=account_id, kind=CURSOR_KIND, **values))
     elif stored.value != cursor:  # an unchanged cursor is not rewritten: a quiet pull writes nothing
         conn.execute(update(SYNC_CURSOR).where(*_cursor_of(account_id)).values(values))
+
+
+def seller_of(store: Store, account_id: int) -> int:
+    """The seller id of a channel account."""
+    return _start(store, account_id)[0]
 
 
 def _start(store: Store, account_id: int) -> tuple[int, str | None]:

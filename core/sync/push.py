@@ -1,4 +1,9 @@
-"""One push of one channel account: plan, queue, apply, recorded as a sync run."""
+"""One push of one channel account: plan, queue, apply, recorded as a sync run.
+
+An assisted account (its connector is :class:`~connectors.base.Assisted`: no seller API) plans and
+queues the same way, then writes or refreshes its upload pack (:mod:`core.sync.packs`) instead of
+applying: a person uploads it and confirms it.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import httpx
 import structlog
 from sqlalchemy import and_, func, or_, select
 
+from connectors.base import Assisted
 from core.channels import AccountSummary
 from core.db import Store
 from core.errors import ChosyncError
@@ -19,6 +25,7 @@ from core.models import CHANNEL_ACCOUNT, PRODUCT, ProductStatus, utcnow
 from core.sync.apply import ApplyReport, RetrySchedule, apply_account, pending_count
 from core.sync.connect import build_connector
 from core.sync.models import LISTING
+from core.sync.packs import PackResult, write_pack
 from core.sync.plan import AccountPlan, plan_account, queue_operations
 from core.sync.runs import finish_run, start_run
 
@@ -37,12 +44,13 @@ class PushResult:
     waiting: int = 0
     seconds: float = 0.0
     error: str | None = None
+    pack: PackResult | None = None  # an assisted account's upload pack
 
     @property
     def outcome(self) -> str:
         if self.error is not None or self.report.stopped:
             return "failed"
-        return "partial" if self.report.failed else "ok"
+        return "partial" if self.report.failed or (self.pack and self.pack.failed) else "ok"
 
 
 def _listed_count(store: Store, account: AccountSummary) -> int:
@@ -82,18 +90,23 @@ async def push_account(
         queue_operations(store, result.plan, run_id=result.run_id)
         if on_planned is not None:
             on_planned(pending_count(store, account.id))
-        result.report = await apply_account(
-            store, account, connector, schedule=schedule, now=now, on_progress=on_progress
-        )
+        if isinstance(connector, Assisted):
+            result.pack = await write_pack(store, account, connector, now=now)
+        else:
+            result.report = await apply_account(
+                store, account, connector, schedule=schedule, now=now, on_progress=on_progress
+            )
         result.unchanged = max(0, _listed_count(store, account) - result.plan.examined)
     except ChosyncError as exc:
         result.error = scrub(str(exc))
         bound.error("sync.push_failed", error=result.error)
-    result.waiting = pending_count(store, account.id)
+    result.waiting = pending_count(store, account.id) + (result.pack.awaiting if result.pack else 0)
     result.seconds = time.perf_counter() - started
     counts = {**result.report.counts(), "unchanged": result.unchanged, "waiting": result.waiting}
     if result.plan is not None:
         counts["problems"] = len(result.plan.problems)
+    if result.pack is not None and result.pack.pack_id is not None:
+        counts |= {"pack": result.pack.pack_id, "awaiting": result.pack.awaiting, "failed": len(result.pack.failed)}
     finish_run(
         store,
         result.run_id,

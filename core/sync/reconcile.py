@@ -18,7 +18,7 @@ import httpx
 import structlog
 from sqlalchemy import select, update
 
-from connectors.base import Connector, ListingState, ListingStatus
+from connectors.base import Assisted, Connector, ListingState, ListingStatus
 from core.channels import AccountSummary
 from core.db import Store
 from core.errors import ChosyncError
@@ -185,6 +185,9 @@ class _Reconciler:
 
 async def reconcile_account(store: Store, account: AccountSummary, connector: Connector) -> ReconcileReport:
     """Compare the marketplace with our bindings and record the drift; the next push corrects it."""
+    if isinstance(connector, Assisted):
+        # No API to read back: an assisted floor's read-back is its product export, given by a person.
+        return ReconcileReport(notes=["no seller API to read back: use 'chosync assisted confirm --from-export'"])
     reconciler = _Reconciler(store, account)
     async for state in connector.listing_states():
         reconciler.check(state)

@@ -14,7 +14,11 @@ from core.sync.models import LISTING, OPERATION, SYNC_RUN, OpState
 
 __all__ = ["AccountStatus", "RunRow", "account_status", "recent_runs"]
 
-_PENDING = (OpState.PLANNED.value, OpState.RETRY_WAIT.value, OpState.UNKNOWN.value, OpState.SENDING.value)
+# Awaiting confirmation (an assisted floor's upload pack) is pending too: a person still has work to do.
+_PENDING = (
+    OpState.PLANNED.value, OpState.RETRY_WAIT.value, OpState.UNKNOWN.value, OpState.SENDING.value,
+    OpState.AWAITING.value,
+)  # fmt: skip
 
 
 @dataclass

@@ -1,0 +1,157 @@
+"""Configuration of an assisted channel: `config/channels/<channel>.toml` merged with one account's settings.
+
+An assisted floor (Voso, the provincial floor) has no seller API, so its "contract" is the files a person
+moves between chosync and the floor's web seller centre. The toml describes them, column by column:
+
+- ``[upload]``: the floor's product import spreadsheet (format, file name, sheet, and each column's
+  header and which fact of ours it holds, from the vocabulary :data:`UPLOAD_VALUES`), the words for each
+  kind of change, and how images are named;
+- ``[orders]``: the floor's order export (header of each column, status words → our statuses, time
+  formats; times are Vietnam time);
+- ``[products]``: the floor's product export, read back to confirm a pack (``assisted confirm
+  --from-export``);
+- ``[limits]``: what the floor accepts (checked by the mapper before a pack is written).
+
+An account's settings may add ``folder`` (its working folder; default ``assisted/<seller>/<account>``
+under the working directory), ``category_map`` and any override. Nothing here is secret.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from connectors.base import OrderStatus
+from connectors.channel_config import channel_toml_path, read_channel_toml
+from core.errors import ConfigError
+
+__all__ = [
+    "UPLOAD_VALUES",
+    "AssistedConfig",
+    "AssistedLimits",
+    "OrderColumns",
+    "OrderExport",
+    "ProductColumns",
+    "ProductExport",
+    "UploadColumn",
+    "UploadLayout",
+    "load_assisted_config",
+]
+
+_STRICT = ConfigDict(frozen=True, extra="forbid")
+
+# What an upload column may hold: one fact of a variant row, as the mapper made it.
+UploadValue = Literal[
+    "action", "product_sku", "variant_sku", "name", "variant_name", "description", "category", "brand",
+    "price", "stock", "weight_g", "main_image", "other_images", "images", "option1_name", "option1_value",
+    "option2_name", "option2_value", "origin", "ocop_stars", "ocop_certificate", "traceability_code",
+    "traceability_url",
+]  # fmt: skip
+UPLOAD_VALUES: tuple[str, ...] = UploadValue.__args__  # type: ignore[attr-defined]
+
+
+class UploadColumn(BaseModel):
+    model_config = _STRICT
+
+    header: str
+    value: UploadValue
+
+
+class UploadLayout(BaseModel):
+    model_config = _STRICT
+
+    format: Literal["xlsx", "csv"] = "xlsx"
+    file_name: str = "upload.xlsx"
+    sheet: str = "Sheet1"
+    columns: tuple[UploadColumn, ...]
+    actions: dict[str, str] = Field(
+        default_factory=lambda: {"new": "Thêm mới", "update": "Cập nhật", "price": "Đổi giá", "stock": "Đổi tồn kho",
+                                 "delist": "Ngừng bán"}
+    )  # fmt: skip
+    image_name: str = "{product_sku}-{n}{ext}"
+    image_separator: str = "|"
+
+
+class OrderColumns(BaseModel):
+    """Headers of the order export; ``None`` for a column the floor does not give."""
+
+    model_config = _STRICT
+
+    order_id: str
+    status: str
+    created_at: str
+    sku: str
+    quantity: str
+    unit_price: str
+    updated_at: str | None = None
+    line_id: str | None = None
+
+
+class OrderExport(BaseModel):
+    model_config = _STRICT
+
+    columns: OrderColumns
+    status_map: dict[str, OrderStatus]
+    time_formats: tuple[str, ...] = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S")
+    # Written when chosync (or its fake seller centre) writes an export in this layout.
+    format: Literal["xlsx", "csv"] = "csv"
+
+
+class ProductColumns(BaseModel):
+    model_config = _STRICT
+
+    sku: str
+    price: str
+    stock: str
+    name: str | None = None
+    status: str | None = None
+
+
+class ProductExport(BaseModel):
+    model_config = _STRICT
+
+    columns: ProductColumns
+    hidden_statuses: tuple[str, ...] = ()
+    format: Literal["xlsx", "csv"] = "csv"
+
+
+class AssistedLimits(BaseModel):
+    model_config = _STRICT
+
+    name_min_chars: int = Field(default=5, ge=1)
+    name_max_chars: int = Field(default=150, ge=1)
+    description_max_chars: int = Field(default=5000, ge=1)
+    images_min: int = Field(default=1, ge=0)
+    images_max: int = Field(default=9, ge=1)
+    image_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    image_max_px: int | None = Field(default=1200, ge=64)  # photos are scaled down to this long side
+    sku_max_chars: int = Field(default=50, ge=1)
+
+
+class AssistedConfig(BaseModel):
+    """Everything an assisted connector needs for one channel account."""
+
+    model_config = _STRICT
+
+    title: str
+    seller_centre_url: str = ""
+    folder: Path | None = None
+    category_map: dict[str, int | str] = Field(default_factory=dict)
+    category_required: bool = False
+    description_template: str = "{description}"
+    upload: UploadLayout
+    orders: OrderExport
+    products: ProductExport
+    limits: AssistedLimits = Field(default_factory=AssistedLimits)
+    http_timeout_s: float = Field(default=20.0, gt=0)
+
+
+def load_assisted_config(channel: str, path: Path | None = None, /, **account: Any) -> AssistedConfig:
+    """`config/channels/<channel>.toml` (or ``path``) overlaid with one account's settings."""
+    data = read_channel_toml(path or channel_toml_path(channel), account, what=channel)
+    try:
+        return AssistedConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{channel} channel settings are invalid: {exc}") from exc

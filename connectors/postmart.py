@@ -1,0 +1,244 @@
+"""The Postmart connector: the adapter between chosync's core and one Postmart merchant account.
+
+Postmart ("Nông sản Bưu điện Open API", Vietnam Post) publishes only its categories call and its response
+envelope; the rest of the contract (paths, methods, auth, field names) is ASSUMED and lives in
+`config/channels/postmart.toml`, line by line marked, so that the real documentation, once obtained, is
+a config edit. This class implements :class:`~connectors.base.Connector` over its helpers: the mapper
+(:mod:`connectors.postmart_mapper`), the wire (:mod:`connectors.postmart_client`, with the error table of
+:mod:`connectors.postmart_errors`), images (:mod:`connectors.postmart_images`) and the read side
+(:mod:`connectors.postmart_reads`, which also lists categories and areas). This module holds the writes.
+
+Creating is idempotent by construction (DESIGN rule 1): the SKU is looked up first, and a create whose
+answer carries no ids is read back before anything is said. Prices and stock go per SKU, ``batch_max``
+a call, the last value per SKU winning; delisting puts products off the shelf (``goods_state``). One
+call's failure is reported for its SKUs and the others go on; a refused account (AuthError) stops the
+whole batch, since every other call would be refused too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+
+import httpx
+import structlog
+
+from connectors.base import (
+    AccountRules,
+    BatchItem,
+    BatchResult,
+    ChannelAccount,
+    Connector,
+    ListingRef,
+    ListingState,
+    MappedListing,
+    OrderBatch,
+    PriceUpdate,
+    Problem,
+    StockUpdate,
+    TokenStore,
+    register,
+)
+from connectors.postmart_client import PostmartClient
+from connectors.postmart_config import PostmartConfig, load_postmart_config
+from connectors.postmart_images import PostmartImages
+from connectors.postmart_mapper import PostmartProduct, create_body, map_product, update_body, wire_id
+from connectors.postmart_reads import PostmartArea, PostmartCategory, PostmartReader
+from connectors.ratelimit import Throttle
+from connectors.retry import RetryPolicy
+from core.catalog.records import ProductRecord
+from core.errors import AuthError, ChosyncError, PermanentError
+from core.logs import scrub
+
+__all__ = ["PostmartConnector"]
+
+_log = structlog.get_logger("chosync.connectors.postmart")
+_Update = TypeVar("_Update", PriceUpdate, StockUpdate)
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+@register("postmart")
+class PostmartConnector:
+    """One Postmart merchant, seen through chosync's connector interface."""
+
+    channel: ClassVar[str] = "postmart"
+
+    def __init__(
+        self,
+        config: PostmartConfig,
+        *,
+        http: httpx.AsyncClient,
+        tokens: TokenStore,
+        rules: AccountRules | None = None,
+        secret: str | None = None,
+        throttle: Throttle | None = None,
+        retry: RetryPolicy | None = None,
+        now: Callable[[], datetime] | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.config = config
+        self.rules = rules or AccountRules()
+        self._now = now or (lambda: datetime.now(UTC))
+        policy = retry or RetryPolicy(config.retry, sleep=sleep)
+        self.client = PostmartClient(
+            config=config, secret=secret or config.load_secret(), http=http, tokens=tokens,
+            throttle=throttle, retry=policy, now=self._now,
+        )  # fmt: skip
+        self._reader = PostmartReader(self.client, now=self._now)
+        self._images = PostmartImages(self.client, http=http)
+
+    @classmethod
+    def check_settings(cls, settings: Mapping[str, Any]) -> None:
+        load_postmart_config(**settings)
+
+    @classmethod
+    def from_account(
+        cls,
+        account: ChannelAccount,
+        *,
+        http: httpx.AsyncClient,
+        tokens: TokenStore,
+        now: Callable[[], datetime] | None = None,
+    ) -> Self:
+        return cls(load_postmart_config(**account.settings), http=http, tokens=tokens, rules=account.rules, now=now)
+
+    # --- push ------------------------------------------------------------------------------------
+
+    def map_product(self, product: ProductRecord) -> MappedListing[PostmartProduct] | list[Problem]:
+        return map_product(product, self.rules, self.config)
+
+    def _mapped(self, product: ProductRecord) -> MappedListing[PostmartProduct]:
+        mapped = self.map_product(product)
+        if isinstance(mapped, list):
+            raise PermanentError("; ".join(f"{p.field}: {p.message}" for p in mapped), field=mapped[0].field,
+                                 hint="fix the product and push again")  # fmt: skip
+        return mapped
+
+    async def create_listing(self, product: ProductRecord) -> ListingRef:
+        listing = self._mapped(product)
+        existing = await self.find_by_sku(product.sku)
+        if existing is not None:
+            return existing  # made before, its answer lost: finished, not duplicated
+        names = await self._images.upload_all(listing.content.images)
+        result = await self.client.call("product_create", json=create_body(listing, names, self.config),
+                                        idempotent=False)  # fmt: skip
+        if isinstance(result, dict) and result.get(self.config.fields.product.spu_id) is not None:
+            ref = self._reader.ref_of(result)
+            if set(ref.models) >= set(listing.prices):
+                _log.info("postmart.product_created", spu_id=ref.item_id, sku=product.sku)
+                return ref
+        # The answer did not say every id (ASSUMED shape): read the product back rather than guess.
+        found = await self.find_by_sku(product.sku)
+        if found is None:
+            raise PermanentError(f"Postmart accepted {product.sku} but it cannot be found by its SKU",
+                                 code="postmart_data", hint="look for it in the Postmart seller centre")  # fmt: skip
+        return found
+
+    async def update_listing(self, ref: ListingRef, product: ProductRecord) -> ListingRef:
+        listing = self._mapped(product)
+        wanted = {sku.serial for sku in listing.content.skus}
+        if ref.models and wanted != set(ref.models):
+            added, removed = sorted(wanted - set(ref.models)), sorted(set(ref.models) - wanted)
+            raise PermanentError(
+                f"the variants of {product.sku} changed (added: {', '.join(added) or 'none'}; removed: "
+                f"{', '.join(removed) or 'none'}); changing a Postmart product's SKUs is not supported yet",
+                field="variants", hint="delist the product on Postmart and create it again",
+            )  # fmt: skip
+        names = await self._images.upload_all(listing.content.images)
+        await self.client.call("product_update", json=update_body(ref.item_id, listing, names, self.config),
+                               ids={"spu_id": ref.item_id}, idempotent=True)  # fmt: skip
+        return ref
+
+    async def update_prices(self, updates: Sequence[PriceUpdate]) -> BatchResult:
+        return await self._per_sku(updates, endpoint="product_price", what="price",
+                                   field=self.config.fields.sku.price, value=lambda u: u.price_vnd)  # fmt: skip
+
+    async def update_stock(self, updates: Sequence[StockUpdate]) -> BatchResult:
+        return await self._per_sku(updates, endpoint="product_stock", what="stock",
+                                   field=self.config.fields.sku.stock, value=lambda u: u.stock)  # fmt: skip
+
+    async def _per_sku(
+        self, updates: Sequence[_Update], *, endpoint: str, what: str, field: str, value: Callable[[_Update], int]
+    ) -> BatchResult:
+        s = self.config.fields.sku
+        results: list[BatchItem] = []
+        chosen: dict[str, tuple[str, str, _Update]] = {}  # sku id → (item id, variant sku, update): last wins
+        for update in updates:
+            sku_id = update.ref.models.get(update.variant_sku)
+            if sku_id is None:
+                error = PermanentError(f"variant {update.variant_sku} is not on Postmart product {update.ref.item_id}",
+                                       field="variant_sku")  # fmt: skip
+                results.append(BatchItem(item_id=update.ref.item_id, variant_sku=update.variant_sku, error=error))
+                continue
+            chosen[sku_id] = (update.ref.item_id, update.variant_sku, update)
+        for chunk in _chunks(list(chosen.items()), self.config.limits.batch_max):
+            body = {s.list: [{s.sku_id: wire_id(sku_id), field: value(update)} for sku_id, (_, _, update) in chunk]}
+            try:
+                result = await self.client.call(endpoint, json=body, idempotent=True)
+            except AuthError:
+                raise  # the whole account is refused: every other call would fail the same way
+            except ChosyncError as exc:
+                results.extend(BatchItem(item_id=item, variant_sku=sku, error=exc) for _, (item, sku, _) in chunk)
+                continue
+            refused = {
+                str(entry.get(s.sku_id)): str(entry.get(s.reason) or "refused")
+                for entry in (result.get(s.failed) or [] if isinstance(result, dict) else [])
+                if isinstance(entry, dict)
+            }
+            for sku_id, (item, sku, _) in chunk:
+                reason = refused.get(sku_id)
+                refusal = None
+                if reason is not None:
+                    refusal = PermanentError(scrub(f"Postmart refused the {what} of {sku}: {reason}"), field=what)
+                results.append(BatchItem(item_id=item, variant_sku=sku, error=refusal))
+        return BatchResult(items=tuple(results))
+
+    async def delist(self, refs: Sequence[ListingRef], *, delete: bool = False) -> BatchResult:
+        f = self.config.fields.product
+        results: list[BatchItem] = []
+        for chunk in _chunks(list(refs), self.config.limits.batch_max):
+            body: dict[str, Any] = {f.ids: [wire_id(ref.item_id) for ref in chunk]}
+            if not delete:
+                body[f.state] = self.config.listing.off_value
+            try:
+                await self.client.call("product_delete" if delete else "product_state", json=body, idempotent=True)
+            except AuthError:
+                raise
+            except PermanentError as exc:
+                # Deleting what is gone is done, not failed (ASSUMED: "not found" is code 404).
+                gone = delete and exc.code == "postmart_404"
+                results.extend(BatchItem(item_id=ref.item_id, error=None if gone else exc) for ref in chunk)
+            except ChosyncError as exc:
+                results.extend(BatchItem(item_id=ref.item_id, error=exc) for ref in chunk)
+            else:
+                results.extend(BatchItem(item_id=ref.item_id) for ref in chunk)
+        return BatchResult(items=tuple(results))
+
+    # --- read back -------------------------------------------------------------------------------
+
+    async def find_by_sku(self, sku: str) -> ListingRef | None:
+        return await self._reader.find_by_sku(sku)
+
+    def listing_states(self) -> AsyncIterator[ListingState]:
+        return self._reader.listing_states()
+
+    def pull_orders(self, cursor: str | None) -> AsyncIterator[OrderBatch]:
+        return self._reader.pull_orders(cursor)
+
+    async def categories(self) -> list[PostmartCategory]:
+        """Postmart's category tree, flat (the one CONFIRMED call)."""
+        return await self._reader.categories()
+
+    async def areas(self, parent_id: int = 0) -> list[PostmartArea]:
+        """Provinces, or the districts / wards under one area."""
+        return await self._reader.areas(parent_id)
+
+
+if TYPE_CHECKING:
+    _interface: type[Connector] = PostmartConnector

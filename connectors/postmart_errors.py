@@ -1,0 +1,148 @@
+"""The Postmart error boundary: every answer and transport failure, translated once, by table.
+
+Postmart answers with an envelope ``{code, message, result, requestMethod}`` (CONFIRMED) in which
+``code`` 200 means success (CONFIRMED). How it reports failures is not published: we ASSUME the body's
+``code`` mirrors HTTP statuses (400, 401, 404, 429, 500 ...), sent with HTTP 200 as often as not, so the
+body is read first and the HTTP status only when the body says nothing. The table below is the one
+place that decides, in this order: an HTTP 429, then the body's code (:data:`POSTMART_CODE_RULES`,
+overridden per code by ``[envelope.codes]`` in the toml, then by the code's hundreds), then the HTTP
+status, and for requests that got no answer the httpx exception. Messages pass through
+:func:`core.logs.scrub`; nothing past this module sees an httpx exception or a Postmart code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from connectors.errors import ErrorRule, Resolution, retry_after_seconds, to_error
+from connectors.postmart_config import PostmartEnvelope
+from core.errors import ChosyncError
+
+__all__ = [
+    "HTTP_CLASS_RULES",
+    "HTTP_STATUS_RULES",
+    "POSTMART_CODE_RULES",
+    "TRANSPORT_RULES",
+    "check_envelope",
+    "rule_for_code",
+    "translate_transport",
+]
+
+_R = Resolution
+
+# ASSUMED codes (Postmart publishes none): HTTP-like codes in the body.
+POSTMART_CODE_RULES: Mapping[int, ErrorRule] = {
+    400: ErrorRule(_R.PERMANENT, "Postmart refused a value in the request"),
+    401: ErrorRule(_R.AUTH, "Postmart refused our token"),
+    403: ErrorRule(
+        _R.PERMANENT, "Postmart does not allow this merchant to do that", hint="check the shop's rights on Postmart"
+    ),
+    404: ErrorRule(_R.PERMANENT, "Postmart did not find what was asked for"),
+    409: ErrorRule(_R.PERMANENT, "Postmart already has this", field="sku"),
+    422: ErrorRule(_R.PERMANENT, "Postmart refused the data sent"),
+    429: ErrorRule(_R.RATE_LIMITED, "Postmart asked us to slow down"),
+    # A server failure does not say whether the change was applied: unsafe to repeat blindly.
+    500: ErrorRule(_R.UNSAFE, "Postmart had a server error"),
+    502: ErrorRule(_R.UNSAFE, "Postmart's gateway failed"),
+    503: ErrorRule(_R.UNSAFE, "Postmart is unavailable"),
+    504: ErrorRule(_R.UNSAFE, "Postmart timed out answering"),
+}
+
+_BY_HUNDREDS: Mapping[int, ErrorRule] = {
+    4: ErrorRule(_R.PERMANENT, "Postmart refused the request"),
+    5: ErrorRule(_R.UNSAFE, "Postmart had a server error"),
+}
+_UNKNOWN_CODE = ErrorRule(_R.PERMANENT, "Postmart refused the request")
+
+HTTP_STATUS_RULES: Mapping[int, ErrorRule] = {
+    401: ErrorRule(_R.AUTH, "Postmart refused our credentials"),
+    403: ErrorRule(_R.AUTH, "Postmart refused our credentials"),
+    408: ErrorRule(_R.UNSAFE, "Postmart timed out answering"),
+    429: ErrorRule(_R.RATE_LIMITED, "Postmart asked us to slow down"),
+}
+
+HTTP_CLASS_RULES: Mapping[int, ErrorRule] = {
+    4: ErrorRule(_R.PERMANENT, "Postmart refused the request"),
+    5: ErrorRule(_R.UNSAFE, "Postmart had a server error"),
+}
+
+# First match wins: ConnectTimeout is a TimeoutException, but nothing was sent, so it is safe.
+TRANSPORT_RULES: tuple[tuple[type[httpx.RequestError], ErrorRule], ...] = (
+    (httpx.ConnectTimeout, ErrorRule(_R.RETRY, "could not connect to Postmart in time")),
+    (httpx.ConnectError, ErrorRule(_R.RETRY, "could not connect to Postmart")),
+    (httpx.PoolTimeout, ErrorRule(_R.RETRY, "no free connection to Postmart in time")),
+    (httpx.TimeoutException, ErrorRule(_R.UNSAFE, "Postmart did not answer in time")),
+    (httpx.RemoteProtocolError, ErrorRule(_R.UNSAFE, "the connection to Postmart dropped mid-answer")),
+    (httpx.NetworkError, ErrorRule(_R.UNSAFE, "the connection to Postmart failed")),
+    (httpx.RequestError, ErrorRule(_R.UNSAFE, "the request to Postmart failed")),
+)
+
+
+def rule_for_code(code: int, envelope: PostmartEnvelope) -> ErrorRule:
+    """The rule for a body code: the toml's override, else the table, else by its hundreds."""
+    rule = POSTMART_CODE_RULES.get(code) or _BY_HUNDREDS.get(code // 100) or _UNKNOWN_CODE
+    override = envelope.codes.get(str(code))
+    if override is not None:
+        rule = ErrorRule(Resolution(override), rule.message, rule.field, rule.hint)
+    return rule
+
+
+def translate_transport(exc: httpx.RequestError, *, call: str, idempotent: bool) -> ChosyncError:
+    for kind, rule in TRANSPORT_RULES:
+        if isinstance(exc, kind):
+            return to_error(rule, call=call, idempotent=idempotent, detail=type(exc).__name__)
+    raise AssertionError("TRANSPORT_RULES ends with the base class")  # pragma: no cover
+
+
+def _code_of(body: Mapping[str, Any], envelope: PostmartEnvelope) -> int | None:
+    code = body.get(envelope.code)
+    if isinstance(code, bool):
+        return None
+    if isinstance(code, int):
+        return code
+    if isinstance(code, str) and code.strip().lstrip("-").isdigit():
+        return int(code)
+    return None
+
+
+def check_envelope(
+    response: httpx.Response,
+    envelope: PostmartEnvelope,
+    *,
+    call: str,
+    idempotent: bool,
+    now: datetime | None = None,
+) -> Any:
+    """The envelope's ``result`` of a successful answer, or the translated error raised."""
+    retry_after = retry_after_seconds(response.headers, now)
+    if response.status_code == 429:
+        raise to_error(HTTP_STATUS_RULES[429], call=call, idempotent=idempotent, retry_after=retry_after)
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = None
+    code = _code_of(body, envelope) if isinstance(body, dict) else None
+    if code is not None and code != envelope.success_code:
+        assert isinstance(body, dict)
+        message = body.get(envelope.message)
+        raise to_error(
+            rule_for_code(code, envelope),
+            call=call,
+            idempotent=idempotent,
+            detail=str(message or code),
+            code=f"postmart_{code}",
+            retry_after=retry_after,
+        )
+    status = response.status_code
+    if status >= 400:
+        rule = HTTP_STATUS_RULES.get(status) or HTTP_CLASS_RULES.get(status // 100) or HTTP_CLASS_RULES[5]
+        raise to_error(rule, call=call, idempotent=idempotent, detail=f"HTTP {status}", retry_after=retry_after)
+    if code is None:
+        unreadable = ErrorRule(_R.UNSAFE, "Postmart sent an answer without its envelope")
+        raise to_error(unreadable, call=call, idempotent=idempotent, detail=f"HTTP {status}")
+    assert isinstance(body, dict)
+    return body.get(envelope.result)

@@ -1,0 +1,201 @@
+"""The Postmart mapper and payload: a canonical product in, a Postmart product (or every problem) out.
+
+Pure: no request, no clock. Postmart's limits come from ``[limits]`` of `config/channels/postmart.toml`
+(mostly ASSUMED, see there): name length, description length, 1..5 JPG/PNG images, SKU and option text
+length, stock bound, and a mapped category (a Postmart ``gc_id``). Nothing is cut silently except the
+seller's free description, shortened at a word boundary to leave the OCOP, origin and traceability lines
+whole (:mod:`connectors.description`).
+
+Postmart (following DSMall, ASSUMED) has a product ("goodscommon") holding SKUs ("goods"), each with
+its own serial (our variant SKU), price and stock, so even a single-variant product has one SKU row.
+:class:`PostmartProduct` is the listing content the core hashes, without price and stock (they travel
+by their own calls); :func:`create_body` and :func:`update_body` speak the wire names from the toml.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, ConfigDict
+
+from connectors.base import AccountRules, MappedListing, Mapper, Problem
+from connectors.description import TEMPLATE_PLACEHOLDERS, DescriptionTemplate, description_values
+from connectors.postmart_config import PostmartConfig
+from core.catalog.records import ProductRecord, VariantRecord
+from core.models import VariantStatus
+
+__all__ = ["PostmartProduct", "PostmartSku", "create_body", "map_product", "update_body", "wire_id"]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+
+
+class PostmartSku(BaseModel):
+    model_config = _FROZEN
+
+    serial: str
+    spec: str
+
+
+class PostmartProduct(BaseModel):
+    """A Postmart product as we want it, minus prices and stock."""
+
+    model_config = _FROZEN
+
+    serial: str
+    name: str
+    category_id: int
+    description: str
+    images: tuple[str, ...]
+    weight_g: int | None
+    skus: tuple[PostmartSku, ...]
+
+
+@lru_cache(maxsize=32)
+def _template(text: str) -> DescriptionTemplate:
+    return DescriptionTemplate.parse(text, allowed=TEMPLATE_PLACEHOLDERS)
+
+
+def _suffix(reference: str) -> str:
+    name = (urlparse(reference).path or reference).rsplit("/", 1)[-1]
+    return "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+class _Checks:
+    """One mapping run: collects every problem instead of stopping at the first."""
+
+    def __init__(self, product: ProductRecord, config: PostmartConfig) -> None:
+        self.product = product
+        self.config = config
+        self.limits = config.limits
+        self.problems: list[Problem] = []
+
+    def problem(self, field: str, message: str) -> None:
+        self.problems.append(Problem(sku=self.product.sku, field=field, message=message))
+
+    def name(self) -> str:
+        name = " ".join(self.product.name.split())
+        low, high = self.limits.name_min_chars, self.limits.name_max_chars
+        if not low <= len(name) <= high:
+            self.problem("name", f"the name has {len(name)} characters; Postmart takes {low} to {high}. "
+                         "Change it (chosync never cuts a name by itself)")  # fmt: skip
+        if len(self.product.sku) > self.limits.sku_max_chars:
+            self.problem("sku", f"the SKU is longer than Postmart's {self.limits.sku_max_chars} characters")
+        return name
+
+    def description(self) -> str:
+        limit = self.limits.description_max_chars
+        text = _template(self.config.description_template).render(description_values(self.product), limit=limit)
+        if text is None:
+            self.problem("description", f"the OCOP and origin lines alone pass Postmart's {limit} characters")
+        return text or ""
+
+    def images(self) -> tuple[str, ...]:
+        images, low, high = self.product.images, self.limits.images_min, self.limits.images_max
+        if not low <= len(images) <= high:
+            self.problem("images", f"Postmart takes {low} to {high} images; this product has {len(images)}")
+        for image in images:
+            suffix = _suffix(image)
+            if suffix and suffix not in _IMAGE_SUFFIXES:
+                self.problem("images", f"Postmart takes JPG and PNG images only, not {suffix}: {image}")
+        return images
+
+    def category(self) -> int:
+        category = self.config.category_map.get(self.product.category)
+        if category is None:
+            self.problem("category", f"category {self.product.category} has no Postmart category mapped; "
+                         "run chosync categories map postmart FILE")  # fmt: skip
+            return 0
+        if not str(category).isdigit():
+            self.problem("category", f"the Postmart category mapped to {self.product.category} is not a gc_id")
+            return 0
+        return int(category)
+
+    def skus(self, active: list[VariantRecord]) -> tuple[PostmartSku, ...]:
+        if not active:
+            self.problem("variants", "the product has no active variant to sell")
+        skus: list[PostmartSku] = []
+        for variant in active:
+            spec = ", ".join(f"{o.name}: {o.value}" for o in variant.options)
+            if len(variant.sku) > self.limits.sku_max_chars:
+                self.problem("sku", f"variant SKU {variant.sku} is longer than Postmart's "
+                             f"{self.limits.sku_max_chars} characters")  # fmt: skip
+            if len(spec) > self.limits.spec_max_chars:
+                self.problem("variants", f"the options of {variant.sku} pass Postmart's "
+                             f"{self.limits.spec_max_chars} characters")  # fmt: skip
+            skus.append(PostmartSku(serial=variant.sku, spec=spec))
+        return tuple(skus)
+
+    def stocks(self, stocks: dict[str, int]) -> None:
+        for sku, stock in stocks.items():
+            if stock > self.limits.stock_max:
+                self.problem("stock", f"{sku} has {stock} in stock; Postmart takes at most {self.limits.stock_max}")
+
+
+def map_product(
+    product: ProductRecord, rules: AccountRules, config: PostmartConfig, /
+) -> MappedListing[PostmartProduct] | list[Problem]:
+    """The Postmart listing for ``product``, or every problem that stops it."""
+    run = _Checks(product, config)
+    name, description, images, category_id = run.name(), run.description(), run.images(), run.category()
+    active = [v for v in product.variants if v.status is VariantStatus.ACTIVE]
+    skus = run.skus(active)
+    prices = {v.sku: rules.price_for(v.price_vnd) for v in active}
+    stocks = {v.sku: rules.stock_for(v.stock) for v in active}
+    run.stocks(stocks)
+    if run.problems:
+        return run.problems
+    content = PostmartProduct(serial=product.sku, name=name, category_id=category_id, description=description,
+                              images=images, weight_g=product.weight_g, skus=skus)  # fmt: skip
+    return MappedListing[PostmartProduct](sku=product.sku, content=content, prices=prices, stocks=stocks)
+
+
+def _content(listing: MappedListing[PostmartProduct], image_names: list[str], config: PostmartConfig) -> dict[str, Any]:
+    f = config.fields.product
+    item = listing.content
+    body: dict[str, Any] = {
+        f.serial: item.serial,
+        f.name: item.name,
+        f.category: item.category_id,
+        f.description: item.description,
+        f.image: image_names[0] if image_names else "",
+        f.images: image_names[1:],
+    }
+    if item.weight_g is not None:
+        body[f.weight] = item.weight_g
+    return body
+
+
+def create_body(
+    listing: MappedListing[PostmartProduct], image_names: list[str], config: PostmartConfig
+) -> dict[str, Any]:
+    """product_create: the content, and every SKU with its price and stock."""
+    s = config.fields.sku
+    body = _content(listing, image_names, config)
+    body[config.fields.product.skus] = [
+        {s.serial: sku.serial, s.spec: sku.spec, s.price: listing.prices[sku.serial],
+         s.stock: listing.stocks[sku.serial]}
+        for sku in listing.content.skus
+    ]  # fmt: skip
+    return body
+
+
+def update_body(
+    spu_id: str, listing: MappedListing[PostmartProduct], image_names: list[str], config: PostmartConfig
+) -> dict[str, Any]:
+    """product_update: the content only (prices and stock have their own calls)."""
+    s = config.fields.sku
+    body = {config.fields.product.spu_id: wire_id(spu_id), **_content(listing, image_names, config)}
+    body[config.fields.product.skus] = [{s.serial: sku.serial, s.spec: sku.spec} for sku in listing.content.skus]
+    return body
+
+
+def wire_id(value: str) -> int | str:
+    # DSMall ids are integers; keep a non-numeric id (another backend) as text rather than guess.
+    return int(value) if value.isdigit() else value
+
+
+if TYPE_CHECKING:
+    _shape: Mapper[PostmartConfig, PostmartProduct] = map_product

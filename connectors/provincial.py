@@ -1,0 +1,28 @@
+"""The provincial trading floor (Trà Vinh: travinhtrade.vn): an assisted channel, worked by hand.
+
+The province's floor publishes no API (``shared/marketplaces/vn-floors.md``: none found; its pages suggest
+a DotNetNuke module). Producers list through its back office, so chosync prepares upload packs and reads
+order exports (:mod:`connectors.assisted`). The layouts are in `config/channels/provincial.toml`, every
+column ASSUMED until the floor's own import template is obtained from the provincial department.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from connectors.assisted import AssistedConnector
+from connectors.base import Assisted, Connector, register
+
+__all__ = ["ProvincialConnector"]
+
+
+@register("provincial")
+class ProvincialConnector(AssistedConnector):
+    """One producer's shop on the provincial floor: upload packs out, order exports in."""
+
+    channel: ClassVar[str] = "provincial"
+
+
+if TYPE_CHECKING:
+    _interface: type[Connector] = ProvincialConnector
+    _assisted: type[Assisted] = ProvincialConnector

@@ -1,0 +1,102 @@
+"""``chosync orders import`` and ``orders add``: orders that do not come from an API.
+
+They join the ``orders`` commands (:mod:`core.cli.orders`). ``import`` reads an order export of an
+assisted floor (Voso, the provincial floor) in that floor's column layout, all or nothing: a file with any
+bad row is refused whole, every bad row named, and moved to the account's ``rejected/`` folder with an
+``.errors.txt`` beside it. ``add`` records an order taken by phone. Both store orders exactly as a pull
+does (same ledger, same stock moves on every channel).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import typer
+
+from connectors.base import OrderStatus
+from core.channels import AccountSummary, find_account
+from core.cli.context import console, console_err, escape, state
+from core.cli.orders import app
+from core.errors import InputRejected, UsageError
+from core.scheduler.locks import hold_accounts
+from core.sync.connect import build_connector
+from core.sync.ledger import LedgerPolicy
+from core.sync.manual_orders import add_phone_order, import_order_file
+from core.sync.orders import PullReport
+from core.sync.runs import cli_trigger
+
+__all__ = ["add", "import_"]
+
+_SELLER = typer.Option(..., "--seller", help="Seller code.")
+_CHANNEL = typer.Option(..., "--channel", help="Channel name, e.g. voso.")
+_NAME = typer.Option(None, "--name", help="Account name, when the seller has several on the channel.")
+
+
+def _report(report: PullReport) -> None:
+    out = console()
+    out.print(f"{report.orders_new} new order(s), {report.orders_updated} updated, "
+              f"{report.ledger_entries} ledger entries, {report.products_touched} product(s) re-planned.")  # fmt: skip
+    for line in report.unknown:
+        console_err().print(
+            f"[bold yellow]warning:[/] order {escape(line.order_id)}: SKU {escape(line.sku or '(none)')} is not "
+            f"in {escape(report.seller)}'s catalog; its stock was not moved",
+            highlight=False,
+        )
+
+
+@app.command("import")
+def import_(
+    file: Path = typer.Argument(..., help="The floor's order export (.csv or .xlsx)."),
+    seller: str = _SELLER,
+    channel: str = _CHANNEL,
+    name: str | None = _NAME,
+) -> None:
+    """Import a floor's order export, all or nothing (exit 1 and every bad row named if refused)."""
+    store = state.store()
+    account = find_account(store, seller=seller, channel=channel, name=name)
+    policy = LedgerPolicy.from_settings(state.settings())
+
+    async def run() -> tuple[PullReport, Path]:
+        async with (
+            hold_accounts(store, [account], role="cli orders import", settings=state.settings().schedule),
+            httpx.AsyncClient() as http,
+        ):
+            connector = build_connector(store, account, http)
+            return await import_order_file(store, account, connector, file, trigger=cli_trigger(), policy=policy)
+
+    report, copied = asyncio.run(run())
+    if report.error is not None:
+        console_err().print(f"[bold red]error:[/] {escape(report.error)}", highlight=False)
+        raise typer.Exit(1)
+    console().print(f"{escape(file.name)} imported (kept in {escape(str(copied.parent.parent / 'processed'))}).")
+    _report(report)
+
+
+@app.command("add")
+def add(
+    seller: str = _SELLER,
+    channel: str = _CHANNEL,
+    name: str | None = _NAME,
+    order_id: str = typer.Option(..., "--order-id", help="The order's id (yours: e.g. DT-2024-001)."),
+    sku: str = typer.Option(..., "--sku", help="Variant SKU sold."),
+    qty: int = typer.Option(..., "--qty", help="Units sold."),
+    price: int | None = typer.Option(None, "--price", help="Unit price in đồng (default: the catalog's)."),
+    status: str = typer.Option("ready", "--status", help="pending, ready, shipped, completed, cancelled, returned."),
+) -> None:
+    """Record an order taken by phone; the same order id with another status moves it on."""
+    try:
+        chosen = OrderStatus(status)
+    except ValueError:
+        raise UsageError(f"{status!r} is not an order status",
+                         hint=f"use one of: {', '.join(s.value for s in OrderStatus)}") from None  # fmt: skip
+    store = state.store()
+    account: AccountSummary = find_account(store, seller=seller, channel=channel, name=name)
+    report = add_phone_order(store, account, order_id=order_id, sku=sku, quantity=qty, price_vnd=price,
+                             status=chosen, trigger=cli_trigger(),
+                             policy=LedgerPolicy.from_settings(state.settings()))  # fmt: skip
+    if report.unknown:  # pragma: no cover - the SKU was checked against the catalog
+        raise InputRejected(f"{sku} is not in the catalog")
+    console().print(f"Order {escape(order_id)} ({chosen.value}) recorded on {channel} ({escape(account.name)}).")
+    _report(report)
