@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/sync_bench.py
+
+# Ten minutes of the scheduler daemon against faulty sandboxes: memory, file handles, connections flat.
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py --minutes 10
 
 clean:
 	rm -rf $(VENV) .demo .mypy_cache .ruff_cache

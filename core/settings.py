@@ -7,10 +7,12 @@ directory, else the one shipped beside the code. Environment variables always wi
 from __future__ import annotations
 
 import os
+import re
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -18,7 +20,18 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-__all__ = ["PROJECT_ROOT", "LogFormat", "Settings", "config_file", "load_settings"]
+from core.scheduler.durations import parse_duration
+
+__all__ = [
+    "PROJECT_ROOT",
+    "ChannelSchedule",
+    "Duration",
+    "LogFormat",
+    "ScheduleSettings",
+    "Settings",
+    "config_file",
+    "load_settings",
+]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,10 +52,83 @@ def config_file() -> Path | None:
     return None
 
 
+# Seconds, written in config as "10s", "5m", "1h", "1d" (or a bare number of seconds).
+Duration = Annotated[float, BeforeValidator(parse_duration), Field(ge=0)]
+
+
+class ChannelSchedule(BaseModel):
+    """One channel's job intervals (``[schedule.channels.<name>]``); unset keys use the defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    push_every: Duration | None = None
+    pull_every: Duration | None = None
+    reconcile_every: Duration | None = None
+
+
+class ScheduleSettings(BaseModel):
+    """The scheduler daemon (``[schedule]``): how often each job runs, and how the daemon behaves.
+
+    Interval precedence for an account: its own (``chosync channels schedule``), else its channel's
+    (``[schedule.channels.<name>]``), else these defaults.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    push_every: Duration = Field(default=300.0, gt=0, description="Push each account (plan + apply) this often")
+    pull_every: Duration = Field(default=120.0, gt=0, description="Pull each account's orders this often")
+    reconcile_every: Duration = Field(
+        default=86400.0, gt=0, description="Reconcile each account this often; whole days run at night"
+    )
+    reconcile_at: str = Field(default="02:00", description="Vietnam time (HH:MM) the nightly reconciles start")
+    reconcile_window: Duration = Field(default=7200.0, description="Nightly reconciles are spread over this long")
+    tokens_every: Duration = Field(default=3600.0, gt=0, description="Check each account's tokens this often")
+    reauthorize_warning: Duration = Field(
+        default=5 * 86400.0, description="Warn this long before a refresh token dies (re-authorise the shop)"
+    )
+    jitter: Duration = Field(default=30.0, description="Each run starts up to this much later, at random")
+    reload_every: Duration = Field(
+        default=60.0, gt=0, le=60, description="Rebuild the jobs from the database (accounts added, paused)"
+    )
+    changes_every: Duration = Field(
+        default=3.0, gt=0, description="Look for stock and catalog changes to push at once this often"
+    )
+    requests_every: Duration = Field(default=1.0, gt=0, description="Look for --via-daemon requests this often")
+    heartbeat_every: Duration = Field(default=5.0, gt=0, description="Write the daemon's heartbeat this often")
+    stale_after_beats: int = Field(default=3, ge=1, description="A daemon silent this many beats is dead")
+    stop_grace: Duration = Field(default=30.0, description="On SIGTERM, let running jobs finish this long")
+    lease_ttl: Duration = Field(default=120.0, gt=0, description="An account lock dies this long after its holder")
+    lock_wait: Duration = Field(default=10.0, description="A CLI command waits this long for a busy account")
+    retry_base: Duration = Field(default=30.0, description="A failed operation is retried after this, doubling")
+    retry_max: Duration = Field(default=3600.0, description="... up to this wait between attempts")
+    retry_attempts: int = Field(default=8, ge=1, description="... and parked as failed after this many")
+    runs_kept: Duration = Field(default=90 * 86400.0, description="Run records are kept this long")
+    quiet_runs_kept: Duration = Field(
+        default=86400.0, description="Runs that found nothing to do are kept this long (the newest always)"
+    )
+    log_format: LogFormat = Field(default=LogFormat.JSON, description="The daemon's log format (JSON lines)")
+    log_level: str = Field(default="INFO", description="The daemon's log level")
+    channels: dict[str, ChannelSchedule] = Field(default_factory=dict, description="Intervals per channel")
+
+    @field_validator("reconcile_at")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip())
+        if match is None:
+            raise ValueError(f"{value!r} is not a time of day: write HH:MM, e.g. 02:00")
+        return f"{int(match[1]):02d}:{match[2]}"
+
+    @property
+    def stale_after(self) -> float:
+        """Seconds without a heartbeat after which a daemon counts as dead."""
+        return self.heartbeat_every * self.stale_after_beats
+
+
 class Settings(BaseSettings):
     """Everything chosync reads from its environment."""
 
-    model_config = SettingsConfigDict(env_prefix="CHOSYNC_", extra="ignore")
+    # ``__`` reaches into tables: CHOSYNC_SCHEDULE__PUSH_EVERY=10m sets [schedule] push_every.
+    model_config = SettingsConfigDict(env_prefix="CHOSYNC_", extra="ignore", env_nested_delimiter="__")
 
     database_url: str = Field(
         default="sqlite:///chosync.db",
@@ -56,6 +142,9 @@ class Settings(BaseSettings):
     restock_returns_automatically: bool = Field(
         default=False,
         description="A returned order's stock goes back at once, not when the seller confirms receipt",
+    )
+    schedule: ScheduleSettings = Field(
+        default_factory=ScheduleSettings, description="The scheduler daemon: job intervals and behaviour"
     )
 
     @classmethod

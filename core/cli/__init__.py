@@ -12,7 +12,16 @@ from collections.abc import Sequence
 
 import typer
 
-from core.cli import catalog, channels, orders, sandbox, sellers
+from core.cli import (
+    assisted,
+    catalog,
+    channels,
+    orders,
+    orders_manual,  # noqa: F401  (imported for the commands it adds: orders import, orders add)
+    sandbox,
+    sellers,
+)
+from core.cli import daemon as daemon_commands
 from core.cli import status as status_commands
 from core.cli import sync as sync_commands
 from core.cli.context import console_err, escape, state
@@ -34,8 +43,10 @@ app.add_typer(channels.app, name="channels")
 app.add_typer(channels.categories_app, name="categories")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(orders.app, name="orders")
+app.add_typer(assisted.app, name="assisted")
 sync_commands.register(app)
 status_commands.register(app)
+daemon_commands.register(app)
 
 
 @app.callback()

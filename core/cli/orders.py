@@ -21,6 +21,7 @@ from core.cli.catalog import vnd
 from core.cli.context import console, console_err, escape, local_time, print_json, state
 from core.errors import ChosyncError, NotFound
 from core.logs import scrub
+from core.scheduler.locks import hold_accounts
 from core.sync.connect import build_connector
 from core.sync.ledger import LedgerPolicy
 from core.sync.orders import OrderView, PullReport, confirm_return, list_orders, pull_orders
@@ -39,7 +40,10 @@ def _pull_all(accounts: list[AccountSummary], policy: LedgerPolicy) -> list[Pull
     async def run() -> list[PullReport | tuple[str, str]]:
         results: list[PullReport | tuple[str, str]] = []
         trigger = cli_trigger()
-        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_S) as http:
+        async with (
+            hold_accounts(state.store(), accounts, role="cli orders pull", settings=state.settings().schedule),
+            httpx.AsyncClient(timeout=HTTP_TIMEOUT_S) as http,
+        ):
             for account in accounts:
                 label = f"{account.seller} {account.channel} ({account.name})"
                 try:

@@ -15,6 +15,7 @@ from rich.table import Table
 from core.channels import AccountSummary, list_accounts
 from core.cli.context import console, escape, local_time, print_json, state
 from core.errors import NotFound
+from core.scheduler.locks import hold_accounts
 from core.sync.connect import build_connector
 from core.sync.failures import list_failures, requeue
 from core.sync.models import OpKind
@@ -116,12 +117,18 @@ def sync(
     sku: str | None = _SKU,
     full: bool = _FULL,
     dry_run: bool = typer.Option(False, "--dry-run", help="Only show the plan (same as chosync plan)."),
+    via_daemon: bool = typer.Option(False, "--via-daemon", help="Ask the running daemon to do it now, and wait."),
 ) -> None:
     """Plan and apply: send every change to every matching channel account, then summarise."""
     if dry_run:
         plan(seller=seller, channel=channel, sku=sku, full=full, as_json=False)
         return
     accounts = _accounts(seller, channel)
+    if via_daemon:
+        from core.cli.daemon import sync_via_daemon
+
+        sync_via_daemon(seller=seller, channel=channel, sku=sku, full=full)
+        return
     out = console()
     progress = Progress(
         TextColumn("{task.description}"),
@@ -147,7 +154,11 @@ def sync(
         )
 
     async def run() -> list[PushResult]:
-        async with httpx.AsyncClient(timeout=httpx.Timeout(30.0)) as http:
+        # One run per shop at a time, the daemon's included: wait a little, else say who is busy.
+        async with (
+            hold_accounts(state.store(), accounts, role="cli sync", settings=state.settings().schedule),
+            httpx.AsyncClient(timeout=httpx.Timeout(30.0)) as http,
+        ):
             return list(await asyncio.gather(*(one(http, a) for a in accounts)))
 
     with progress:
@@ -233,7 +244,10 @@ def reconcile(seller: str | None = _SELLER, channel: str | None = _CHANNEL) -> N
     out = console()
 
     async def run() -> tuple[list[tuple[AccountSummary, ReconcileReport | None, str | None]], list[PushResult]]:
-        async with httpx.AsyncClient(timeout=httpx.Timeout(30.0)) as http:
+        async with (
+            hold_accounts(state.store(), accounts, role="cli reconcile", settings=state.settings().schedule),
+            httpx.AsyncClient(timeout=httpx.Timeout(30.0)) as http,
+        ):
             checked = [(a, *(await reconcile_job(state.store(), a, http, trigger=trigger))) for a in accounts]
             pushes = [
                 await push_account(state.store(), a, http, trigger=trigger)

@@ -1,0 +1,209 @@
+"""``chosync run``, ``chosync daemon status``, ``chosync channels schedule`` and ``sync --via-daemon``.
+
+The scheduler daemon (:mod:`core.scheduler`) as an operator meets it: start it in a shell, ask whether
+it is alive and what it will do next, give one shop its own intervals, or hand it a sync and wait.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from core.channels import find_account
+from core.cli import channels
+from core.cli.context import console, console_err, escape, local_time, print_json, state
+from core.errors import ChosyncError
+from core.models import utcnow
+from core.scheduler.builder import account_intervals, set_intervals
+from core.scheduler.durations import format_duration, parse_duration
+from core.scheduler.heartbeat import DaemonStatus, daemon_status
+from core.scheduler.jobs import JobKind
+from core.scheduler.requests import submit, wait_for
+from core.sync.runs import cli_trigger
+
+__all__ = ["daemon_app", "register", "sync_via_daemon"]
+
+daemon_app = typer.Typer(help="The scheduler daemon that keeps every shop in sync.", no_args_is_help=True)
+
+_MIN_EVERY_S, _MAX_EVERY_S = 10, 30 * 86400
+
+
+def run_command() -> None:
+    """Start the scheduler daemon here (the same as 'python scheduler.py'); Ctrl-C stops it gracefully."""
+    from core.scheduler.service import serve
+
+    raise typer.Exit(serve(state.settings()))
+
+
+def _status() -> DaemonStatus | None:
+    return daemon_status(state.store(), stale_after=state.settings().schedule.stale_after)
+
+
+def _ago(moment: datetime) -> str:
+    return format_duration(max(0, round((utcnow() - moment).total_seconds())))
+
+
+def _shown(moment: str | None) -> str:
+    return local_time(datetime.fromisoformat(moment)) if moment else "-"
+
+
+def _status_json(found: DaemonStatus | None) -> dict[str, Any]:
+    if found is None:
+        return {"state": "never started"}
+    return {
+        "state": found.state, "host": found.host, "pid": found.pid, "started_at": found.started_at,
+        "heartbeat_at": found.heartbeat_at,
+        "heartbeat_age_s": round((utcnow() - found.heartbeat_at).total_seconds(), 1),
+        "stopped_at": found.stopped_at, "last_error": found.last_error,
+        "jobs": [{"id": key, **job} for key, job in found.jobs.items()],
+    }  # fmt: skip
+
+
+@daemon_app.command("status")
+def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Is a daemon running (by its heartbeat), since when, each job's next run and last error (exit 1 if none)."""
+    found = _status()
+    if as_json:
+        print_json(_status_json(found))
+    elif found is None:
+        console().print("No scheduler daemon has ever run on this database. Start one: chosync run")
+    else:
+        _print_status(found)
+    if found is None or not found.alive:
+        raise typer.Exit(1)
+
+
+def _print_status(found: DaemonStatus) -> None:
+    out = console()
+    where = f"on {escape(found.host)} (pid {found.pid})"
+    beat = f"last heartbeat {_ago(found.heartbeat_at)} ago"
+    if found.state == "running":
+        out.print(f"[green]running[/] {where} since {local_time(found.started_at)}; {beat}")
+    elif found.state == "stopping":
+        out.print(f"[yellow]stopping[/] {where}: letting running jobs finish; {beat}")
+    elif found.state == "stale":
+        silent = _ago(found.heartbeat_at)
+        out.print(
+            f"[bold red]not running[/]: the daemon {where} stopped beating {silent} ago without stopping cleanly "
+            "(killed, crashed, or its host is down). Start it again: chosync run"
+        )
+    else:
+        stopped = local_time(found.stopped_at) if found.stopped_at else "?"
+        out.print(f"[bold red]not running[/]: the last daemon {where} stopped at {stopped}. Start it: chosync run")
+    table = Table(title=f"{len(found.jobs)} jobs")
+    for column in ("Seller", "Channel", "Job", "Every", "Next run", "Last run", "Outcome", "Last error"):
+        table.add_column(column, overflow="fold")
+    for job in sorted(found.jobs.values(), key=lambda j: (j.get("seller", ""), j.get("channel", ""), j.get("kind"))):
+        outcome = str(job.get("last_outcome") or "-")
+        colour = {"ok": "green", "busy": "yellow", "warning": "yellow", "partial": "yellow"}.get(outcome, "red")
+        table.add_row(
+            escape(str(job.get("seller", ""))), f"{job.get('channel', '')} ({escape(str(job.get('account', '')))})",
+            str(job.get("kind", "")), str(job.get("every", "")),
+            "running now" if job.get("running") else _shown(job.get("next_run")),
+            _shown(job.get("last_finished")), outcome if outcome == "-" else f"[{colour}]{outcome}[/]",
+            escape(str(job.get("last_error") or "")),
+        )  # fmt: skip
+    out.print(table)
+    if found.last_error:
+        out.print(f"last error: {escape(found.last_error)}", highlight=False)
+
+
+def _every(value: str, option: str) -> int | None:
+    """``--push-every``'s value as whole seconds, or None for "default" (back to the channel's)."""
+    if value.strip().lower() == "default":
+        return None
+    try:
+        seconds = parse_duration(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=option) from None
+    if seconds != int(seconds) or not _MIN_EVERY_S <= seconds <= _MAX_EVERY_S:
+        raise typer.BadParameter(f"{value!r}: give whole seconds from 10s to 30d", param_hint=option)
+    return int(seconds)
+
+
+_EVERY_HELP = "How often, e.g. 10s, 5m, 1h, 1d; 'default' goes back to the channel's interval."
+
+
+def schedule(
+    channel: str = typer.Argument(..., help="Channel name, e.g. shopee."),
+    seller: str = typer.Option(..., "--seller", help="Seller code."),
+    name: str | None = typer.Option(None, "--name", help="Account name, when a seller has several shops there."),
+    push_every: str | None = typer.Option(None, "--push-every", help=_EVERY_HELP),
+    pull_every: str | None = typer.Option(None, "--pull-every", help=_EVERY_HELP),
+    reconcile_every: str | None = typer.Option(None, "--reconcile-every", help=_EVERY_HELP),
+) -> None:
+    """Show or set how often the daemon pushes, pulls orders and reconciles one shop (followed within a minute)."""
+    store = state.store()
+    account = find_account(store, seller=seller, channel=channel, name=name)
+    given = {JobKind.PUSH: push_every, JobKind.PULL: pull_every, JobKind.RECONCILE: reconcile_every}
+    changes = {kind: _every(value, f"--{kind.value}-every") for kind, value in given.items() if value is not None}
+    set_intervals(store, account.id, changes)
+    settings = state.settings().schedule
+    lines = []
+    for kind, (every, source) in account_intervals(store, settings, account.id).items():
+        if kind is JobKind.TOKENS:
+            continue
+        where = {"account": "this shop's own", "channel": f"{channel}'s, from the config", "default": "default"}
+        night = f", at night from {settings.reconcile_at}" if kind is JobKind.RECONCILE and every % 86400 == 0 else ""
+        lines.append(f"  {kind.value:<10} every {format_duration(every)}{night} ({where[source]})")
+    verb = "now runs" if changes else "runs"
+    typer.echo(f"The daemon {verb} {seller}'s {channel} account {account.name!r}:")
+    typer.echo("\n".join(lines))
+    if changes:
+        typer.echo("A running daemon follows within a minute.")
+
+
+def sync_via_daemon(*, seller: str | None, channel: str | None, sku: str | None, full: bool) -> None:
+    """Hand a push to the running daemon, wait for it, print its outcome (exit 1 unless all ok)."""
+    store = state.store()
+    found = _status()
+    if found is None or not found.alive:
+        raise ChosyncError(
+            "no scheduler daemon is running, so --via-daemon has nobody to ask",
+            hint="start it ('chosync run' or the service), or sync from here without --via-daemon",
+        )
+    request_id = submit(store, kind="push", seller=seller, channel=channel, sku=sku, full=full,
+                        requested_by=cli_trigger())  # fmt: skip
+    console_err().print(f"Asked the daemon on {escape(found.host)} (request {request_id}); waiting for it…")
+
+    def alive() -> bool:
+        now = _status()
+        return now is not None and now.alive
+
+    try:
+        request = wait_for(store, request_id, alive=alive)
+    except KeyboardInterrupt:
+        console_err().print(f"Stopped waiting; the daemon goes on with request {request_id}.")
+        raise typer.Exit(130) from None
+    table = Table(title=f"sync via the daemon: {request.outcome}")
+    numeric = ("Created", "Updated", "Prices", "Stock", "Delisted", "Failed", "Waiting", "Time")
+    for column in ("Seller", "Channel", *numeric, "Outcome", "Run"):
+        table.add_column(column, justify="right" if column in numeric else "left")
+    notes = []
+    for r in request.results:
+        c = r.get("counts", {})
+        keys = ("created", "updated", "prices", "stocks", "delisted", "failed", "waiting")
+        table.add_row(
+            escape(r["seller"]), f"{r['channel']} ({escape(r['account'])})", *(str(c.get(k, 0)) for k in keys),
+            f"{r['seconds']:.1f}s", r["outcome"], str(r.get("run_id") or ""),
+        )  # fmt: skip
+        if r.get("error"):
+            notes.append(f"{r['seller']} {r['channel']}: {r['error']}")
+    out = console()
+    if request.results:
+        out.print(table)
+    elif request.detail:
+        notes.append(request.detail)
+    for note in notes:
+        out.print(escape(note), highlight=False)
+    if request.outcome != "ok":
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run_command)
+    app.add_typer(daemon_app, name="daemon")
+    channels.app.command("schedule")(schedule)

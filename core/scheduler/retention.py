@@ -1,0 +1,60 @@
+"""Retention: the daemon's own records pruned, so months of unattended running do not fill the disk.
+
+Every push and pull is recorded as a sync run, and the daemon makes many: 130 sellers with two shops
+each, pushed every 5 minutes and pulled every 2, is some 11 000 runs an hour, almost all of them
+finding nothing to do. Runs that did nothing (outcome ok, every work count zero) are kept
+``quiet_runs_kept`` (a day), except the newest of each account and kind, which ``chosync status``
+reads; every other run, and every finished ``--via-daemon`` request, is kept ``runs_kept`` (90 days).
+Operations, orders and the ledger are the business's history and are never pruned here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+
+from core.db import Store
+from core.models import utcnow
+from core.sync.models import JOB_REQUEST, SYNC_RUN
+
+__all__ = ["WORK_COUNTS", "prune_runs"]
+
+# Counts that mean a run changed something (or found something wrong); the others only describe it.
+WORK_COUNTS = frozenset(
+    {
+        "created", "updated", "prices", "stocks", "delisted", "failed", "retrying", "unknown", "waiting",
+        "orders_new", "orders_updated", "lines_new", "lines_unknown", "ledger_entries", "products_touched",
+        "price_drift", "stock_drift", "missing", "adopted", "flagged", "problems",
+    }
+)  # fmt: skip
+_BATCH = 1000  # rows deleted per statement: never a huge IN list
+_PAGE = 5000  # runs read per transaction: short transactions beside a busy daemon
+
+
+def prune_runs(store: Store, *, keep: float, keep_quiet: float, now: datetime | None = None) -> int:
+    """Delete run records past their keeping time; returns how many runs went."""
+    now = now or utcnow()
+    cutoff, quiet_cutoff = now - timedelta(seconds=keep), now - timedelta(seconds=keep_quiet)
+    with store.engine.begin() as conn:
+        removed = conn.execute(
+            delete(SYNC_RUN).where(SYNC_RUN.c.started_at < cutoff, SYNC_RUN.c.outcome != "running")
+        ).rowcount
+        conn.execute(delete(JOB_REQUEST).where(JOB_REQUEST.c.finished_at < cutoff))
+    newest = select(func.max(SYNC_RUN.c.id)).group_by(SYNC_RUN.c.account_id, SYNC_RUN.c.kind)
+    candidates = (
+        select(SYNC_RUN.c.id, SYNC_RUN.c.counts)
+        .where(SYNC_RUN.c.started_at < quiet_cutoff, SYNC_RUN.c.outcome == "ok", SYNC_RUN.c.id.not_in(newest))
+        .order_by(SYNC_RUN.c.id)
+    )
+    last = 0
+    while True:  # a page at a time, by id, so that runs kept (not quiet) are read once
+        with store.engine.begin() as conn:
+            rows = conn.execute(candidates.where(SYNC_RUN.c.id > last).limit(_PAGE)).all()
+            quiet = [run_id for run_id, counts in rows if not any((counts or {}).get(k) for k in WORK_COUNTS)]
+            for start in range(0, len(quiet), _BATCH):
+                conn.execute(delete(SYNC_RUN).where(SYNC_RUN.c.id.in_(quiet[start : start + _BATCH])))
+        removed += len(quiet)
+        if len(rows) < _PAGE:
+            return int(removed)
+        last = rows[-1][0]

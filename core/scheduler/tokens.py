@@ -1,0 +1,86 @@
+"""Token health: keep each shop's authorisation alive between syncs, and warn before it dies.
+
+Marketplaces that authorise by OAuth hand out a short-lived access token and a longer-lived refresh
+token (Shopee: 4 hours and 30 days, the refresh token single use). Sync jobs refresh on demand, but an
+account whose jobs are quiet, failing or paused for a while would let both lapse. The hourly token job
+refreshes the access token *ahead* of expiry (when it would die before the next check), through the
+connector's own authorizer so the refresh stays single-flight, and warns when the refresh token itself
+is about to die: only the shop owner can renew that, by authorising again.
+
+Connectors without tokens (file feeds, assisted channels) have nothing to check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol, runtime_checkable
+
+import httpx
+import structlog
+
+from core.channels import AccountSummary, DatabaseTokenStore
+from core.db import Store
+from core.models import utcnow
+from core.scheduler.durations import local
+from core.sync.connect import build_connector
+
+__all__ = ["TokenCheck", "TokenRefreshing", "check_tokens"]
+
+log = structlog.get_logger(__name__)
+# Refresh when the access token would die before the next check plus this margin.
+_MARGIN = timedelta(minutes=10)
+
+
+class _Authorizer(Protocol):
+    async def refresh_rejected(self, rejected_access_token: str | None) -> None:
+        """Refresh, unless the stored access token is no longer ``rejected_access_token`` (single-flight)."""
+        ...
+
+
+@runtime_checkable
+class TokenRefreshing(Protocol):
+    """A connector that keeps OAuth tokens through an authorizer (Shopee's ``ShopeeAuthorizer``)."""
+
+    @property
+    def authorizer(self) -> _Authorizer: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCheck:
+    state: str  # ok, refreshed, not connected, no tokens
+    reauthorize_by: datetime | None = None
+    warning: str | None = None
+
+
+async def check_tokens(
+    store: Store,
+    account: AccountSummary,
+    http: httpx.AsyncClient,
+    *,
+    every: timedelta,
+    warn_within: timedelta,
+    now: Callable[[], datetime] = utcnow,
+) -> TokenCheck:
+    """Refresh ``account``'s access token if it would expire before the next check; warn about the refresh token.
+
+    Raises what the connector raises (``ReauthorizeRequired`` when the marketplace refuses the refresh).
+    """
+    tokens_store = DatabaseTokenStore(store, account.id)
+    tokens = await tokens_store.load()
+    if tokens is None:
+        return TokenCheck("not connected")
+    connector = build_connector(store, account, http, now=now)
+    if not isinstance(connector, TokenRefreshing):
+        return TokenCheck("no tokens")
+    state = "ok"
+    if tokens.access_expires_at - now() <= every + _MARGIN and tokens.refresh_expires_at > now():
+        await connector.authorizer.refresh_rejected(tokens.access_token)
+        state = "refreshed"
+        tokens = await tokens_store.load() or tokens
+    warning = None
+    if tokens.refresh_expires_at - now() <= warn_within:
+        warning = f"the shop must be authorised again before {local(tokens.refresh_expires_at)} (Vietnam time)"
+        log.warning("tokens.reauthorize_soon", reauthorize_by=tokens.refresh_expires_at.isoformat())
+    return TokenCheck(state, tokens.refresh_expires_at, warning)
