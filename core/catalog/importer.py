@@ -155,8 +155,10 @@ class _Importer:
         self.variants_seen: dict[tuple[str, str], int] = {}
         self.batch: list[tuple[ParsedRow, bytes, int]] = []
         self._last_fingerprint: tuple[dict[str, Any], bytes] | None = None
-        # products whose own or variants' values changed: their listings must be re-planned
+        # products whose own or variants' values changed: their listings must be re-planned (a product
+        # created by this import has no listing yet, so it needs no new revision)
         self.touched: set[int] = set()
+        self.created: set[int] = set()
 
     @property
     def writing(self) -> bool:
@@ -294,6 +296,7 @@ class _Importer:
             codes = {i.seller_id: code for code, i in self.indexes.items()}
             for product_id, seller_id, sku in result:
                 self.products_seen[(codes[seller_id], sku)].id = product_id
+                self.created.add(product_id)
             self.report.products_created += len(new)
         if changed:
             columns: dict[str, Any] = {f: bindparam(f) for f in _PRODUCT_FIELDS if f != "sku"}
@@ -351,7 +354,7 @@ class _Importer:
         if archive_missing and self.writing:
             self.archive_missing()
         if self.writing:
-            touch_products(self.conn, self.touched)
+            touch_products(self.conn, self.touched - self.created)
 
     def archive_missing(self) -> None:
         """Archive what the file no longer lists, for the sellers it names."""
