@@ -3,7 +3,8 @@
 ``python scheduler.py`` runs as its own process against one Shopee sandbox on loopback (several sellers,
 two shops each) that injects faults all along: 5xx, rate limits, timeouts, lost responses, latency.
 Meanwhile stock changes every couple of seconds and buyers place orders, so every job kind works:
-pushes (interval and change-triggered), order pulls, reconciles, token checks. Every few seconds the
+pushes (interval and change-triggered), order pulls, reconciles, token checks; access tokens expire
+every few minutes, so tokens are refreshed all along too. Every few seconds the
 daemon process is measured from /proc: resident memory, open file descriptors, its sockets and its
 established TCP connections. At the end the faults stop, the daemon must catch up (every shop shows
 the catalog's available stock), and SIGTERM must stop it with exit code 0.
@@ -30,6 +31,7 @@ import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,7 @@ from tests.servers import serve_in_thread  # noqa: E402
 PARTNER_ID, PARTNER_KEY = 2001887, "test_partner_key"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60
 FIRST_SHOP = 14701711
+ACCESS_TOKEN_S = 660
 FAST_CONNECTOR = {
     "retry": {"base_delay_s": 0.05, "max_delay_s": 0.5, "max_total_wait_s": 3},
     "listing": {"tier_variation_delay_s": 0},
@@ -89,6 +92,7 @@ class SoakReport:
     sandbox_calls: int = 0
     faults_hit: int = 0
     orders_placed: int = 0
+    token_refreshes: int = 0
     stock_changes: int = 0
     caught_up_s: float | None = None
     exit_code: int | None = None
@@ -136,7 +140,9 @@ def _proc(pid: int) -> Sample:
 def _world(store: Store, workdir: Path, sandbox: ShopeeSandbox, base_url: str, sellers: int, products: int) -> None:
     (workdir / "anh.jpg").write_bytes(JPEG)
     set_category_map(store, "shopee", {"Gạo": "100012"})
-    later = utcnow().replace(year=utcnow().year + 1)
+    # Tokens as the sandbox issues them: access tokens live 11 minutes, so with the connector's 10-minute
+    # refresh margin every shop refreshes about once a minute (each refresh brings two new secrets).
+    access_until, refresh_until = utcnow() + timedelta(seconds=ACCESS_TOKEN_S), utcnow() + timedelta(days=30)
     for s in range(sellers):
         code = f"HTX-SOAK{s}"
         register(store, code)
@@ -153,7 +159,12 @@ def _world(store: Store, workdir: Path, sandbox: ShopeeSandbox, base_url: str, s
             account_id = add_account(store, seller=code, channel="shopee", name=f"shop{k}", settings=settings)
             access, refresh = sandbox.authorize_shop(shop)
             DatabaseTokenStore(store, account_id)._save(
-                Tokens(access_token=access, refresh_token=refresh, access_expires_at=later, refresh_expires_at=later)
+                Tokens(
+                    access_token=access,
+                    refresh_token=refresh,
+                    access_expires_at=access_until,
+                    refresh_expires_at=refresh_until,
+                )
             )
 
 
@@ -193,18 +204,42 @@ def _caught_up(store: Store, sandbox: ShopeeSandbox) -> bool:
     return bool(shown) and all(available.get(sku) == stock for sku, stock in shown)
 
 
+def _sandbox(shops: list[int]) -> ShopeeSandbox:
+    """One Shopee sandbox for every shop, misbehaving: 5xx, rate limits, timeouts, latency, lost answers."""
+    partners = {PARTNER_ID: PARTNER_KEY}
+    sandbox_config = SandboxConfig(partners=partners, shops=shops, access_token_lifetime=ACCESS_TOKEN_S)
+    sandbox = ShopeeSandbox(sandbox_config, seed=5)
+    for fault, chance in ((Fault.server_error(502), 0.03), (Fault.rate_limited(), 0.02), (Fault.timeout(0.3), 0.01),
+                          (Fault.latency(0.05), 0.2)):  # fmt: skip
+        sandbox.faults.add_chance(ANY_PATH, fault, chance)
+    sandbox.faults.add_chance("/api/v2/product/update_stock", Fault.lost_response(), 0.03)
+    return sandbox
+
+
+def _tally(report: SoakReport, store: Store, workdir: Path, sandbox: ShopeeSandbox) -> None:
+    """Runs by kind and outcome, the daemon's own failures from its log, what the sandbox saw."""
+    with store.engine.connect() as conn:
+        for kind, outcome, count in conn.execute(
+            select(SYNC_RUN.c.kind, SYNC_RUN.c.outcome, func.count()).group_by(SYNC_RUN.c.kind, SYNC_RUN.c.outcome)
+        ):
+            report.runs[f"{kind} {outcome}"] = int(count)
+    store.dispose()
+    for line in (workdir / "daemon.log").read_text(encoding="utf-8").splitlines():
+        event = json.loads(line)  # every line the daemon writes is one JSON object
+        if event.get("event") in ("job.crashed", "daemon.step_failed"):
+            report.bugs.append(line)
+    report.sandbox_calls = sandbox.calls()
+    report.faults_hit = sum(1 for call in sandbox.recorded() if call.fault is not None)
+    report.token_refreshes = sandbox.calls("/api/v2/auth/access_token/get")
+
+
 def soak(
     minutes: float, *, workdir: Path, sellers: int = 3, products: int = 20, sample_every: float = 5.0
 ) -> SoakReport:
     """Run the daemon ``minutes`` under faults and churn; returns what was measured."""
     report = SoakReport(minutes, sellers, sellers * 2)
     url = f"sqlite:///{workdir / 'chosync.db'}"
-    shops = [FIRST_SHOP + n for n in range(sellers * 2)]
-    sandbox = ShopeeSandbox(SandboxConfig(partners={PARTNER_ID: PARTNER_KEY}, shops=shops), seed=5)
-    for fault, chance in ((Fault.server_error(502), 0.03), (Fault.rate_limited(), 0.02), (Fault.timeout(0.3), 0.01),
-                          (Fault.latency(0.05), 0.2)):  # fmt: skip
-        sandbox.faults.add_chance(ANY_PATH, fault, chance)
-    sandbox.faults.add_chance("/api/v2/product/update_stock", Fault.lost_response(), 0.03)
+    sandbox = _sandbox([FIRST_SHOP + n for n in range(sellers * 2)])
     config = workdir / "chosync.toml"
     config.write_text("[schedule]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in SCHEDULE.items()))
     store = open_store(url)
@@ -240,18 +275,7 @@ def soak(
             stop.set()
             daemon.send_signal(signal.SIGTERM)
             report.exit_code = daemon.wait(timeout=60)
-    with store.engine.connect() as conn:
-        for kind, outcome, count in conn.execute(
-            select(SYNC_RUN.c.kind, SYNC_RUN.c.outcome, func.count()).group_by(SYNC_RUN.c.kind, SYNC_RUN.c.outcome)
-        ):
-            report.runs[f"{kind} {outcome}"] = int(count)
-    store.dispose()
-    for line in (workdir / "daemon.log").read_text(encoding="utf-8").splitlines():
-        event = json.loads(line)  # every line the daemon writes is one JSON object
-        if event.get("event") in ("job.crashed", "daemon.step_failed"):
-            report.bugs.append(line)
-    report.sandbox_calls = sandbox.calls()
-    report.faults_hit = sum(1 for call in sandbox.recorded() if call.fault is not None)
+    _tally(report, store, workdir, sandbox)
     return report
 
 

@@ -36,15 +36,29 @@ _SECRET_PAIR = re.compile(
 )
 _MIN_SECRET_LENGTH = 4  # shorter values would scrub ordinary words and numbers
 
-_known_secrets: set[str] = set()
+# The newest secrets, oldest first (a dict keeps insertion order). Bounded, because a daemon that runs
+# for months registers every token it is ever handed (each refresh brings two) and scrub() reads them
+# all: past the bound the least recently registered goes, which is a token replaced long ago (a secret
+# still in use is registered again each time it is loaded, and so stays among the newest).
+_MAX_KNOWN_SECRETS = 4096
+_known_secrets: dict[str, None] = {}
+_longest_first: list[str] | None = None  # scrub()'s order, rebuilt only when the set changes
 _known_lock = threading.Lock()
 
 
 def register_secret(value: str | None) -> None:
     """Remember a secret value so that it is scrubbed from every log line and message from now on."""
+    global _longest_first  # noqa: PLW0603 (one process-wide registry, guarded by its lock)
     if value and len(value) >= _MIN_SECRET_LENGTH:
         with _known_lock:
-            _known_secrets.add(value)
+            if value in _known_secrets:
+                del _known_secrets[value]  # re-inserted below: now the most recent
+                _known_secrets[value] = None
+                return
+            _known_secrets[value] = None
+            if len(_known_secrets) > _MAX_KNOWN_SECRETS:
+                del _known_secrets[next(iter(_known_secrets))]
+            _longest_first = None
 
 
 def is_secret_key(name: str) -> bool:
@@ -54,8 +68,11 @@ def is_secret_key(name: str) -> bool:
 
 def scrub(text: str) -> str:
     """Text with every known secret value and every ``secret_name=value`` pair redacted."""
+    global _longest_first  # noqa: PLW0603 (see register_secret)
     with _known_lock:
-        known = sorted(_known_secrets, key=len, reverse=True)
+        if _longest_first is None:
+            _longest_first = sorted(_known_secrets, key=len, reverse=True)
+        known = _longest_first
     for secret in known:
         if secret in text:
             text = text.replace(secret, REDACTED)

@@ -71,3 +71,21 @@ def test_scrub_leaves_ordinary_text_alone() -> None:
 def test_short_values_are_not_registered_as_secrets() -> None:
     register_secret("42")
     assert scrub("shop 42") == "shop 42"
+
+
+def test_the_registry_of_secrets_stays_bounded_and_keeps_those_in_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A daemon registers every refreshed token for months: the oldest are forgotten, the ones in use stay."""
+    from core import logs
+
+    monkeypatch.setattr(logs, "_known_secrets", {})  # this test's own registry, restored afterwards
+    monkeypatch.setattr(logs, "_longest_first", None)
+    monkeypatch.setattr(logs, "_MAX_KNOWN_SECRETS", 50)
+    register_secret("in-use-partner-key-0000")
+    for n in range(60):
+        register_secret(f"refreshed-token-{n:06d}")
+        if n % 20 == 0:
+            register_secret("in-use-partner-key-0000")  # loaded again by every job that needs it
+    assert len(logs._known_secrets) == 50
+    assert scrub("in-use-partner-key-0000") == REDACTED
+    assert scrub("refreshed-token-000059") == REDACTED
+    assert scrub("refreshed-token-000000") == "refreshed-token-000000", "long replaced: forgotten"
