@@ -93,9 +93,16 @@ def add(
                          hint=f"use one of: {', '.join(s.value for s in OrderStatus)}") from None  # fmt: skip
     store = state.store()
     account: AccountSummary = find_account(store, seller=seller, channel=channel, name=name)
-    report = add_phone_order(store, account, order_id=order_id, sku=sku, quantity=qty, price_vnd=price,
-                             status=chosen, trigger=cli_trigger(),
-                             policy=LedgerPolicy.from_settings(state.settings()))  # fmt: skip
+
+    async def run() -> PullReport:
+        # The same lock as every other job on the account: a daemon pull never interleaves with it.
+        async with hold_accounts(store, [account], role="cli orders add", settings=state.settings().schedule):
+            return add_phone_order(
+                store, account, order_id=order_id, sku=sku, quantity=qty, price_vnd=price, status=chosen,
+                trigger=cli_trigger(), policy=LedgerPolicy.from_settings(state.settings()),
+            )  # fmt: skip
+
+    report = asyncio.run(run())
     if report.unknown:  # pragma: no cover - the SKU was checked against the catalog
         raise InputRejected(f"{sku} is not in the catalog")
     console().print(f"Order {escape(order_id)} ({chosen.value}) recorded on {channel} ({escape(account.name)}).")
