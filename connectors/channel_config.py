@@ -3,8 +3,8 @@
 A channel's toml holds what is the same for every shop on it (contract, limits, rates, layouts); a channel
 account's settings add what is its own and may override anything (tables merge key by key, account wins).
 The toml's ``description_template_file`` is read relative to the toml and becomes
-``description_template``, unless the account gives its own text. Shopee keeps its own loader
-(:mod:`connectors.shopee_config`); later connectors share this one.
+``description_template``, unless the account gives its own text. Every connector's config loader
+(Shopee, Postmart, the assisted floors) reads its toml through this one.
 """
 
 from __future__ import annotations

@@ -13,21 +13,19 @@ that holds it, and :meth:`ShopeeConfig.load_partner_key` reads it and registers 
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from connectors.channel_config import channel_toml_path, read_channel_toml
 from connectors.ratelimit import RateLimits
 from connectors.retry import RetrySettings
 from core.errors import ConfigError
 from core.logs import register_secret
-from core.settings import PROJECT_ROOT
 
 __all__ = [
-    "DEFAULT_CONFIG_PATH",
     "ShopeeAuthSettings",
     "ShopeeBrandRules",
     "ShopeeConfig",
@@ -39,7 +37,6 @@ __all__ = [
     "load_shopee_config",
 ]
 
-DEFAULT_CONFIG_PATH = Path("config") / "channels" / "shopee.toml"
 _STRICT = ConfigDict(frozen=True, extra="forbid")
 
 ItemStatus = Literal["NORMAL", "BANNED", "UNLIST", "REVIEWING", "SELLER_DELETE", "SHOPEE_DELETE"]
@@ -184,41 +181,14 @@ class ShopeeConfig(BaseModel):
         return key
 
 
-def _default_path() -> Path:
-    return DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.is_file() else PROJECT_ROOT / DEFAULT_CONFIG_PATH
-
-
-def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def load_shopee_config(path: Path | None = None, /, **account: Any) -> ShopeeConfig:
     """The channel toml (default `config/channels/shopee.toml`) overlaid with one account's settings.
 
     The toml's ``description_template_file`` is read relative to the toml and becomes
     ``description_template``; an account may give its own ``description_template`` text.
     """
-    toml_path = path or _default_path()
+    data = read_channel_toml(path or channel_toml_path("shopee"), account, what="Shopee")
     try:
-        data: dict[str, Any] = tomllib.loads(toml_path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read Shopee channel config {toml_path}: {exc.strerror}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"Shopee channel config {toml_path} is not valid TOML: {exc}") from exc
-    template_file = data.pop("description_template_file", None)
-    if template_file is not None and "description_template" not in account:
-        template_path = toml_path.parent / str(template_file)
-        try:
-            data["description_template"] = template_path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot read description template {template_path}: {exc.strerror}") from exc
-    try:
-        return ShopeeConfig.model_validate(_merge(data, account))
+        return ShopeeConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"Shopee channel settings are invalid: {exc}") from exc
