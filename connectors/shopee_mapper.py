@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from connectors.base import AccountRules, MappedListing, Mapper, Problem
-from connectors.description import DescriptionTemplate
+from connectors.description import TEMPLATE_PLACEHOLDERS, DescriptionTemplate, description_values, origin_of
 from connectors.shopee_config import ShopeeConfig, ShopeeLogistic
 from connectors.shopee_payload import (
     ShopeeAttribute,
@@ -36,25 +36,10 @@ from connectors.shopee_payload import (
 from core.catalog.records import ProductRecord, VariantRecord
 from core.models import VariantStatus
 
-__all__ = ["TEMPLATE_PLACEHOLDERS", "map_item"]
+__all__ = ["map_item"]
 
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 _HASHTAG = re.compile(r"#\w+")
-
-TEMPLATE_PLACEHOLDERS = frozenset(
-    {
-        "name",
-        "brand",
-        "description",
-        "ocop_stars",
-        "ocop_stars_symbols",
-        "ocop_certificate",
-        "ocop_year",
-        "origin",
-        "traceability_code",
-        "traceability_url",
-    }
-)
 
 
 @lru_cache(maxsize=32)
@@ -72,15 +57,11 @@ def _suffix(reference: str) -> str:
     return "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
-def _origin(product: ProductRecord) -> str:
-    return ", ".join(part for part in (product.origin_district, product.origin_province) if part)
-
-
 def _catalog_value(product: ProductRecord, source: str) -> str:
     """A product fact by the name the attribute map uses: a catalog field, else a free attribute."""
     fields: dict[str, object] = {
         "brand": product.brand,
-        "origin": _origin(product),
+        "origin": origin_of(product),
         "origin_province": product.origin_province,
         "origin_district": product.origin_district,
         "ocop_stars": product.ocop_stars,
@@ -117,20 +98,7 @@ class _Mapping:
         return name
 
     def description(self) -> str:
-        p = self.product
-        stars = p.ocop_stars
-        values = {
-            "name": p.name,
-            "brand": p.brand or "",
-            "description": p.description,
-            "ocop_stars": str(stars) if stars else "",
-            "ocop_stars_symbols": "★" * stars if stars else "",
-            "ocop_certificate": p.ocop_certificate or "",
-            "ocop_year": str(p.ocop_year) if p.ocop_year else "",
-            "origin": _origin(p),
-            "traceability_code": p.traceability_code or "",
-            "traceability_url": p.traceability_url or "",
-        }
+        values = description_values(self.product)
         limit = self.limits.description_max_chars
         text = _template(self.config.description_template).render(values, limit=limit)
         if text is None:
