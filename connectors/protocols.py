@@ -1,0 +1,155 @@
+"""The one small interface every marketplace connector implements, and the two it may add.
+
+A **connector** is the adapter between chosync's core and one marketplace, for one channel account: it
+pushes operations (create, update content, price, stock, delist), reads back what the marketplace holds
+(look-up by our SKU, listing states) and pulls orders, exchanging the data of :mod:`connectors.models`.
+A connector whose shops are authorised by OAuth is also :class:`Authorizing`; a floor with no seller
+API, worked by a person, is :class:`Assisted`. The core tells them apart by these protocols alone, never
+by a channel name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, runtime_checkable
+
+import httpx
+
+from connectors.models import (
+    BatchResult,
+    ChannelAccount,
+    ListingRef,
+    ListingState,
+    MappedListing,
+    OrderBatch,
+    PriceUpdate,
+    Problem,
+    StockUpdate,
+)
+from connectors.tokens import Tokens, TokenStore
+from core.catalog.records import ProductRecord
+
+if TYPE_CHECKING:
+    from connectors.assisted import ExportedVariant, UploadLine
+
+__all__ = ["CONNECTOR_METHODS", "Assisted", "Authorizing", "Connector", "implements_connector"]
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """One marketplace, one channel account. Every method raises only :mod:`core.errors` classes."""
+
+    channel: ClassVar[str]
+
+    @classmethod
+    def check_settings(cls, settings: Mapping[str, Any]) -> None:
+        """Validate an account's settings before they are stored (ConfigError naming the bad key).
+
+        Reads no secret: a key that lives in the environment is checked when it is needed.
+        """
+        ...
+
+    @classmethod
+    def from_account(
+        cls,
+        account: ChannelAccount,
+        *,
+        http: httpx.AsyncClient,
+        tokens: TokenStore,
+        now: Callable[[], datetime] | None = None,
+    ) -> Self: ...
+
+    def map_product(self, product: ProductRecord) -> MappedListing[Any] | list[Problem]: ...
+
+    async def create_listing(self, product: ProductRecord) -> ListingRef: ...
+
+    async def update_listing(self, ref: ListingRef, product: ProductRecord) -> ListingRef: ...
+
+    async def update_prices(self, updates: Sequence[PriceUpdate]) -> BatchResult: ...
+
+    async def update_stock(self, updates: Sequence[StockUpdate]) -> BatchResult: ...
+
+    async def delist(self, refs: Sequence[ListingRef], *, delete: bool = False) -> BatchResult: ...
+
+    async def find_by_sku(self, sku: str) -> ListingRef | None: ...
+
+    def listing_states(self) -> AsyncIterator[ListingState]: ...
+
+    def pull_orders(self, cursor: str | None) -> AsyncIterator[OrderBatch]: ...
+
+
+@runtime_checkable
+class Authorizing(Protocol):
+    """A connector whose shops are authorised by OAuth: a URL the seller opens, a code it returns."""
+
+    def authorization_url(self, redirect_url: str) -> str: ...
+
+    async def connect(self, code: str) -> Tokens:
+        """Exchange the one-time code for this account's tokens and save them in its token store."""
+        ...
+
+
+@runtime_checkable
+class Assisted(Protocol):
+    """A floor with no seller API, worked by a person in its web seller centre (:mod:`connectors.assisted`).
+
+    The core tells such a connector apart by this protocol alone (never by a channel name): a push plans
+    as usual, then writes the due operations into an upload pack for the person to upload, instead of
+    calling create/update/price/stock/delist; a pull reads the order exports dropped in the account's
+    inbox. Replacing an assisted connector by an API one later (a class without these members,
+    registered under the same channel name) therefore changes nothing in ``core/``.
+    """
+
+    @property
+    def folder(self) -> Path:
+        """The account's working folder: ``packs/``, ``inbox/``, ``processed/``, ``rejected/``."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """The floor's name as sellers know it, and where its seller centre is (for the checklist)."""
+        ...
+
+    @property
+    def seller_centre_url(self) -> str: ...
+
+    async def read_image(self, reference: str) -> bytes:
+        """An image of the catalog (URL or file), checked; ChosyncError when it cannot be had."""
+        ...
+
+    def image_file_name(self, product_sku: str, position: int, reference: str) -> str:
+        """The name the floor wants for a product's image (``position`` from 1)."""
+        ...
+
+    def write_upload_sheet(self, directory: Path, lines: Sequence[UploadLine]) -> str:
+        """Write the floor's import spreadsheet into ``directory``; returns its file name."""
+        ...
+
+    def read_product_export(self, path: Path) -> dict[str, ExportedVariant]:
+        """A product export of the floor, by variant SKU (InputRejected naming every bad row)."""
+        ...
+
+
+CONNECTOR_METHODS = (
+    "check_settings",
+    "from_account",
+    "map_product",
+    "create_listing",
+    "update_listing",
+    "update_prices",
+    "update_stock",
+    "delist",
+    "find_by_sku",
+    "listing_states",
+    "pull_orders",
+)
+
+
+def implements_connector(cls: type) -> bool:
+    """True for a concrete class that has every :class:`Connector` method and a channel name."""
+    if getattr(cls, "_is_protocol", False):
+        return False
+    has_methods = all(callable(getattr(cls, name, None)) for name in CONNECTOR_METHODS)
+    return has_methods and isinstance(getattr(cls, "channel", None), str)
