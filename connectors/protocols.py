@@ -90,6 +90,16 @@ class Authorizing(Protocol):
         """Exchange the one-time code for this account's tokens and save them in its token store."""
         ...
 
+    async def refresh_ahead(self, seen_access_token: str | None) -> None:
+        """Refresh the access token now, before it expires (the token health job), single-flight.
+
+        ``seen_access_token`` is the access token the caller read from the store: if the store holds
+        another one by the time the refresh may run, someone refreshed meanwhile and nothing is sent
+        (a refresh token is single use on some marketplaces). ``None`` refreshes whatever is stored.
+        Raises ReauthorizeRequired when the marketplace refuses: only a person can fix that.
+        """
+        ...
+
 
 @runtime_checkable
 class Assisted(Protocol):

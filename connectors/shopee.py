@@ -27,6 +27,7 @@ import structlog
 
 from connectors.base import (
     AccountRules,
+    Authorizing,
     BatchItem,
     BatchResult,
     ChannelAccount,
@@ -132,6 +133,10 @@ class ShopeeConnector:
 
     async def connect(self, code: str) -> Tokens:
         return await self.authorizer.exchange_code(code)
+
+    async def refresh_ahead(self, seen_access_token: str | None) -> None:
+        # The authorizer's refresh is the one a refused call uses: same lock, same "already replaced?" check.
+        await self.authorizer.refresh_rejected(seen_access_token)
 
     def authorization_url(self, redirect_url: str) -> str:
         return authorization_url(
@@ -347,5 +352,6 @@ def _model_id(ref: ListingRef, variant_sku: str) -> int | None:
 
 
 if TYPE_CHECKING:
-    # mypy proves here that the class keeps the Connector interface (registration checks only names).
+    # mypy proves here that the class keeps the interfaces (registration checks only names).
     _interface: type[Connector] = ShopeeConnector
+    _authorizing: type[Authorizing] = ShopeeConnector

@@ -4,10 +4,12 @@ Marketplaces that authorise by OAuth hand out a short-lived access token and a l
 token (Shopee: 4 hours and 30 days, the refresh token single use). Sync jobs refresh on demand, but an
 account whose jobs are quiet, failing or paused for a while would let both lapse. The hourly token job
 refreshes the access token *ahead* of expiry (when it would die before the next check), through the
-connector's own authorizer so the refresh stays single-flight, and warns when the refresh token itself
-is about to die: only the shop owner can renew that, by authorising again.
+connector's :meth:`~connectors.base.Authorizing.refresh_ahead` so the refresh stays single-flight with
+the jobs' own, and warns when the refresh token itself is about to die: only the shop owner can renew
+that, by authorising again.
 
-Connectors without tokens (file feeds, assisted channels) have nothing to check.
+Only :class:`~connectors.base.Authorizing` connectors (shops authorised by OAuth) are checked; the others
+(file feeds, assisted channels, a login-based API that logs in again by itself) have nothing to check.
 """
 
 from __future__ import annotations
@@ -15,36 +17,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol, runtime_checkable
 
 import httpx
 import structlog
 
+from connectors.base import Authorizing
 from core.channels import AccountSummary, DatabaseTokenStore
 from core.db import Store
 from core.models import utcnow
 from core.scheduler.durations import local
 from core.sync.connect import build_connector
 
-__all__ = ["TokenCheck", "TokenRefreshing", "check_tokens"]
+__all__ = ["TokenCheck", "check_tokens"]
 
 log = structlog.get_logger(__name__)
 # Refresh when the access token would die before the next check plus this margin.
 _MARGIN = timedelta(minutes=10)
-
-
-class _Authorizer(Protocol):
-    async def refresh_rejected(self, rejected_access_token: str | None) -> None:
-        """Refresh, unless the stored access token is no longer ``rejected_access_token`` (single-flight)."""
-        ...
-
-
-@runtime_checkable
-class TokenRefreshing(Protocol):
-    """A connector that keeps OAuth tokens through an authorizer (Shopee's ``ShopeeAuthorizer``)."""
-
-    @property
-    def authorizer(self) -> _Authorizer: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +60,11 @@ async def check_tokens(
     if tokens is None:
         return TokenCheck("not connected")
     connector = build_connector(store, account, http, now=now)
-    if not isinstance(connector, TokenRefreshing):
+    if not isinstance(connector, Authorizing):
         return TokenCheck("no tokens")
     state = "ok"
     if tokens.access_expires_at - now() <= every + _MARGIN and tokens.refresh_expires_at > now():
-        await connector.authorizer.refresh_rejected(tokens.access_token)
+        await connector.refresh_ahead(tokens.access_token)
         state = "refreshed"
         tokens = await tokens_store.load() or tokens
     warning = None

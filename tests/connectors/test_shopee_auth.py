@@ -11,7 +11,13 @@ import pytest
 import respx
 from structlog.testing import capture_logs
 
-from connectors.base import InMemoryTokenStore, ReauthorizeRequired
+from connectors.base import (
+    Authorizing,
+    InMemoryTokenStore,
+    ReauthorizeRequired,
+    available_channels,
+    get_connector_class,
+)
 from connectors.retry import RetrySettings
 from connectors.shopee_auth import PushRejected, push_signature, refresh_token_expiring
 from connectors.shopee_config import ShopeeConfig
@@ -131,6 +137,41 @@ async def test_a_token_is_refreshed_ahead_of_expiry(config: ShopeeConfig, clock:
         async with httpx.AsyncClient() as http:
             await make_connector(config, store, clock, http).client.get("product/get_item_list")
     assert refresh.call_count == 1
+
+
+async def test_refresh_ahead_refreshes_a_live_token_once_for_every_concurrent_caller(
+    config: ShopeeConfig, clock: FakeClock
+) -> None:
+    """The token health job's refresh: the token still works, it is replaced anyway, once for all callers."""
+    store = InMemoryTokenStore(fresh_tokens(NOW - timedelta(hours=3)))  # an hour left: no call would refresh it
+    with respx.mock(base_url=BASE_URL, assert_all_called=True) as router:
+        refresh = router.post("/api/v2/auth/access_token/get").mock(side_effect=_slow_token_answer)
+        async with httpx.AsyncClient() as http:
+            one = make_connector(config, store, clock, http)
+            two = make_connector(config, store, clock, http)
+            await asyncio.gather(*(c.refresh_ahead(ACCESS_TOKEN) for c in (one, two, one, two)))
+    assert refresh.call_count == 1
+    assert body_of(refresh.calls.last.request)["refresh_token"] == REFRESH_TOKEN
+    assert store.tokens is not None and store.tokens.access_token == NEW_ACCESS
+    assert store.saves == 1
+
+
+async def test_refresh_ahead_sends_nothing_when_the_token_was_replaced_meanwhile(
+    config: ShopeeConfig, clock: FakeClock
+) -> None:
+    store = InMemoryTokenStore(fresh_tokens())
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
+        refresh = router.post("/api/v2/auth/access_token/get").mock(return_value=_token_answer())
+        async with httpx.AsyncClient() as http:
+            await make_connector(config, store, clock, http).refresh_ahead("access-token-seen-before-a-refresh")
+    assert refresh.call_count == 0
+    assert store.tokens == fresh_tokens() and store.saves == 0
+
+
+def test_only_oauth_channels_are_authorizing() -> None:
+    """The token health job checks exactly the connectors that say so through the protocol."""
+    authorizing = {name for name in available_channels() if issubclass(get_connector_class(name), Authorizing)}
+    assert authorizing == {"shopee"}
 
 
 async def test_a_rejected_token_is_refreshed_once_and_the_call_retried(
