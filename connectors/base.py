@@ -18,63 +18,14 @@ from __future__ import annotations
 
 import logging
 
-from connectors.models import (
-    AccountRules,
-    BatchItem,
-    BatchResult,
-    ChannelAccount,
-    ListingRef,
-    ListingState,
-    ListingStatus,
-    MappedListing,
-    Mapper,
-    Order,
-    OrderBatch,
-    OrderLine,
-    OrderStatus,
-    PriceUpdate,
-    Problem,
-    StockUpdate,
-    VariantState,
-    payload_hash,
-)
-from connectors.protocols import CONNECTOR_METHODS, Assisted, Authorizing, Connector, implements_connector
-from connectors.registry import available_channels, get_connector_class, register
-from connectors.tokens import InMemoryTokenStore, ReauthorizeRequired, Tokens, TokenStore
+from connectors import models, protocols, registry, tokens
+from connectors.models import *  # noqa: F403 (the front door re-exports each module's public names)
+from connectors.protocols import *  # noqa: F403
+from connectors.registry import *  # noqa: F403
+from connectors.tokens import *  # noqa: F403
 from core.logs import scrub
 
-__all__ = [
-    "CONNECTOR_METHODS",
-    "AccountRules",
-    "Assisted",
-    "Authorizing",
-    "BatchItem",
-    "BatchResult",
-    "ChannelAccount",
-    "Connector",
-    "InMemoryTokenStore",
-    "ListingRef",
-    "ListingState",
-    "ListingStatus",
-    "MappedListing",
-    "Mapper",
-    "Order",
-    "OrderBatch",
-    "OrderLine",
-    "OrderStatus",
-    "PriceUpdate",
-    "Problem",
-    "ReauthorizeRequired",
-    "StockUpdate",
-    "TokenStore",
-    "Tokens",
-    "VariantState",
-    "available_channels",
-    "get_connector_class",
-    "implements_connector",
-    "payload_hash",
-    "register",
-]
+__all__ = models.__all__ + tokens.__all__ + protocols.__all__ + registry.__all__
 
 
 class _ScrubTransportLogs(logging.Filter):
