@@ -26,11 +26,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import httpx
@@ -61,10 +61,11 @@ from connectors.base import (
     StockUpdate,
     TokenStore,
 )
+from connectors.configured import Clock, ConfiguredConnector
 from connectors.description import TEMPLATE_PLACEHOLDERS, DescriptionTemplate, description_values, origin_of
 from connectors.images import fit_image
 from core.catalog.records import ProductRecord
-from core.errors import InputRejected, PermanentError, RetryableError, UsageError
+from core.errors import ConfigError, InputRejected, PermanentError, RetryableError, UsageError
 from core.logs import scrub
 from core.models import VariantStatus
 
@@ -157,43 +158,42 @@ def _manual(what: str, channel: str) -> PermanentError:
     )
 
 
-class AssistedConnector:
-    """A floor worked by hand through upload packs and exported files (subclasses set ``channel``)."""
+class AssistedConnector(ConfiguredConnector[AssistedConfig, AssistedListing]):
+    """A floor worked by hand through upload packs and exported files (subclasses set ``channel``).
 
-    channel: ClassVar[str]
+    ``folder`` is the account's working folder, by default the one its config names (built from an
+    account, always set: see :meth:`account_config`). ``tokens`` is accepted and unused: no floor
+    without an API hands out tokens.
+    """
 
     def __init__(
         self,
         config: AssistedConfig,
         *,
-        folder: Path,
+        folder: Path | None = None,
         http: httpx.AsyncClient | None = None,
+        tokens: TokenStore | None = None,
         rules: AccountRules | None = None,
-        now: Callable[[], datetime] | None = None,
+        now: Clock | None = None,
     ) -> None:
-        self.config = config
-        self.rules = rules or AccountRules()
+        super().__init__(config, http=http, tokens=tokens, rules=rules, now=now)
+        folder = folder or config.folder
+        if folder is None:
+            raise ConfigError(f"no working folder for this {config.title} account", hint="set its folder setting")
         self._folder = folder
         self._http = http
-        self._now = now or (lambda: datetime.now(UTC))
 
     @classmethod
-    def check_settings(cls, settings: Mapping[str, Any]) -> None:
-        load_assisted_config(cls.channel, **settings)
+    def load_config(cls, settings: Mapping[str, Any]) -> AssistedConfig:
+        return load_assisted_config(cls.channel, **settings)
 
     @classmethod
-    def from_account(
-        cls,
-        account: ChannelAccount,
-        *,
-        http: httpx.AsyncClient,
-        tokens: TokenStore,
-        now: Callable[[], datetime] | None = None,
-    ) -> Self:
-        config = load_assisted_config(cls.channel, **account.settings)
+    def account_config(cls, account: ChannelAccount) -> AssistedConfig:
+        """The account's config, its working folder settled: the ``folder`` setting, or else
+        ``assisted/<seller>/<account name>``, under the working directory when relative."""
+        config = cls.load_config(account.settings)
         folder = config.folder or Path("assisted") / (account.seller or "_") / (account.name or cls.channel)
-        return cls(config, folder=folder if folder.is_absolute() else Path.cwd() / folder, http=http,
-                   rules=account.rules, now=now)  # fmt: skip
+        return config.model_copy(update={"folder": folder if folder.is_absolute() else Path.cwd() / folder})
 
     # --- the Assisted side -----------------------------------------------------------------------
 

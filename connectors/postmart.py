@@ -3,7 +3,8 @@
 Postmart ("Nông sản Bưu điện Open API", Vietnam Post) publishes only its categories call and its response
 envelope; the rest of the contract (paths, methods, auth, field names) is ASSUMED and lives in
 `config/channels/postmart.toml`, line by line marked, so that the real documentation, once obtained, is
-a config edit. This class implements :class:`~connectors.base.Connector` over its helpers: the mapper
+a config edit. This class implements :class:`~connectors.base.Connector` (on the skeleton every API
+connector shares, :class:`~connectors.configured.ApiConnector`) over its helpers: the mapper
 (:mod:`connectors.postmart_mapper`), the wire (:mod:`connectors.postmart_client`, with the error table of
 :mod:`connectors.postmart_errors`), images (:mod:`connectors.postmart_images`) and the read side
 (:mod:`connectors.postmart_reads`, which also lists categories and areas). This module holds the writes.
@@ -18,9 +19,8 @@ whole batch, since every other call would be refused too.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import httpx
 import structlog
@@ -29,25 +29,23 @@ from connectors.base import (
     AccountRules,
     BatchItem,
     BatchResult,
-    ChannelAccount,
     Connector,
     ListingRef,
-    ListingState,
     MappedListing,
-    OrderBatch,
     PriceUpdate,
     Problem,
     StockUpdate,
     TokenStore,
     register,
 )
+from connectors.configured import ApiConnector, Clock
 from connectors.postmart_client import PostmartClient
 from connectors.postmart_config import PostmartConfig, load_postmart_config
 from connectors.postmart_images import PostmartImages
 from connectors.postmart_mapper import PostmartProduct, create_body, map_product, update_body, wire_id
 from connectors.postmart_reads import PostmartArea, PostmartCategory, PostmartReader
 from connectors.ratelimit import Throttle
-from connectors.retry import RetryPolicy
+from connectors.retry import RetryPolicy, Sleep
 from core.catalog.records import ProductRecord
 from core.errors import AuthError, ChosyncError, PermanentError
 from core.logs import scrub
@@ -56,7 +54,6 @@ __all__ = ["PostmartConnector"]
 
 _log = structlog.get_logger("chosync.connectors.postmart")
 _Update = TypeVar("_Update", PriceUpdate, StockUpdate)
-Sleep = Callable[[float], Awaitable[None]]
 
 
 def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
@@ -64,10 +61,11 @@ def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
 
 
 @register("postmart")
-class PostmartConnector:
+class PostmartConnector(ApiConnector[PostmartConfig, PostmartProduct]):
     """One Postmart merchant, seen through chosync's connector interface."""
 
     channel: ClassVar[str] = "postmart"
+    _reader: PostmartReader
 
     def __init__(
         self,
@@ -79,12 +77,10 @@ class PostmartConnector:
         secret: str | None = None,
         throttle: Throttle | None = None,
         retry: RetryPolicy | None = None,
-        now: Callable[[], datetime] | None = None,
+        now: Clock | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        self.config = config
-        self.rules = rules or AccountRules()
-        self._now = now or (lambda: datetime.now(UTC))
+        super().__init__(config, http=http, tokens=tokens, rules=rules, now=now)
         policy = retry or RetryPolicy(config.retry, sleep=sleep)
         self.client = PostmartClient(
             config=config, secret=secret or config.load_secret(), http=http, tokens=tokens,
@@ -94,34 +90,16 @@ class PostmartConnector:
         self._images = PostmartImages(self.client, http=http)
 
     @classmethod
-    def check_settings(cls, settings: Mapping[str, Any]) -> None:
-        load_postmart_config(**settings)
-
-    @classmethod
-    def from_account(
-        cls,
-        account: ChannelAccount,
-        *,
-        http: httpx.AsyncClient,
-        tokens: TokenStore,
-        now: Callable[[], datetime] | None = None,
-    ) -> Self:
-        return cls(load_postmart_config(**account.settings), http=http, tokens=tokens, rules=account.rules, now=now)
+    def load_config(cls, settings: Mapping[str, Any]) -> PostmartConfig:
+        return load_postmart_config(**settings)
 
     # --- push ------------------------------------------------------------------------------------
 
     def map_product(self, product: ProductRecord) -> MappedListing[PostmartProduct] | list[Problem]:
         return map_product(product, self.rules, self.config)
 
-    def _mapped(self, product: ProductRecord) -> MappedListing[PostmartProduct]:
-        mapped = self.map_product(product)
-        if isinstance(mapped, list):
-            raise PermanentError("; ".join(f"{p.field}: {p.message}" for p in mapped), field=mapped[0].field,
-                                 hint="fix the product and push again")  # fmt: skip
-        return mapped
-
     async def create_listing(self, product: ProductRecord) -> ListingRef:
-        listing = self._mapped(product)
+        listing = self.mapped(product)
         existing = await self.find_by_sku(product.sku)
         if existing is not None:
             return existing  # made before, its answer lost: finished, not duplicated
@@ -141,7 +119,7 @@ class PostmartConnector:
         return found
 
     async def update_listing(self, ref: ListingRef, product: ProductRecord) -> ListingRef:
-        listing = self._mapped(product)
+        listing = self.mapped(product)
         wanted = {sku.serial for sku in listing.content.skus}
         if ref.models and wanted != set(ref.models):
             added, removed = sorted(wanted - set(ref.models)), sorted(set(ref.models) - wanted)
@@ -220,16 +198,7 @@ class PostmartConnector:
                 results.extend(BatchItem(item_id=ref.item_id) for ref in chunk)
         return BatchResult(items=tuple(results))
 
-    # --- read back -------------------------------------------------------------------------------
-
-    async def find_by_sku(self, sku: str) -> ListingRef | None:
-        return await self._reader.find_by_sku(sku)
-
-    def listing_states(self) -> AsyncIterator[ListingState]:
-        return self._reader.listing_states()
-
-    def pull_orders(self, cursor: str | None) -> AsyncIterator[OrderBatch]:
-        return self._reader.pull_orders(cursor)
+    # --- read back (look-up, listing states and orders: ApiConnector) ------------------------------
 
     async def categories(self) -> list[PostmartCategory]:
         """Postmart's category tree, flat (the one CONFIRMED call)."""

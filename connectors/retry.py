@@ -32,7 +32,7 @@ from tenacity import AsyncRetrying, RetryCallState
 from connectors.base import ReauthorizeRequired
 from core.errors import AuthError, RateLimited, RetryableError
 
-__all__ = ["Jitter", "RetryPolicy", "RetrySettings", "equal_jitter"]
+__all__ = ["Jitter", "RetryPolicy", "RetrySettings", "Sleep", "equal_jitter"]
 
 T = TypeVar("T")
 Jitter = Callable[[float], float]

@@ -1,6 +1,8 @@
 """The Shopee connector: the adapter between chosync's core and one Shopee shop (Open Platform v2).
 
-It implements :class:`~connectors.base.Connector` on top of its helpers: the mapper
+It implements :class:`~connectors.base.Connector` (on the skeleton every API connector shares,
+:class:`~connectors.configured.ApiConnector`) and :class:`~connectors.base.Authorizing`, on top of its
+helpers: the mapper
 (:mod:`connectors.shopee_mapper`, canonical product → :mod:`connectors.shopee_payload`), the wire
 (:mod:`connectors.shopee_client`: signing, throttling, retries, the error boundary, tokens), the image
 uploader (:mod:`connectors.shopee_images`) and the read side (:mod:`connectors.shopee_reads`, with
@@ -18,9 +20,9 @@ shop (AuthError) stops the whole batch, since every other call would be refused 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import httpx
 import structlog
@@ -30,12 +32,9 @@ from connectors.base import (
     Authorizing,
     BatchItem,
     BatchResult,
-    ChannelAccount,
     Connector,
     ListingRef,
-    ListingState,
     MappedListing,
-    OrderBatch,
     PriceUpdate,
     Problem,
     StockUpdate,
@@ -43,8 +42,9 @@ from connectors.base import (
     TokenStore,
     register,
 )
+from connectors.configured import ApiConnector, Clock
 from connectors.ratelimit import Throttle
-from connectors.retry import RetryPolicy
+from connectors.retry import RetryPolicy, Sleep
 from connectors.shopee_auth import ShopeeAuthorizer, ShopeePush, authorization_url, verify_push
 from connectors.shopee_client import ShopeeClient
 from connectors.shopee_config import ShopeeConfig, load_shopee_config
@@ -60,22 +60,14 @@ __all__ = ["ShopeeConnector"]
 
 _log = structlog.get_logger("chosync.connectors.shopee")
 _Update = TypeVar("_Update", PriceUpdate, StockUpdate)
-Sleep = Callable[[float], Awaitable[None]]
-
-
-def _problems_error(problems: list[Problem]) -> PermanentError:
-    return PermanentError(
-        "; ".join(f"{p.field}: {p.message}" for p in problems),
-        field=problems[0].field,
-        hint="fix the product and push again",
-    )
 
 
 @register("shopee")
-class ShopeeConnector:
+class ShopeeConnector(ApiConnector[ShopeeConfig, ShopeeItem]):
     """One Shopee shop, seen through chosync's connector interface."""
 
     channel: ClassVar[str] = "shopee"
+    _reader: ShopeeReader
 
     def __init__(
         self,
@@ -87,13 +79,11 @@ class ShopeeConnector:
         partner_key: str | None = None,
         throttle: Throttle | None = None,
         retry: RetryPolicy | None = None,
-        now: Callable[[], datetime] | None = None,
+        now: Clock | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        self.config = config
-        self.rules = rules or AccountRules()
+        super().__init__(config, http=http, tokens=tokens, rules=rules, now=now)
         self._partner_key = partner_key or config.load_partner_key()
-        self._now = now or (lambda: datetime.now(UTC))
         self._sleep = sleep
         policy = retry or RetryPolicy(config.retry, sleep=sleep)
         self.client = ShopeeClient(
@@ -111,19 +101,8 @@ class ShopeeConnector:
         )
 
     @classmethod
-    def check_settings(cls, settings: Mapping[str, Any]) -> None:
-        load_shopee_config(**settings)
-
-    @classmethod
-    def from_account(
-        cls,
-        account: ChannelAccount,
-        *,
-        http: httpx.AsyncClient,
-        tokens: TokenStore,
-        now: Callable[[], datetime] | None = None,
-    ) -> Self:
-        return cls(load_shopee_config(**account.settings), http=http, tokens=tokens, rules=account.rules, now=now)
+    def load_config(cls, settings: Mapping[str, Any]) -> ShopeeConfig:
+        return load_shopee_config(**settings)
 
     # --- authorisation ---------------------------------------------------------------------------
 
@@ -164,14 +143,8 @@ class ShopeeConnector:
     def map_product(self, product: ProductRecord) -> MappedListing[ShopeeItem] | list[Problem]:
         return map_item(product, self.rules, self.config)
 
-    def _mapped(self, product: ProductRecord) -> MappedListing[ShopeeItem]:
-        mapped = self.map_product(product)
-        if isinstance(mapped, list):
-            raise _problems_error(mapped)
-        return mapped
-
     async def create_listing(self, product: ProductRecord) -> ListingRef:
-        listing = self._mapped(product)
+        listing = self.mapped(product)
         existing = await self.find_by_sku(product.sku)
         if existing is not None:
             if listing.content.models and not existing.models:
@@ -211,7 +184,7 @@ class ShopeeConnector:
         return ListingRef(item_id=str(item_id), models={sku: models[sku] for sku in sorted(wanted) if sku in models})
 
     async def update_listing(self, ref: ListingRef, product: ProductRecord) -> ListingRef:
-        listing = self._mapped(product)
+        listing = self.mapped(product)
         wanted = {model.model_sku for model in listing.content.models}
         if wanted != set(ref.models):
             if wanted and not ref.models:
@@ -331,17 +304,6 @@ class ShopeeConnector:
                 error = None if reason is None else PermanentError(scrub(f"Shopee refused to delist: {reason}"))
                 results.append(BatchItem(item_id=ref.item_id, error=error))
         return BatchResult(items=tuple(results))
-
-    # --- read back -------------------------------------------------------------------------------
-
-    async def find_by_sku(self, sku: str) -> ListingRef | None:
-        return await self._reader.find_by_sku(sku)
-
-    def listing_states(self) -> AsyncIterator[ListingState]:
-        return self._reader.listing_states()
-
-    def pull_orders(self, cursor: str | None) -> AsyncIterator[OrderBatch]:
-        return self._reader.pull_orders(cursor)
 
 
 def _model_id(ref: ListingRef, variant_sku: str) -> int | None:
