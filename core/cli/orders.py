@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import typer
+from rich import box
 from rich.table import Table
 
 from core.channels import AccountSummary, find_account, list_accounts
@@ -57,19 +58,32 @@ def _pull_all(accounts: list[AccountSummary], policy: LedgerPolicy) -> list[Pull
     return asyncio.run(run())
 
 
-def _summary(report: PullReport) -> Table:
-    table = Table(show_header=False)
-    table.add_column("what")
-    table.add_column("count", justify="right")
-    for what, count in (
-        ("orders new", report.orders_new),
-        ("orders updated", report.orders_updated),
-        ("order lines new", report.lines_new),
-        ("lines with an unknown SKU", len(report.unknown)),
-        ("ledger entries", report.ledger_entries),
-        ("products re-planned", report.products_touched),
-    ):
-        table.add_row(what, str(count))
+# New orders, orders whose status changed, lines naming no SKU of ours, stock moves, products re-planned.
+_PULL_COLUMNS = ("New", "Changed", "No SKU", "Ledger", "Re-planned")
+
+
+def _pull_table(results: list[PullReport | tuple[str, str]]) -> Table:
+    """One row per account: what the pull stored and moved, and whether it worked."""
+    table = Table(
+        title="orders pulled", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+        caption="No SKU: lines whose SKU is not in the catalog (stock not moved) · Ledger: stock moves",
+    )  # fmt: skip
+    table.add_column("Account", no_wrap=True)
+    for column in _PULL_COLUMNS:
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("Result", no_wrap=True)
+    for result in results:
+        if isinstance(result, tuple):
+            table.add_row(escape(result[0]), *("" for _ in _PULL_COLUMNS), "[bold red]failed[/]")
+            continue
+        named = "" if result.account == result.channel else f"/{result.account}"
+        account = f"{result.seller}/{result.channel}{named}"
+        counts = (result.orders_new, result.orders_updated, len(result.unknown), result.ledger_entries,
+                  result.products_touched)  # fmt: skip
+        cells = [str(n) if n else "·" for n in counts]
+        if result.unknown:
+            cells[2] = f"[yellow]{len(result.unknown)}[/]"
+        table.add_row(escape(account), *cells, "[green]ok[/]" if result.ok else "[bold red]failed[/]")
     return table
 
 
@@ -83,16 +97,14 @@ def pull(
     if not accounts:
         raise NotFound("no enabled channel account matches", hint="see 'chosync channels list'")
     failures: list[str] = []
-    out, err = console(), console_err()
-    for result in _pull_all(accounts, LedgerPolicy.from_settings(state.settings())):
+    err = console_err()
+    results = _pull_all(accounts, LedgerPolicy.from_settings(state.settings()))
+    console().print(_pull_table(results))
+    for result in results:
         if isinstance(result, tuple):
             label, reason = result
-            out.print(f"{escape(label)}: [bold red]failed[/]", highlight=False)
             failures.append(f"{label}: {reason}")
             continue
-        outcome = "[green]ok[/]" if result.ok else "[bold red]failed[/]"
-        out.print(f"{escape(result.seller)} {result.channel} ({escape(result.account)}): {outcome}")
-        out.print(_summary(result))
         for line in result.unknown:
             err.print(
                 f"[bold yellow]warning:[/] order {escape(line.order_id)} line {escape(line.line_id)}: "
