@@ -6,6 +6,8 @@ fake seller centres that import chosync's upload packs and export orders in the 
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -286,3 +288,18 @@ def test_reconcile_leaves_an_assisted_floor_alone(
     report, error = asyncio.run(go())
     assert error is None and "assisted confirm --from-export" in report.notes[0]  # type: ignore[attr-defined]
     assert floors.push("voso").pack.pack_id is None  # type: ignore[union-attr]
+
+
+def test_status_says_how_chosync_reaches_each_floor(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    floors = make_floors(store, tmp_path, monkeypatch)
+    for channel in ("postmart", *ASSISTED):
+        floors.push(channel)
+    capsys.readouterr()
+    assert floors.cli("status", "--json") == 0
+    access = {row["channel"]: row["authorisation"] for row in json.loads(capsys.readouterr().out)}
+    # Only the OAuth shop has an authorisation that can lapse; the others are never "not connected".
+    assert re.fullmatch(r"ok, \d+ d left", access["shopee"])  # the world's tokens run for a year
+    assert access["postmart"] == "own login"
+    assert access["voso"] == access["provincial"] == "upload packs"

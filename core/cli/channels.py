@@ -12,7 +12,7 @@ import httpx
 import typer
 from rich.table import Table
 
-from connectors.base import Authorizing, get_connector_class
+from connectors.base import Assisted, Authorizing, get_connector_class
 from core.catalog.readers import open_table
 from core.channels import (
     add_account,
@@ -202,7 +202,7 @@ def connect(
 
 
 def token_health(refresh_expires_at: datetime | None, now: datetime) -> tuple[str, bool]:
-    """How an account's authorisation stands, and whether to warn (5 days before it must be renewed)."""
+    """How an OAuth account's authorisation stands, and whether to warn (5 days before it must be renewed)."""
     if refresh_expires_at is None:
         return "not connected", False
     left = refresh_expires_at - now
@@ -211,6 +211,23 @@ def token_health(refresh_expires_at: datetime | None, now: datetime) -> tuple[st
     if left <= REAUTHORIZE_WARNING:
         return f"re-authorise before {local_time(refresh_expires_at)} ({left.days} d left)", True
     return f"ok, {left.days} d left", False
+
+
+def access_health(channel: str, refresh_expires_at: datetime | None, now: datetime) -> tuple[str, bool]:
+    """How chosync reaches an account, and whether to warn: only OAuth shops have an authorisation to renew.
+
+    A floor worked by hand (upload packs) has no credentials at all; a channel with its own login (a
+    password or API key from the environment) keeps its short-lived session token fresh by itself.
+    """
+    try:
+        kind = get_connector_class(channel)
+    except UsageError:
+        return "unknown channel", True
+    if issubclass(kind, Authorizing):
+        return token_health(refresh_expires_at, now)
+    if all(hasattr(kind, member) for member in dir(Assisted) if not member.startswith("_")):
+        return "upload packs", False
+    return "own login", False
 
 
 @app.command("list")
@@ -226,7 +243,7 @@ def list_(
             [
                 {"seller": a.seller, "channel": a.channel, "name": a.name, "enabled": a.enabled,
                  "settings": a.settings, "rules": a.rules.model_dump(),
-                 "token": token_health(a.refresh_expires_at, now)[0],
+                 "token": access_health(a.channel, a.refresh_expires_at, now)[0],
                  "refresh_expires_at": a.refresh_expires_at}
                 for a in accounts
             ]
@@ -237,7 +254,7 @@ def list_(
         table.add_column(column)
     warnings = []
     for a in accounts:
-        health, warn = token_health(a.refresh_expires_at, now)
+        health, warn = access_health(a.channel, a.refresh_expires_at, now)
         rules = a.rules
         shown_rules = (
             f"+{rules.price_markup_percent:g}% ↑{rules.round_to_vnd} "

@@ -10,7 +10,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from core.cli.channels import token_health
+from core.cli.channels import access_health
 from core.cli.context import console, escape, local_time, print_json, state
 from core.models import utcnow
 from core.sync.status import account_status, recent_runs
@@ -37,20 +37,24 @@ def status(
         print_json(
             [
                 {**dataclasses.asdict(r), "live": r.live, "attention": r.attention,
-                 "authorisation": token_health(r.refresh_expires_at, now)[0]}
+                 "authorisation": access_health(r.channel, r.refresh_expires_at, now)[0]}
                 for r in rows
             ]
         )  # fmt: skip
         return
-    table = Table(title=f"chosync status · {local_time(now)}", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(
+        title=f"chosync status · {local_time(now)}", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+        caption="Wait: changes not yet on the marketplace (packs awaiting confirmation too) · "
+                "Attn: listings a person must fix · Failed: see chosync failures",
+    )  # fmt: skip
     table.add_column("Account", no_wrap=True)
-    numeric = ("Live", "Pending", "Attention", "Failed")
-    for column in numeric:
-        table.add_column(column, justify="right")
-    for column in ("Last push", "Last pull", "Authorisation"):
+    for column in ("Live", "Wait", "Attn", "Failed"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for column in ("Pushed", "Pulled"):
         table.add_column(column, no_wrap=True)
+    table.add_column("Access", min_width=13)
     for r in rows:
-        health, warn = token_health(r.refresh_expires_at, now)
+        health, warn = access_health(r.channel, r.refresh_expires_at, now)
         account = f"{r.seller}/{r.channel}" + ("" if r.name == r.channel else f"/{r.name}")
         table.add_row(
             account + ("" if r.enabled else " (paused)"),
@@ -60,7 +64,7 @@ def status(
             f"[red]{r.failed_ops}[/]" if r.failed_ops else "0",
             _when(r.last_push, now),
             _when(r.last_pull, now),
-            f"[yellow]{escape(health)}[/]" if warn else escape(health),
+            f"[yellow]{escape(health)}[/]" if warn else escape(health.removesuffix(" left")),  # "ok, 29 d" fits 80 cols
         )
     console().print(table)
 

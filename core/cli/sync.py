@@ -210,8 +210,9 @@ def failures(seller: str | None = _SELLER, channel: str | None = _CHANNEL, as_js
         print_json([dataclasses.asdict(f) for f in rows])
         return
     table = Table(title=f"{len(rows)} failed operation{'s' if len(rows) != 1 else ''}")
-    for column in ("ID", "Seller", "Channel", "Kind", "SKU", "Attempts", "Since", "Reason"):
-        table.add_column(column, overflow="fold")
+    for column in ("ID", "Seller", "Channel", "Kind", "SKU", "Tries", "Since"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("Reason", overflow="fold", ratio=1, min_width=24)  # the reason gets what room is left
     for f in rows:
         table.add_row(
             str(f.id),
