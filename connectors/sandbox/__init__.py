@@ -10,7 +10,9 @@ from ``marketplaces/``; guesses live in each sandbox's config, not in its code.
 - :mod:`connectors.sandbox.postmart`: Postmart's merchant API as `config/channels/postmart.toml` assumes it
   (``PostmartSandbox``, ``serve``): it reads the same toml as the connector.
 - :mod:`connectors.sandbox.seller_centre`: a fake seller centre for the assisted floors (Voso, the
-  provincial floor): imports upload packs, exports orders and products in the configured layouts.
+  provincial floor): imports upload packs, exports orders and products in the configured layouts;
+  :mod:`connectors.sandbox.seller_centre_site` puts it on HTTP (one shop per seller, an upload form).
+- :mod:`connectors.sandbox.fleet`: all of them at once (``serve all``), saved to a file and started again.
 
 Sandbox modules are imported only when served (:func:`serve`), so ``python -m connectors.sandbox.shopee``
 runs cleanly and importing the fault helpers does not pull in a web server.
@@ -25,13 +27,18 @@ from core.errors import UsageError
 
 __all__ = ["SANDBOXES", "serve"]
 
-# channel name → module with a ``serve(port, host, **config)`` function
-SANDBOXES: dict[str, str] = {"shopee": "connectors.sandbox.shopee", "postmart": "connectors.sandbox.postmart"}
+# channel name → (module with a ``serve(port, host, **config)`` function, config it always takes)
+SANDBOXES: dict[str, tuple[str, dict[str, Any]]] = {
+    "shopee": ("connectors.sandbox.shopee", {}),
+    "postmart": ("connectors.sandbox.postmart", {}),
+    "voso": ("connectors.sandbox.seller_centre_site", {"channel": "voso"}),
+    "provincial": ("connectors.sandbox.seller_centre_site", {"channel": "provincial"}),
+}
 
 
 def serve(name: str, port: int, host: str = "127.0.0.1", **config: Any) -> None:
     """Serve the sandbox of channel ``name`` on ``host:port`` until interrupted."""
     if name not in SANDBOXES:
-        raise UsageError(f"no sandbox for {name!r}", hint=f"sandboxes: {', '.join(sorted(SANDBOXES))}")
-    module = importlib.import_module(SANDBOXES[name])
-    module.serve(port, host, **config)
+        raise UsageError(f"no sandbox for {name!r}", hint=f"sandboxes: {', '.join(sorted(SANDBOXES))}, or all")
+    module, fixed = SANDBOXES[name]
+    importlib.import_module(module).serve(port, host, **fixed, **config)
