@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -11,11 +12,13 @@ from sqlalchemy import func, select
 
 from connectors.base import AccountRules
 from connectors.sandbox import demo
+from connectors.sandbox.demo_world import demo_sellers, postmart_stock, shopee_model, shopee_stock
+from connectors.sandbox.fleet import load_fleet
 from core.catalog.columns import COLUMN_NAMES, COLUMNS
 from core.catalog.importer import import_catalog
 from core.catalog.template import write_template
 from core.db import Store, open_store
-from core.models import PRODUCT, SELLER, VARIANT
+from core.models import CHANNEL_ACCOUNT, PRODUCT, SELLER, VARIANT
 from core.settings import PROJECT_ROOT
 from core.sync.failures import list_failures
 from core.sync.models import LISTING, SYNC_RUN
@@ -64,22 +67,36 @@ def test_demo_catalog_imports_with_its_sellers(store: Store) -> None:
 def test_make_demo_runs_the_whole_story_in_fast_mode(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The demo's outcomes, read from its database: listed, sold out everywhere, drift fixed, refusal parked."""
+    """The demo's outcomes, read from its database and from the marketplaces it leaves behind."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("CHOSYNC_DEMO_FAST", "1")
-    monkeypatch.setenv("CHOSYNC_DATABASE_URL", "restored-after-the-test")  # the demo sets its own
-    monkeypatch.setenv("CHOSYNC_SHOPEE_PARTNER_KEY", "restored-after-the-test")
+    for name in ("CHOSYNC_DATABASE_URL", "CHOSYNC_SHOPEE_PARTNER_KEY", "CHOSYNC_POSTMART_PASSWORD"):
+        monkeypatch.setenv(name, "restored-after-the-test")  # the demo sets its own
     (tmp_path / ".demo").mkdir()
     (tmp_path / ".demo" / "stale-file").write_text("left from an earlier run")
     demo.main()
     out = capsys.readouterr().out
-    assert "$ chosync catalog import" in out
-    assert "$ chosync channels connect shopee --seller HTX-DANTIEN --code" in out
+    for command in ("catalog import", "channels connect shopee --seller HTX-DANTIEN --code", "channels add postmart",
+                    "channels add voso", "assisted confirm --seller CTY-DUACAUKE --channel voso --from-export",
+                    "orders pull", "reconcile --seller HTX-DANTIEN", "failures", "status"):  # fmt: skip
+        assert f"$ chosync {command}" in out
     assert not (tmp_path / ".demo" / "stale-file").exists()
+
+    sellers = demo_sellers()
+    catalog = _demo_catalog()
+    products = {(r["seller_code"], r["product_sku"], r["status"]) for r in catalog}
+    active = Counter(seller for seller, _sku, status in products if status in ("", "active"))
     store = open_store(f"sqlite:///{tmp_path / '.demo' / 'chosync.db'}")
     with store.engine.connect() as conn:
         counts = [conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (SELLER, PRODUCT, VARIANT)]
-        statuses = dict(conn.execute(select(LISTING.c.status, func.count()).group_by(LISTING.c.status)).all())
+        live = Counter(
+            (seller, channel) for seller, channel in conn.execute(
+                select(SELLER.c.code, CHANNEL_ACCOUNT.c.channel)
+                .join(CHANNEL_ACCOUNT, CHANNEL_ACCOUNT.c.seller_id == SELLER.c.id)
+                .join(LISTING, LISTING.c.account_id == CHANNEL_ACCOUNT.c.id)
+                .where(LISTING.c.status == "live")
+            )
+        )  # fmt: skip
         sold_out = conn.execute(
             select(VARIANT.c.stock_on_hand, VARIANT.c.reserved).where(VARIANT.c.sku == demo.SOLD_OUT_SKU)
         ).one()
@@ -91,23 +108,40 @@ def test_make_demo_runs_the_whole_story_in_fast_mode(
         reconciled = conn.execute(
             select(SYNC_RUN.c.counts).where(SYNC_RUN.c.kind == "reconcile").order_by(SYNC_RUN.c.id.desc())
         ).scalar_one()
-        rice = conn.execute(
-            select(LISTING.c.prices, LISTING.c.stocks)
-            .join(PRODUCT, PRODUCT.c.id == LISTING.c.product_id)
-            .where(PRODUCT.c.sku == "GAO-ST25")
-        ).one()
     failures = list_failures(store)
     store.dispose()
     assert counts == [10, 40, 70]
-    assert statuses["live"] == 37  # 38 active products, one refused by the marketplace
-    assert sold_out == (3, 3)  # all three reserved by the buyer: available 0
-    assert pushed_stock == [0]  # ...and 0 is what every shop shows
+    # Every active product is live on each of its seller's marketplaces, but the one Shopee refused.
+    expected = Counter({(s.code, channel): active[s.code] for s in sellers for channel in s.marketplaces})
+    expected[("CTY-TVXANH", "shopee")] -= 1
+    assert live == expected
+    assert all(2 <= len(s.marketplaces) <= 3 for s in sellers)
+    assert {channel for s in sellers for channel in s.marketplaces} == {"shopee", "postmart", "voso", "provincial"}
+    assert sold_out == (3, 3)  # one buyer on Shopee, one on Voso: all three reserved, none left to sell
+    assert pushed_stock == [0, 0, 0]  # ...and 0 is what chosync pushed to each of its three marketplaces
     assert (reconciled["price_drift"], reconciled["stock_drift"]) == (1, 1)
-    with (PROJECT_ROOT / "config" / "demo" / "catalog.csv").open(encoding="utf-8") as handle:
-        catalog_price = next(int(r["price_vnd"]) for r in csv.DictReader(handle) if r["variant_sku"] == "GAO-ST25-5KG")
-    rules = AccountRules(price_markup_percent=3, round_to_vnd=1000)
-    assert rice.prices["GAO-ST25-5KG"] == rules.price_for(catalog_price) != 99_000  # the hand edit was put back
-    assert rice.stocks["GAO-ST25-5KG"] != 999
     [refused] = failures
-    assert (refused.seller, refused.product_sku, refused.kind) == ("CTY-TVXANH", "TRA-THAOMOC", "create")
+    assert (refused.seller, refused.product_sku, refused.kind) == ("CTY-TVXANH", demo.REFUSED_SKU, "create")
     assert "thuốc" in refused.reason
+
+    # The marketplaces themselves, as the demo left them (the snapshot `chosync sandbox serve all` serves).
+    fleet, _ = load_fleet(tmp_path / ".demo" / "sandboxes.pickle")
+    coconut = next(s for s in sellers if s.code == demo.SOLD_OUT_SELLER)
+    assert shopee_stock(fleet.shopee, coconut.shop_id, demo.SOLD_OUT_SKU, demo.SOLD_OUT_PRODUCT) == 0
+    for floor in ("voso", "provincial"):
+        assert fleet.floors[floor].shop(coconut.code).products[demo.SOLD_OUT_SKU].stock == 0
+    seller, product, sku = demo.HAND_EDITED_SKU
+    rice = next(r for r in catalog if r["variant_sku"] == sku)
+    item_id, model_id = shopee_model(fleet.shopee, next(s for s in sellers if s.code == seller).shop_id, sku, product)
+    model = fleet.shopee.model(item_id, model_id)
+    shopee_rules = AccountRules(price_markup_percent=3, round_to_vnd=1000)
+    assert model.original_price == shopee_rules.price_for(int(rice["price_vnd"])) != 99_000  # the hand edit undone
+    assert model.seller_stock == int(rice["stock"]) - 2  # 2 sold on Postmart: Shopee shows what is left
+    assert postmart_stock(fleet.postmart, seller.lower(), sku) == int(rice["stock"]) - 2
+    checklists = (tmp_path / ".demo" / "assisted" / coconut.code / "provincial" / "packs").glob("*/checklist.md")
+    assert any(f"{demo.SOLD_OUT_SKU} | Dừa sáp Cầu Kè | 3 → 0" in c.read_text(encoding="utf-8") for c in checklists)
+
+
+def _demo_catalog() -> list[dict[str, str]]:
+    with (PROJECT_ROOT / "config" / "demo" / "catalog.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
