@@ -15,13 +15,18 @@ decides what to do with the class:
 The total time spent waiting is bounded: when the next wait would pass ``max_total_wait_s``, the last
 error is raised as it is, and the core reschedules the operation (``retry_wait``). Sleep and jitter are
 injected so tests are deterministic and never really sleep.
+
+Every retry is also counted in the :class:`RetryTally` of :func:`counting_retries`, when one is open in
+the calling context: a sync run reports how often the marketplaces made it try again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -32,7 +37,7 @@ from tenacity import AsyncRetrying, RetryCallState
 from connectors.base import ReauthorizeRequired
 from core.errors import AuthError, RateLimited, RetryableError
 
-__all__ = ["Jitter", "RetryPolicy", "RetrySettings", "Sleep", "equal_jitter"]
+__all__ = ["Jitter", "RetryPolicy", "RetrySettings", "RetryTally", "Sleep", "counting_retries", "equal_jitter"]
 
 T = TypeVar("T")
 Jitter = Callable[[float], float]
@@ -54,6 +59,35 @@ class RetrySettings(BaseModel):
     rate_limited_wait_s: float = Field(default=1.0, gt=0)
     # A server answering "slow down, retry after 0 s" forever must not spin us: waits are also counted.
     max_rate_limited_waits: int = Field(default=50, ge=1)
+
+
+@dataclass(slots=True)
+class RetryTally:
+    """Requests sent again, by cause, while a :func:`counting_retries` block ran."""
+
+    failed: int = 0  # after a retryable failure (5xx, timeout, a garbled answer)
+    rate_limited: int = 0  # after the marketplace asked us to slow down
+    reauthorized: int = 0  # after a refused token was refreshed
+
+    @property
+    def total(self) -> int:
+        return self.failed + self.rate_limited + self.reauthorized
+
+
+# A context variable, not an argument: the tally follows the calling task (and the tasks it starts)
+# through every connector method without each of them passing it along.
+_TALLY: ContextVar[RetryTally | None] = ContextVar("chosync_retry_tally", default=None)
+
+
+@contextmanager
+def counting_retries() -> Iterator[RetryTally]:
+    """Count the retries of every request made in this context until the block ends."""
+    tally = RetryTally()
+    token = _TALLY.set(tally)
+    try:
+        yield tally
+    finally:
+        _TALLY.reset(token)
 
 
 def equal_jitter(rng: random.Random | None = None) -> Jitter:
@@ -135,6 +169,7 @@ class RetryPolicy:
 
         def before_sleep(rs: RetryCallState) -> None:
             error = _error_of(rs)
+            _count(error)
             _log.info(
                 "connector.retry",
                 error=type(error).__name__,
@@ -155,6 +190,18 @@ class RetryPolicy:
             with attempt_manager:
                 return await one_attempt()
         raise AssertionError("tenacity ended without a result or an error")  # pragma: no cover
+
+
+def _count(error: BaseException | None) -> None:
+    tally = _TALLY.get()
+    if tally is None:
+        return
+    if isinstance(error, RateLimited):
+        tally.rate_limited += 1
+    elif isinstance(error, AuthError):
+        tally.reauthorized += 1
+    else:
+        tally.failed += 1
 
 
 def _error_of(rs: RetryCallState) -> BaseException | None:

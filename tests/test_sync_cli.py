@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from connectors.base import Tokens
+from connectors.sandbox.faults import Fault
 from connectors.sandbox.shopee import ShopeeSandbox
 from connectors.sandbox.shopee_config import ShopeeConfig as SandboxConfig
 from core.channels import DatabaseTokenStore, find_account
@@ -92,9 +93,15 @@ def test_plan_shows_operations_and_sends_nothing(cli: Invoke, sandbox: ShopeeSan
 
 
 def test_sync_then_price_change_shows_old_and_new(cli: Invoke, sandbox: ShopeeSandbox, tmp_path: Path) -> None:
+    sandbox.faults.enqueue("/api/v2/product/search_item", Fault.server_error(502), times=2)
     code, out, err = cli("sync")
     assert code == 0, out + err
     assert "sync summary" in out
+    row = next(line.split() for line in out.splitlines() if line.strip().startswith("HTX-DANTIEN/shopee"))
+    assert row[1:7] == ["3", "0", "0", "0", "0", "2"]  # 3 created, the two 502s retried and counted
+    assert "2 request(s) were sent again (0 after a rate limit)" in out
+    [run] = [r for r in json.loads(cli("runs", "--json")[1]) if r["kind"] == "push"]
+    assert run["counts"]["retried"] == 2
     assert len([i for i in sandbox.items.values() if not i.is_deleted]) == 3
     rows = make_rows(3, 2)
     for r in rows:

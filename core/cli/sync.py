@@ -170,13 +170,14 @@ def sync(
 
 def _summary(results: list[PushResult]) -> None:
     # Compact: it must stay readable on an 80-column terminal with ten accounts.
-    table = Table(title="sync summary", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(title="sync summary", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("Account", no_wrap=True)
     # "Upd" counts content updates, prices, stock and delists together: `chosync runs` has them apart.
-    numeric = ("New", "Upd", "Same", "Failed", "Wait", "Time")
+    # "Retry": requests sent again after a marketplace error, timeout or rate limit (they still count once).
+    numeric = ("New", "Upd", "Same", "Failed", "Wait", "Retry", "Time")
     for column in numeric:
-        table.add_column(column, justify="right")
-    table.add_column("Result")
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("Result", no_wrap=True)
     for r in results:
         rep = r.report
         outcome = {"ok": "[green]ok[/]", "partial": "[yellow]partial[/]"}.get(r.outcome, "[red]failed[/]")
@@ -184,13 +185,15 @@ def _summary(results: list[PushResult]) -> None:
         if r.account.name != r.account.channel:
             account += f"/{r.account.name}"
         changed = rep.updated + rep.prices + rep.stocks + rep.delisted
-        numbers = (rep.created, changed, r.unchanged, rep.failed, r.waiting)
+        numbers = (rep.created, changed, r.unchanged, r.failed, r.waiting, r.retries.total)
         table.add_row(account, *map(str, numbers), f"{r.seconds:.1f}s", outcome)
     notes: list[str] = []
     for r in results:
         rep = r.report
         where = f"{r.account.seller} {r.account.channel}"
         notes.extend(f"{where}: {escape(f)}" for f in rep.failures)
+        if r.pack is not None:
+            notes.extend(f"{where}: not in the upload pack: {escape(f)}" for f in r.pack.failed)
         if r.error or rep.stopped:
             notes.append(f"{where}: stopped: {escape(r.error or rep.stopped or '')}")
         if r.plan is not None:
@@ -201,6 +204,11 @@ def _summary(results: list[PushResult]) -> None:
         out.print(note, highlight=False)
     if any(r.report.failed for r in results):
         out.print("Failed operations are parked: see 'chosync failures', fix, then 'chosync retry'.")
+    retried = sum(r.retries.total for r in results)
+    if retried:
+        limited = sum(r.retries.rate_limited for r in results)
+        out.print(f"{retried} request(s) were sent again ({limited} after a rate limit): the marketplaces' "
+                  "hiccups cost time, not correctness.", highlight=False)  # fmt: skip
 
 
 def failures(seller: str | None = _SELLER, channel: str | None = _CHANNEL, as_json: bool = _JSON) -> None:

@@ -17,6 +17,7 @@ import structlog
 from sqlalchemy import and_, func, or_, select
 
 from connectors.base import Assisted
+from connectors.retry import RetryTally, counting_retries
 from core.channels import AccountSummary
 from core.db import Store
 from core.errors import ChosyncError
@@ -45,6 +46,12 @@ class PushResult:
     seconds: float = 0.0
     error: str | None = None
     pack: PackResult | None = None  # an assisted account's upload pack
+    retries: RetryTally = field(default_factory=RetryTally)  # requests the marketplace made us send again
+
+    @property
+    def failed(self) -> int:
+        """Operations parked as failed, and changes that could not go in the upload pack."""
+        return self.report.failed + (len(self.pack.failed) if self.pack else 0)
 
     @property
     def outcome(self) -> str:
@@ -85,24 +92,26 @@ async def push_account(
     result = PushResult(account, start_run(store, account_id=account.id, kind="push", trigger=trigger))
     bound = log.bind(seller=account.seller, channel=account.channel, account_id=account.id, run_id=result.run_id)
     try:
-        connector = build_connector(store, account, http, now=now)
-        result.plan = plan_account(store, account, connector, full=full, sku=sku)
-        queue_operations(store, result.plan, run_id=result.run_id)
-        if on_planned is not None:
-            on_planned(pending_count(store, account.id))
-        if isinstance(connector, Assisted):
-            result.pack = await write_pack(store, account, connector, now=now)
-        else:
-            result.report = await apply_account(
-                store, account, connector, schedule=schedule, now=now, on_progress=on_progress
-            )
+        with counting_retries() as result.retries:
+            connector = build_connector(store, account, http, now=now)
+            result.plan = plan_account(store, account, connector, full=full, sku=sku)
+            queue_operations(store, result.plan, run_id=result.run_id)
+            if on_planned is not None:
+                on_planned(pending_count(store, account.id))
+            if isinstance(connector, Assisted):
+                result.pack = await write_pack(store, account, connector, now=now)
+            else:
+                result.report = await apply_account(
+                    store, account, connector, schedule=schedule, now=now, on_progress=on_progress
+                )
         result.unchanged = max(0, _listed_count(store, account) - result.plan.examined)
     except ChosyncError as exc:
         result.error = scrub(str(exc))
         bound.error("sync.push_failed", error=result.error)
     result.waiting = pending_count(store, account.id) + (result.pack.awaiting if result.pack else 0)
     result.seconds = time.perf_counter() - started
-    counts = {**result.report.counts(), "unchanged": result.unchanged, "waiting": result.waiting}
+    counts = {**result.report.counts(), "unchanged": result.unchanged, "waiting": result.waiting,
+              "retried": result.retries.total}  # fmt: skip
     if result.plan is not None:
         counts["problems"] = len(result.plan.problems)
     if result.pack is not None and result.pack.pack_id is not None:

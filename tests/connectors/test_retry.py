@@ -7,7 +7,7 @@ import random
 import pytest
 
 from connectors.base import ReauthorizeRequired
-from connectors.retry import RetryPolicy, RetrySettings, equal_jitter
+from connectors.retry import RetryPolicy, RetrySettings, counting_retries, equal_jitter
 from core.errors import (
     AuthError,
     ChosyncError,
@@ -154,3 +154,18 @@ def test_equal_jitter_stays_in_the_upper_half() -> None:
     waits = [jitter(8.0) for _ in range(200)]
     assert all(4.0 <= wait <= 8.0 for wait in waits)
     assert len(set(waits)) > 100
+
+
+async def test_retries_are_counted_by_cause_in_the_open_tally_only(clock: FakeClock) -> None:
+    async def refresh(_: AuthError) -> None:
+        return None
+
+    policy = _policy(clock)
+    with counting_retries() as tally:
+        await policy.call(Script(RetryableError("502"), RateLimited("slow"), RetryableError("timeout")))
+        await policy.call(Script(AuthError("expired")), refresh_auth=refresh)
+        with pytest.raises(PermanentError):
+            await policy.call(Script(PermanentError("refused")))  # not retried: not counted
+    assert (tally.failed, tally.rate_limited, tally.reauthorized, tally.total) == (2, 1, 1, 4)
+    await policy.call(Script(RetryableError("after the block")))  # no open tally: nothing to count into
+    assert tally.total == 4
