@@ -21,10 +21,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from connectors.base import OrderStatus
-from connectors.channel_config import channel_toml_path, read_channel_toml
+from connectors.channel_config import ChannelTable, ListingLimits, channel_toml_path, read_channel_toml
 from core.errors import ConfigError
 
 __all__ = [
@@ -40,8 +40,6 @@ __all__ = [
     "load_assisted_config",
 ]
 
-_STRICT = ConfigDict(frozen=True, extra="forbid")
-
 # What an upload column may hold: one fact of a variant row, as the mapper made it.
 UploadValue = Literal[
     "action", "product_sku", "variant_sku", "name", "variant_name", "description", "category", "brand",
@@ -52,16 +50,12 @@ UploadValue = Literal[
 UPLOAD_VALUES: tuple[str, ...] = UploadValue.__args__  # type: ignore[attr-defined]
 
 
-class UploadColumn(BaseModel):
-    model_config = _STRICT
-
+class UploadColumn(ChannelTable):
     header: str
     value: UploadValue
 
 
-class UploadLayout(BaseModel):
-    model_config = _STRICT
-
+class UploadLayout(ChannelTable):
     format: Literal["xlsx", "csv"] = "xlsx"
     file_name: str = "upload.xlsx"
     sheet: str = "Sheet1"
@@ -74,10 +68,8 @@ class UploadLayout(BaseModel):
     image_separator: str = "|"
 
 
-class OrderColumns(BaseModel):
+class OrderColumns(ChannelTable):
     """Headers of the order export; ``None`` for a column the floor does not give."""
-
-    model_config = _STRICT
 
     order_id: str
     status: str
@@ -89,9 +81,7 @@ class OrderColumns(BaseModel):
     line_id: str | None = None
 
 
-class OrderExport(BaseModel):
-    model_config = _STRICT
-
+class OrderExport(ChannelTable):
     columns: OrderColumns
     status_map: dict[str, OrderStatus]
     time_formats: tuple[str, ...] = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S")
@@ -99,9 +89,7 @@ class OrderExport(BaseModel):
     format: Literal["xlsx", "csv"] = "csv"
 
 
-class ProductColumns(BaseModel):
-    model_config = _STRICT
-
+class ProductColumns(ChannelTable):
     sku: str
     price: str
     stock: str
@@ -109,31 +97,18 @@ class ProductColumns(BaseModel):
     status: str | None = None
 
 
-class ProductExport(BaseModel):
-    model_config = _STRICT
-
+class ProductExport(ChannelTable):
     columns: ProductColumns
     hidden_statuses: tuple[str, ...] = ()
     format: Literal["xlsx", "csv"] = "csv"
 
 
-class AssistedLimits(BaseModel):
-    model_config = _STRICT
-
-    name_min_chars: int = Field(default=5, ge=1)
-    name_max_chars: int = Field(default=150, ge=1)
-    description_max_chars: int = Field(default=5000, ge=1)
-    images_min: int = Field(default=1, ge=0)
-    images_max: int = Field(default=9, ge=1)
-    image_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
-    image_max_px: int | None = Field(default=1200, ge=64)  # photos are scaled down to this long side
-    sku_max_chars: int = Field(default=50, ge=1)
+class AssistedLimits(ListingLimits):
+    image_max_px: int | None = Field(ge=64)  # photos are scaled down to this long side (None: as they are)
 
 
-class AssistedConfig(BaseModel):
+class AssistedConfig(ChannelTable):
     """Everything an assisted connector needs for one channel account."""
-
-    model_config = _STRICT
 
     title: str
     seller_centre_url: str = ""
@@ -144,7 +119,7 @@ class AssistedConfig(BaseModel):
     upload: UploadLayout
     orders: OrderExport
     products: ProductExport
-    limits: AssistedLimits = Field(default_factory=AssistedLimits)
+    limits: AssistedLimits
     http_timeout_s: float = Field(default=20.0, gt=0)
 
 

@@ -1,23 +1,64 @@
-"""Reading a channel's toml (`config/channels/<channel>.toml`) and overlaying one account's settings.
+"""Reading a channel's toml (`config/channels/<channel>.toml`) and overlaying one account's settings, and
+the config tables every channel shares.
 
 A channel's toml holds what is the same for every shop on it (contract, limits, rates, layouts); a channel
 account's settings add what is its own and may override anything (tables merge key by key, account wins).
 The toml's ``description_template_file`` is read relative to the toml and becomes
 ``description_template``, unless the account gives its own text. Every connector's config loader
 (Shopee, Postmart, the assisted floors) reads its toml through this one.
+
+Every table of a channel config is a :class:`ChannelTable`: frozen, and an unknown key is an error (a
+misspelt setting must not be silently ignored). :class:`ListingLimits` are what a channel accepts of a
+listing, checked by its mapper before any request; they have no defaults, because they differ per channel
+and the toml states (and marks) each value once. :class:`HttpSettings` are the client's timeouts.
 """
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt
+
 from core.errors import ConfigError
+from core.logs import register_secret
 from core.settings import PROJECT_ROOT
 
-__all__ = ["channel_toml_path", "merge_settings", "read_channel_toml"]
+__all__ = [
+    "ChannelTable",
+    "HttpSettings",
+    "ListingLimits",
+    "channel_toml_path",
+    "merge_settings",
+    "read_channel_toml",
+    "read_secret",
+]
+
+
+class ChannelTable(BaseModel):
+    """One table of a channel's config (or the whole config): frozen, unknown keys refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ListingLimits(ChannelTable):
+    """What every channel limits in a listing; a channel's own limits extend this table."""
+
+    name_min_chars: PositiveInt
+    name_max_chars: PositiveInt
+    description_max_chars: PositiveInt
+    images_min: NonNegativeInt
+    images_max: PositiveInt
+    image_max_bytes: PositiveInt
+    sku_max_chars: PositiveInt
+
+
+class HttpSettings(ChannelTable):
+    timeout_s: float = Field(default=20.0, gt=0)
+    connect_timeout_s: float = Field(default=5.0, gt=0)
 
 
 def channel_toml_path(name: str) -> Path:
@@ -53,3 +94,20 @@ def read_channel_toml(path: Path, account: Mapping[str, Any], *, what: str) -> d
         except OSError as exc:
             raise ConfigError(f"cannot read description template {template_path}: {exc.strerror}") from exc
     return merge_settings(data, account)
+
+
+def read_secret(what: str, *, file: Path | None, env_var: str, environ: Mapping[str, str] | None, hint: str) -> str:
+    """A secret (``what``, as "the Shopee partner key") from ``file`` when one is named, else from the
+    environment variable ``env_var``; registered with the log scrubber once read. ConfigError when it
+    cannot be read or is empty: secrets are never in a channel's toml or an account's settings."""
+    if file is not None:
+        try:
+            secret = file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"cannot read {what} file {file}: {exc.strerror}") from exc
+    else:
+        secret = (os.environ if environ is None else environ).get(env_var, "").strip()
+    if not secret:
+        raise ConfigError(f"{what} is not set", hint=hint)
+    register_secret(secret)
+    return secret

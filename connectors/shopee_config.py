@@ -12,24 +12,28 @@ that holds it, and :meth:`ShopeeConfig.load_partner_key` reads it and registers 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, NonNegativeInt, PositiveInt, ValidationError
 
-from connectors.channel_config import channel_toml_path, read_channel_toml
+from connectors.channel_config import (
+    ChannelTable,
+    HttpSettings,
+    ListingLimits,
+    channel_toml_path,
+    read_channel_toml,
+    read_secret,
+)
 from connectors.ratelimit import RateLimits
 from connectors.retry import RetrySettings
 from core.errors import ConfigError
-from core.logs import register_secret
 
 __all__ = [
     "ShopeeAuthSettings",
     "ShopeeBrandRules",
     "ShopeeConfig",
-    "ShopeeHttpSettings",
     "ShopeeLimits",
     "ShopeeListingSettings",
     "ShopeeLogistic",
@@ -37,41 +41,30 @@ __all__ = [
     "load_shopee_config",
 ]
 
-_STRICT = ConfigDict(frozen=True, extra="forbid")
-
 ItemStatus = Literal["NORMAL", "BANNED", "UNLIST", "REVIEWING", "SELLER_DELETE", "SHOPEE_DELETE"]
 
 
-class ShopeeLimits(BaseModel):
-    model_config = _STRICT
+class ShopeeLimits(ListingLimits):
+    """Shopee's listing limits: every value from the toml's ``[limits]`` (prices are unchecked unless set)."""
 
-    name_min_chars: int = 5
-    name_max_chars: int = 100
-    description_min_chars: int = 10
-    description_max_chars: int = 2000
-    description_max_hashtags: int = 18
-    images_min: int = 1
-    images_max: int = 9
-    image_max_bytes: int = 10 * 1024 * 1024
+    description_min_chars: NonNegativeInt
+    description_max_hashtags: NonNegativeInt
     price_min_vnd: int | None = None
     price_max_vnd: int | None = None
-    stock_max: int = 10_000_000
-    tiers_max: int = 2
-    tier_name_max_chars: int = 14
-    option_max_chars: int = 20
-    models_max: int = 50
-    variant_price_ratio_max: float = 5.0
-    sku_max_chars: int = 100
-    batch_max: int = Field(default=50, ge=1)
-    item_base_info_batch: int = Field(default=50, ge=1)
-    item_list_page_size: int = Field(default=100, ge=1)
-    search_page_size: int = Field(default=100, ge=1)
+    stock_max: NonNegativeInt
+    tiers_max: NonNegativeInt
+    tier_name_max_chars: PositiveInt
+    option_max_chars: PositiveInt
+    models_max: PositiveInt
+    variant_price_ratio_max: float = Field(ge=1)
+    batch_max: PositiveInt
+    item_base_info_batch: PositiveInt
+    item_list_page_size: PositiveInt
+    search_page_size: PositiveInt
 
 
-class ShopeeLogistic(BaseModel):
+class ShopeeLogistic(ChannelTable):
     """One shipping channel enabled on new listings (ids from logistics/get_channel_list)."""
-
-    model_config = _STRICT
 
     logistic_id: int
     enabled: bool = True
@@ -80,26 +73,15 @@ class ShopeeLogistic(BaseModel):
     shipping_fee: int | None = None
 
 
-class ShopeeBrandRules(BaseModel):
+class ShopeeBrandRules(ChannelTable):
     """How our brand text becomes Shopee's brand: a registered id when known, else brand_id 0 + name."""
-
-    model_config = _STRICT
 
     send: bool = True
     no_brand_name: str = "NoBrand"
     brand_ids: dict[str, int] = Field(default_factory=dict)
 
 
-class ShopeeHttpSettings(BaseModel):
-    model_config = _STRICT
-
-    timeout_s: float = Field(default=20.0, gt=0)
-    connect_timeout_s: float = Field(default=5.0, gt=0)
-
-
-class ShopeeAuthSettings(BaseModel):
-    model_config = _STRICT
-
+class ShopeeAuthSettings(ChannelTable):
     refresh_margin_s: float = Field(default=600.0, ge=0)
     refresh_token_ttl_days: float = Field(default=30.0, gt=0)
     refresh_warn_days: float = Field(default=5.0, ge=0)
@@ -107,17 +89,8 @@ class ShopeeAuthSettings(BaseModel):
     push_future_skew_s: float = Field(default=300.0, ge=0)
 
 
-class ShopeeListingSettings(BaseModel):
-    model_config = _STRICT
-
-    item_statuses: tuple[ItemStatus, ...] = (
-        "NORMAL",
-        "BANNED",
-        "UNLIST",
-        "REVIEWING",
-        "SELLER_DELETE",
-        "SHOPEE_DELETE",
-    )
+class ShopeeListingSettings(ChannelTable):
+    item_statuses: tuple[ItemStatus, ...] = get_args(ItemStatus)  # every one
     lookup_statuses: tuple[ItemStatus, ...] = ("NORMAL", "BANNED", "UNLIST", "REVIEWING")
     tier_variation_delay_s: float = Field(default=5.0, ge=0)
     item_status_on_create: Literal["NORMAL", "UNLIST"] = "NORMAL"
@@ -127,9 +100,7 @@ class ShopeeListingSettings(BaseModel):
     image_upload_shop_signed: bool = False
 
 
-class ShopeeOrderSettings(BaseModel):
-    model_config = _STRICT
-
+class ShopeeOrderSettings(ChannelTable):
     window_days: float = Field(default=15.0, gt=0, le=15.0)
     initial_lookback_days: float = Field(default=15.0, gt=0)
     overlap_s: int = Field(default=300, ge=0)
@@ -137,10 +108,8 @@ class ShopeeOrderSettings(BaseModel):
     detail_batch: int = Field(default=50, ge=1, le=50)
 
 
-class ShopeeConfig(BaseModel):
+class ShopeeConfig(ChannelTable):
     """Everything the Shopee connector and mapper need for one channel account."""
-
-    model_config = _STRICT
 
     base_url: str = "https://partner.shopeemobile.com"
     partner_id: int
@@ -153,32 +122,23 @@ class ShopeeConfig(BaseModel):
     required_attributes: dict[str, tuple[int, ...]] = Field(default_factory=dict)
     brand: ShopeeBrandRules = Field(default_factory=ShopeeBrandRules)
     description_template: str = "{description}"
-    limits: ShopeeLimits = Field(default_factory=ShopeeLimits)
+    limits: ShopeeLimits
     rate: RateLimits = Field(default_factory=RateLimits)
     retry: RetrySettings = Field(default_factory=RetrySettings)
-    http: ShopeeHttpSettings = Field(default_factory=ShopeeHttpSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
     auth: ShopeeAuthSettings = Field(default_factory=ShopeeAuthSettings)
     listing: ShopeeListingSettings = Field(default_factory=ShopeeListingSettings)
     orders: ShopeeOrderSettings = Field(default_factory=ShopeeOrderSettings)
 
     def load_partner_key(self, environ: Mapping[str, str] | None = None) -> str:
         """The partner key from the secrets file if one is named, else from the environment variable."""
-        if self.partner_key_file is not None:
-            try:
-                key = self.partner_key_file.read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise ConfigError(
-                    f"cannot read the Shopee partner key file {self.partner_key_file}: {exc.strerror}"
-                ) from exc
-        else:
-            key = (os.environ if environ is None else environ).get(self.partner_key_env, "").strip()
-        if not key:
-            raise ConfigError(
-                "the Shopee partner key is not set",
-                hint=f"set {self.partner_key_env} or partner_key_file in the channel settings",
-            )
-        register_secret(key)
-        return key
+        return read_secret(
+            "the Shopee partner key",
+            file=self.partner_key_file,
+            env_var=self.partner_key_env,
+            environ=environ,
+            hint=f"set {self.partner_key_env} or partner_key_file in the channel settings",
+        )
 
 
 def load_shopee_config(path: Path | None = None, /, **account: Any) -> ShopeeConfig:
