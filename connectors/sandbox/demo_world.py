@@ -114,9 +114,10 @@ def demo_fleet(sellers: list[DemoSeller], *, fast: bool) -> Fleet:
 
 
 def _realistic(faults: FaultPlan, *, latency: float) -> None:
-    faults.add_chance(ANY_PATH, Fault.latency(latency), 1.0)
+    # One fault per request, the first whose chance comes up: the rare ones first, latency for the rest.
     faults.add_chance(ANY_PATH, Fault.server_error(502), 0.02)
     faults.add_chance(ANY_PATH, Fault.rate_limited(), 0.01)
+    faults.add_chance(ANY_PATH, Fault.latency(latency), 1.0)
 
 
 # -- what people do on the marketplaces -------------------------------------------------------------------
