@@ -82,9 +82,10 @@ class PostmartConnector(ApiConnector[PostmartConfig, PostmartProduct]):
     ) -> None:
         super().__init__(config, http=http, tokens=tokens, rules=rules, now=now)
         policy = retry or RetryPolicy(config.retry, sleep=sleep)
+        account = config.username or "api-key"
         self.client = PostmartClient(
-            config=config, secret=secret or config.load_secret(), http=http, tokens=tokens,
-            throttle=throttle, retry=policy, now=self._now,
+            config=config, secret=secret or config.load_secret(), http=http, tokens=tokens, retry=policy, now=self._now,
+            throttle=throttle or Throttle.from_limits(config.rate, account=account, partner=f"postmart:{account}"),
         )  # fmt: skip
         self._reader = PostmartReader(self.client, now=self._now)
         self._images = PostmartImages(self.client, http=http)

@@ -1,13 +1,13 @@
 """The Postmart adapter's wire: one place where every call is authorised, throttled, sent, logged,
 translated and retried.
 
-:class:`PostmartClient` is the only code that touches httpx for Postmart. A call is named by its
-endpoint key in the toml (``product_create``, ``orders`` ...): method and path come from the config,
-never from code. Each request takes a slot from the account's :class:`~connectors.ratelimit.Throttle`,
-carries the auth header, and is logged as one ``postmart.request`` event (endpoint key, method, HTTP
-status, elapsed time, the envelope code), never with its headers or body. Answers go through the error
-boundary (:mod:`connectors.postmart_errors`) and calls run under the one
-:class:`~connectors.retry.RetryPolicy`.
+:class:`PostmartClient` is the only code that touches httpx for Postmart (what it is given, it holds as
+every API client does: :mod:`connectors.api_client`). A call is named by its endpoint key in the toml
+(``product_create``, ``orders`` ...): method and path come from the config, never from code. Each
+request takes a slot from the account's :class:`~connectors.ratelimit.Throttle`, carries the auth
+header, and is logged as one ``postmart.request`` event (endpoint key, method, HTTP status, elapsed
+time, the envelope code), never with its headers or body. Answers go through the error boundary
+(:mod:`connectors.postmart_errors`) and calls run under the one :class:`~connectors.retry.RetryPolicy`.
 
 Auth is ASSUMED (Postmart's About and User pages were not retrieved), and configurable:
 ``mode = "login"`` posts the merchant's username and password to the login endpoint and sends the
@@ -21,18 +21,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 import httpx
 import structlog
 
-from connectors.base import ReauthorizeRequired, Tokens, TokenStore
+from connectors.api_client import ApiClient
+from connectors.base import ReauthorizeRequired, Tokens
 from connectors.postmart_config import PostmartConfig
 from connectors.postmart_errors import check_envelope, translate_transport
-from connectors.ratelimit import Throttle
-from connectors.retry import RetryPolicy
 from core.errors import AuthError, ChosyncError, PermanentError
 from core.logs import register_secret
 
@@ -42,31 +42,13 @@ _log = structlog.get_logger("chosync.connectors.postmart")
 Files = Mapping[str, tuple[str, bytes, str]]
 
 
-class PostmartClient:
-    """Authorised, throttled, retried calls to one Postmart merchant account."""
+class PostmartClient(ApiClient[PostmartConfig]):
+    """Authorised, throttled, retried calls to one Postmart merchant; ``secret`` is its password or API key."""
 
-    def __init__(
-        self,
-        *,
-        config: PostmartConfig,
-        secret: str,
-        http: httpx.AsyncClient,
-        tokens: TokenStore,
-        throttle: Throttle | None = None,
-        retry: RetryPolicy | None = None,
-        now: Callable[[], datetime] | None = None,
-    ) -> None:
-        register_secret(secret)
-        self.config = config
-        self._secret = secret
-        self._http = http
-        self._tokens = tokens
-        self._now = now or (lambda: datetime.now(UTC))
-        account = config.username or "api-key"
-        self._throttle = throttle or Throttle.from_limits(config.rate, account=account, partner=f"postmart:{account}")
-        self._retry = retry or RetryPolicy(config.retry)
-        self._timeout = httpx.Timeout(config.http.timeout_s, connect=config.http.connect_timeout_s)
-        self._login_lock = asyncio.Lock()
+    @cached_property
+    def _login_lock(self) -> asyncio.Lock:
+        # One login at a time for this account (single-flight), whoever asks first creates it.
+        return asyncio.Lock()
 
     # --- calls -----------------------------------------------------------------------------------
 

@@ -86,9 +86,13 @@ class ShopeeConnector(ApiConnector[ShopeeConfig, ShopeeItem]):
         self._partner_key = partner_key or config.load_partner_key()
         self._sleep = sleep
         policy = retry or RetryPolicy(config.retry, sleep=sleep)
+        # The shop's own budget, then the partner app's, shared with every other shop it serves.
+        throttle = throttle or Throttle.from_limits(
+            config.rate, account=str(config.shop_id), partner=str(config.partner_id)
+        )
         self.client = ShopeeClient(
             config=config,
-            partner_key=self._partner_key,
+            secret=self._partner_key,
             http=http,
             tokens=tokens,
             throttle=throttle,

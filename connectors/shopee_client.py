@@ -9,27 +9,25 @@ with the call path, HTTP status, elapsed time, Shopee's request id and error cod
 (:mod:`connectors.shopee_errors`); shop calls run under the :class:`~connectors.retry.RetryPolicy`
 with the token kept fresh by the :class:`~connectors.shopee_auth.ShopeeAuthorizer`.
 
-The ``httpx.AsyncClient`` is injected: tests give it a respx mock or an ASGI transport.
+What it is given (the ``httpx.AsyncClient``, injected: tests give it a respx mock or an ASGI transport;
+the throttle, retry policy, clock) is held as every API client holds it (:mod:`connectors.api_client`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from functools import cached_property
 from typing import Any
 
 import httpx
 import structlog
 
-from connectors.base import TokenStore
-from connectors.ratelimit import Throttle
-from connectors.retry import RetryPolicy
+from connectors.api_client import ApiClient
 from connectors.shopee_auth import ShopeeAuthorizer, signed_query
 from connectors.shopee_config import ShopeeConfig
 from connectors.shopee_errors import check_envelope, translate_transport
 from core.errors import AuthError, ChosyncError
-from core.logs import register_secret
 
 __all__ = ["API_PREFIX", "Param", "ShopeeClient"]
 
@@ -39,36 +37,18 @@ Param = str | int | Sequence[str]
 _log = structlog.get_logger("chosync.connectors.shopee")
 
 
-class ShopeeClient:
-    """Signed, throttled, retried calls to one Shopee shop."""
+class ShopeeClient(ApiClient[ShopeeConfig]):
+    """Signed, throttled, retried calls to one Shopee shop; ``secret`` is the partner key."""
 
-    def __init__(
-        self,
-        *,
-        config: ShopeeConfig,
-        partner_key: str,
-        http: httpx.AsyncClient,
-        tokens: TokenStore,
-        throttle: Throttle | None = None,
-        retry: RetryPolicy | None = None,
-        now: Callable[[], datetime] | None = None,
-    ) -> None:
-        register_secret(partner_key)
-        self.config = config
-        self._partner_key = partner_key
-        self._http = http
-        self._now = now or (lambda: datetime.now(UTC))
-        self._throttle = throttle or Throttle.from_limits(
-            config.rate, account=str(config.shop_id), partner=str(config.partner_id)
-        )
-        self._retry = retry or RetryPolicy(config.retry)
-        self._timeout = httpx.Timeout(config.http.timeout_s, connect=config.http.connect_timeout_s)
-        self.authorizer = ShopeeAuthorizer(
-            partner_id=config.partner_id,
-            shop_id=config.shop_id,
-            tokens=tokens,
+    @cached_property
+    def authorizer(self) -> ShopeeAuthorizer:
+        """The shop's tokens: refreshed ahead of expiry or when refused, single-flight per shop."""
+        return ShopeeAuthorizer(
+            partner_id=self.config.partner_id,
+            shop_id=self.config.shop_id,
+            tokens=self._tokens,
             public_post=self.public_post,
-            settings=config.auth,
+            settings=self.config.auth,
             now=self._now,
         )
 
@@ -148,7 +128,7 @@ class ShopeeClient:
             # Signed inside the slot: a wait for the rate limit must not age the timestamp.
             common = signed_query(
                 partner_id=self.config.partner_id,
-                partner_key=self._partner_key,
+                partner_key=self._secret,
                 path=path,
                 timestamp=int(self._now().timestamp()),
                 access_token=access_token,
