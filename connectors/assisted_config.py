@@ -21,11 +21,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from connectors.base import OrderStatus
-from connectors.channel_config import ChannelTable, ListingLimits, channel_toml_path, read_channel_toml
-from core.errors import ConfigError
+from connectors.channel_config import ChannelTable, ListingLimits, load_channel_config
 
 __all__ = [
     "UPLOAD_VALUES",
@@ -125,8 +124,4 @@ class AssistedConfig(ChannelTable):
 
 def load_assisted_config(channel: str, path: Path | None = None, /, **account: Any) -> AssistedConfig:
     """`config/channels/<channel>.toml` (or ``path``) overlaid with one account's settings."""
-    data = read_channel_toml(path or channel_toml_path(channel), account, what=channel)
-    try:
-        return AssistedConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(f"{channel} channel settings are invalid: {exc}") from exc
+    return load_channel_config(AssistedConfig, channel, path, account, what=channel)

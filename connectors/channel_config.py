@@ -19,9 +19,9 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, ValidationError
 
 from core.errors import ConfigError
 from core.logs import register_secret
@@ -32,6 +32,7 @@ __all__ = [
     "HttpSettings",
     "ListingLimits",
     "channel_toml_path",
+    "load_channel_config",
     "merge_settings",
     "read_channel_toml",
     "read_secret",
@@ -94,6 +95,21 @@ def read_channel_toml(path: Path, account: Mapping[str, Any], *, what: str) -> d
         except OSError as exc:
             raise ConfigError(f"cannot read description template {template_path}: {exc.strerror}") from exc
     return merge_settings(data, account)
+
+
+_Config = TypeVar("_Config", bound=ChannelTable)
+
+
+def load_channel_config(
+    model: type[_Config], channel: str, path: Path | None, account: Mapping[str, Any], *, what: str
+) -> _Config:
+    """``model`` from the channel's toml (``path``, default `config/channels/<channel>.toml`) overlaid with
+    one account's settings; ConfigError naming what is wrong (``what`` names the channel to a person)."""
+    data = read_channel_toml(path or channel_toml_path(channel), account, what=what)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{what} channel settings are invalid: {exc}") from exc
 
 
 def read_secret(what: str, *, file: Path | None, env_var: str, environ: Mapping[str, str] | None, hint: str) -> str:

@@ -17,25 +17,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import (
-    Field,
-    NonNegativeFloat,
-    NonNegativeInt,
-    PositiveFloat,
-    PositiveInt,
-    ValidationError,
-    field_validator,
-)
+from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, field_validator
 
 from connectors.base import OrderStatus
-from connectors.channel_config import (
-    ChannelTable,
-    HttpSettings,
-    ListingLimits,
-    channel_toml_path,
-    read_channel_toml,
-    read_secret,
-)
+from connectors.channel_config import ChannelTable, HttpSettings, ListingLimits, load_channel_config, read_secret
 from connectors.ratelimit import RateLimits
 from connectors.retry import RetrySettings
 from core.errors import ConfigError
@@ -254,11 +239,7 @@ class PostmartConfig(ChannelTable):
 def load_postmart_contract(path: Path | None = None, /, **account: Any) -> PostmartConfig:
     """The toml (default `config/channels/postmart.toml`) overlaid with ``account``, checked as a contract
     only: what the sandbox reads (it serves every merchant, so it needs no username)."""
-    data = read_channel_toml(path or channel_toml_path("postmart"), account, what="Postmart")
-    try:
-        return PostmartConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(f"Postmart channel settings are invalid: {exc}") from exc
+    return load_channel_config(PostmartConfig, "postmart", path, account, what="Postmart")
 
 
 def load_postmart_config(path: Path | None = None, /, **account: Any) -> PostmartConfig:

@@ -16,19 +16,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from pydantic import Field, NonNegativeInt, PositiveInt, ValidationError
+from pydantic import Field, NonNegativeInt, PositiveInt
 
-from connectors.channel_config import (
-    ChannelTable,
-    HttpSettings,
-    ListingLimits,
-    channel_toml_path,
-    read_channel_toml,
-    read_secret,
-)
+from connectors.channel_config import ChannelTable, HttpSettings, ListingLimits, load_channel_config, read_secret
 from connectors.ratelimit import RateLimits
 from connectors.retry import RetrySettings
-from core.errors import ConfigError
 
 __all__ = [
     "ShopeeAuthSettings",
@@ -147,8 +139,4 @@ def load_shopee_config(path: Path | None = None, /, **account: Any) -> ShopeeCon
     The toml's ``description_template_file`` is read relative to the toml and becomes
     ``description_template``; an account may give its own ``description_template`` text.
     """
-    data = read_channel_toml(path or channel_toml_path("shopee"), account, what="Shopee")
-    try:
-        return ShopeeConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(f"Shopee channel settings are invalid: {exc}") from exc
+    return load_channel_config(ShopeeConfig, "shopee", path, account, what="Shopee")
