@@ -15,20 +15,18 @@ less ``overlap_s``, so an order changed during the pull is read again next time 
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import structlog
 from pydantic import ValidationError
 
 from connectors.base import ListingRef, ListingState, ListingStatus, Order, OrderBatch, OrderLine, VariantState
+from connectors.normalize import data_error, decode_cursor, encode_cursor, whole_vnd
 from connectors.postmart_client import PostmartClient
 from core.errors import PermanentError
-from core.logs import scrub
 
 __all__ = ["PostmartArea", "PostmartCategory", "PostmartReader", "vnd"]
 
@@ -52,22 +50,13 @@ class PostmartArea:
     depth: int | None
 
 
-def _data_error(message: str, *, field: str | None = None, code: str = "postmart_data") -> PermanentError:
-    return PermanentError(scrub(message), field=field, code=code)
+def _data_error(message: str, *, field: str | None = None, code: str | None = None) -> PermanentError:
+    return data_error("Postmart", message, field=field, code=code)
 
 
 def vnd(value: object, *, what: str) -> int:
     """An amount as whole đồng; PermanentError if it is not a whole, non-negative number."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise _data_error(f"Postmart sent {what} = {value!r}, which is not an amount", field=what)
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise _data_error(f"Postmart sent {what} = {value!r}, which is not an amount", field=what) from None
-    if not amount.is_finite() or amount != amount.to_integral_value() or amount < 0:
-        raise _data_error(f"Postmart sent {what} = {value!r}, not a whole number of đồng", field=what,
-                          code="non_whole_vnd")  # fmt: skip
-    return int(amount)
+    return whole_vnd(value, what=what, marketplace="Postmart")
 
 
 def _int(value: object, *, what: str) -> int:
@@ -184,15 +173,15 @@ class PostmartReader:
         settings = self._config.orders
         started = int(self._now().timestamp())
         lookback = int(timedelta(days=settings.initial_lookback_days).total_seconds())
-        start = _decode_cursor(cursor, default=started - lookback)
+        start = decode_cursor(cursor, default=started - lookback, marketplace="Postmart")
         pages: list[list[dict[str, Any]]] = []
         async for page in self._pages("orders", {self._config.fields.order.since_param: start}):
             pages.append(page)
-        done = _encode_cursor(max(start, started - settings.overlap_s))
+        done = encode_cursor(max(start, started - settings.overlap_s))
         if not pages:
             yield OrderBatch(orders=(), cursor=done)
         for index, page in enumerate(pages):
-            cursor_after = done if index == len(pages) - 1 else _encode_cursor(start)
+            cursor_after = done if index == len(pages) - 1 else encode_cursor(start)
             yield OrderBatch(orders=tuple(self.order_of(o) for o in page), cursor=cursor_after)
 
     def order_of(self, raw: Mapping[str, Any]) -> Order:
@@ -265,21 +254,3 @@ class PostmartReader:
             for e in entries
             if isinstance(e, dict)
         ]  # fmt: skip
-
-
-def _encode_cursor(update_time_from: int) -> str:
-    return json.dumps({"v": 1, "update_time_from": update_time_from}, separators=(",", ":"))
-
-
-def _decode_cursor(cursor: str | None, *, default: int) -> int:
-    if not cursor:
-        return default
-    try:
-        data = json.loads(cursor)
-        value = data["update_time_from"]
-    except (ValueError, KeyError, TypeError):
-        value = None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise PermanentError("the stored Postmart order cursor is not one chosync wrote", field="cursor",
-                             hint="reset the order cursor of this channel account")  # fmt: skip
-    return value

@@ -6,24 +6,23 @@ move stock. Shopee sends money as floats: :func:`vnd` accepts a value only if it
 đồng (DESIGN rule 10: a non-whole amount is a data error, never rounded). Unix timestamps become aware
 UTC datetimes.
 
-The order cursor chosync stores is ours, not Shopee's: JSON ``{"v": 1, "update_time_from": <unix s>}``,
-the time from which the next pull reads orders by update time. Replaying a window is harmless (the
+The order cursor chosync stores is ours, not Shopee's (:mod:`connectors.normalize`, shared with the
+other marketplaces): the time from which the next pull reads orders by update time. Replaying a window is harmless (the
 ledger keys every entry by order line and transition), so windows overlap rather than risk a gap.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import ValidationError
 
 from connectors.base import ListingState, ListingStatus, Order, OrderLine, OrderStatus, VariantState
+from connectors.normalize import data_error, encode_cursor, whole_vnd
+from connectors.normalize import decode_cursor as decode_order_cursor
 from core.errors import PermanentError
-from core.logs import scrub
 
 __all__ = [
     "ITEM_STATUS_MAP",
@@ -64,23 +63,13 @@ ITEM_STATUS_MAP: Mapping[str, ListingStatus] = {
 }
 
 
-def _data_error(message: str, *, field: str | None = None, code: str = "shopee_data") -> PermanentError:
-    return PermanentError(scrub(message), field=field, code=code)
+def _data_error(message: str, *, field: str | None = None, code: str | None = None) -> PermanentError:
+    return data_error("Shopee", message, field=field, code=code)
 
 
 def vnd(value: object, *, what: str) -> int:
     """A Shopee amount as whole đồng; PermanentError if it is not a whole, non-negative number."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise _data_error(f"Shopee sent {what} = {value!r}, which is not an amount", field=what)
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise _data_error(f"Shopee sent {what} = {value!r}, which is not an amount", field=what) from None
-    if not amount.is_finite() or amount != amount.to_integral_value() or amount < 0:
-        raise _data_error(
-            f"Shopee sent {what} = {value!r}, not a whole number of đồng", field=what, code="non_whole_vnd"
-        )
-    return int(amount)
+    return whole_vnd(value, what=what, marketplace="Shopee")
 
 
 def utc_from_unix(value: object, *, what: str) -> datetime:
@@ -202,26 +191,9 @@ def _variant_states(
     )
 
 
-def encode_cursor(update_time_from: int) -> str:
-    return json.dumps({"v": 1, "update_time_from": update_time_from}, separators=(",", ":"))
-
-
 def decode_cursor(cursor: str | None, *, default: int) -> int:
     """The update time a stored cursor resumes from; ``default`` when there is none yet."""
-    if not cursor:
-        return default
-    try:
-        data = json.loads(cursor)
-        value = data["update_time_from"]
-    except (ValueError, KeyError, TypeError):
-        raise PermanentError(
-            "the stored Shopee order cursor is not one chosync wrote",
-            hint="reset the order cursor of this channel account",
-            field="cursor",
-        ) from None
-    if data.get("v") != 1 or isinstance(value, bool) or not isinstance(value, int):
-        raise PermanentError("the stored Shopee order cursor has an unknown version", field="cursor")
-    return value
+    return decode_order_cursor(cursor, default=default, marketplace="Shopee")
 
 
 def time_windows(start: int, end: int, span: int) -> list[tuple[int, int]]:
