@@ -28,7 +28,6 @@ import json
 import os
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -62,8 +61,9 @@ from connectors.base import (
     TokenStore,
 )
 from connectors.configured import Clock, ConfiguredConnector
-from connectors.description import TEMPLATE_PLACEHOLDERS, DescriptionTemplate, description_values, origin_of
+from connectors.description import origin_of
 from connectors.images import fit_image
+from connectors.listing_checks import ListingChecks
 from core.catalog.records import ProductRecord
 from core.errors import ConfigError, InputRejected, PermanentError, RetryableError, UsageError
 from core.logs import scrub
@@ -84,46 +84,27 @@ _SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 _EXPORT_SUFFIXES = (".csv", ".xlsx")
 
 
-@lru_cache(maxsize=32)
-def _template(text: str) -> DescriptionTemplate:
-    return DescriptionTemplate.parse(text, allowed=TEMPLATE_PLACEHOLDERS)
-
-
 def map_listing(
     product: ProductRecord, rules: AccountRules, config: AssistedConfig, /
 ) -> MappedListing[AssistedListing] | list[Problem]:
     """The floor's listing of ``product`` (limits from the toml), or every problem that stops it."""
     limits, title = config.limits, config.title
-    problems: list[Problem] = []
-
-    def problem(field: str, message: str) -> None:
-        problems.append(Problem(sku=product.sku, field=field, message=message))
-
-    name = " ".join(product.name.split())
-    if not limits.name_min_chars <= len(name) <= limits.name_max_chars:
-        problem("name", f"the name has {len(name)} characters; {title} takes {limits.name_min_chars} to "
-                f"{limits.name_max_chars}. Change it (chosync never cuts a name by itself)")  # fmt: skip
-    description = _template(config.description_template).render(
-        description_values(product), limit=limits.description_max_chars
-    )
-    if description is None:
-        problem("description", f"the OCOP and origin lines alone pass {title}'s {limits.description_max_chars}")
-    if not limits.images_min <= len(product.images) <= limits.images_max:
-        problem("images", f"{title} takes {limits.images_min} to {limits.images_max} images; "
-                f"this product has {len(product.images)}")  # fmt: skip
+    run = ListingChecks(product, limits, channel=title, template=config.description_template)
+    name, description = run.name(), run.description()
+    run.image_count()
     category = config.category_map.get(product.category)
     if category is None and config.category_required:
-        problem("category", f"category {product.category} has no {title} category mapped")
+        run.problem("category", f"category {product.category} has no {title} category mapped")
     active = [v for v in product.variants if v.status is VariantStatus.ACTIVE]
     if not active:
-        problem("variants", "the product has no active variant to sell")
+        run.problem("variants", "the product has no active variant to sell")
     for sku in (product.sku, *(v.sku for v in active)):
         if len(sku) > limits.sku_max_chars:
-            problem("sku", f"SKU {sku} is longer than {title}'s {limits.sku_max_chars} characters")
-    if problems:
-        return problems
+            run.problem("sku", f"SKU {sku} is longer than {title}'s {limits.sku_max_chars} characters")
+    if run.problems:
+        return run.problems
     listing = AssistedListing(
-        product_sku=product.sku, name=name, description=description or "",
+        product_sku=product.sku, name=name, description=description,
         category=str(category if category is not None else product.category), brand=product.brand or "",
         images=product.images, weight_g=product.weight_g, origin=origin_of(product), ocop_stars=product.ocop_stars,
         ocop_certificate=product.ocop_certificate or "", traceability_code=product.traceability_code or "",

@@ -14,22 +14,19 @@ by their own calls); :func:`create_body` and :func:`update_body` speak the wire 
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict
 
 from connectors.base import AccountRules, MappedListing, Mapper, Problem
-from connectors.description import TEMPLATE_PLACEHOLDERS, DescriptionTemplate, description_values
-from connectors.postmart_config import PostmartConfig
+from connectors.listing_checks import ListingChecks
+from connectors.postmart_config import PostmartConfig, PostmartLimits
 from core.catalog.records import ProductRecord, VariantRecord
 from core.models import VariantStatus
 
 __all__ = ["PostmartProduct", "PostmartSku", "create_body", "map_product", "update_body", "wire_id"]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
-_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 
 class PostmartSku(BaseModel):
@@ -53,53 +50,23 @@ class PostmartProduct(BaseModel):
     skus: tuple[PostmartSku, ...]
 
 
-@lru_cache(maxsize=32)
-def _template(text: str) -> DescriptionTemplate:
-    return DescriptionTemplate.parse(text, allowed=TEMPLATE_PLACEHOLDERS)
-
-
-def _suffix(reference: str) -> str:
-    name = (urlparse(reference).path or reference).rsplit("/", 1)[-1]
-    return "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-
-
-class _Checks:
+class _Checks(ListingChecks):
     """One mapping run: collects every problem instead of stopping at the first."""
 
     def __init__(self, product: ProductRecord, config: PostmartConfig) -> None:
-        self.product = product
+        super().__init__(product, config.limits, channel="Postmart", template=config.description_template)
         self.config = config
-        self.limits = config.limits
-        self.problems: list[Problem] = []
-
-    def problem(self, field: str, message: str) -> None:
-        self.problems.append(Problem(sku=self.product.sku, field=field, message=message))
+        self.limits: PostmartLimits = config.limits
 
     def name(self) -> str:
-        name = " ".join(self.product.name.split())
-        low, high = self.limits.name_min_chars, self.limits.name_max_chars
-        if not low <= len(name) <= high:
-            self.problem("name", f"the name has {len(name)} characters; Postmart takes {low} to {high}. "
-                         "Change it (chosync never cuts a name by itself)")  # fmt: skip
+        name = super().name()
         if len(self.product.sku) > self.limits.sku_max_chars:
             self.problem("sku", f"the SKU is longer than Postmart's {self.limits.sku_max_chars} characters")
         return name
 
-    def description(self) -> str:
-        limit = self.limits.description_max_chars
-        text = _template(self.config.description_template).render(description_values(self.product), limit=limit)
-        if text is None:
-            self.problem("description", f"the OCOP and origin lines alone pass Postmart's {limit} characters")
-        return text or ""
-
     def images(self) -> tuple[str, ...]:
-        images, low, high = self.product.images, self.limits.images_min, self.limits.images_max
-        if not low <= len(images) <= high:
-            self.problem("images", f"Postmart takes {low} to {high} images; this product has {len(images)}")
-        for image in images:
-            suffix = _suffix(image)
-            if suffix and suffix not in _IMAGE_SUFFIXES:
-                self.problem("images", f"Postmart takes JPG and PNG images only, not {suffix}: {image}")
+        images = self.image_count()
+        self.image_formats()
         return images
 
     def category(self) -> int:

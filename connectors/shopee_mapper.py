@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
 from typing import TYPE_CHECKING
-from urllib.parse import urlparse
 
 from connectors.base import AccountRules, MappedListing, Mapper, Problem
-from connectors.description import TEMPLATE_PLACEHOLDERS, DescriptionTemplate, description_values, origin_of
-from connectors.shopee_config import ShopeeConfig, ShopeeLogistic
+from connectors.description import origin_of
+from connectors.listing_checks import IMAGE_SUFFIXES, ListingChecks, image_suffix
+from connectors.shopee_config import ShopeeConfig, ShopeeLimits, ShopeeLogistic
 from connectors.shopee_payload import (
     ShopeeAttribute,
     ShopeeAttributeValue,
@@ -38,23 +37,11 @@ from core.models import VariantStatus
 
 __all__ = ["map_item"]
 
-_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 _HASHTAG = re.compile(r"#\w+")
-
-
-@lru_cache(maxsize=32)
-def _template(text: str) -> DescriptionTemplate:
-    return DescriptionTemplate.parse(text, allowed=TEMPLATE_PLACEHOLDERS)
 
 
 def _vnd(amount: int) -> str:
     return f"{amount:,}".replace(",", ".") + " đ"
-
-
-def _suffix(reference: str) -> str:
-    """The lowercased file extension of an image URL or path ("" when it has none)."""
-    name = (urlparse(reference).path or reference).rsplit("/", 1)[-1]
-    return "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
 def _catalog_value(product: ProductRecord, source: str) -> str:
@@ -72,18 +59,14 @@ def _catalog_value(product: ProductRecord, source: str) -> str:
     return "" if value is None else str(value).strip()
 
 
-class _Mapping:
-    """One mapping run: collects problems instead of stopping at the first."""
+class _Mapping(ListingChecks):
+    """One mapping run: collects problems instead of stopping at the first (in Shopee's own words)."""
 
     def __init__(self, product: ProductRecord, rules: AccountRules, config: ShopeeConfig) -> None:
-        self.product = product
+        super().__init__(product, config.limits, channel="Shopee", template=config.description_template)
         self.rules = rules
         self.config = config
-        self.limits = config.limits
-        self.problems: list[Problem] = []
-
-    def problem(self, field: str, message: str) -> None:
-        self.problems.append(Problem(sku=self.product.sku, field=field, message=message))
+        self.limits: ShopeeLimits = config.limits
 
     def name(self) -> str:
         name = " ".join(self.product.name.split())
@@ -98,9 +81,8 @@ class _Mapping:
         return name
 
     def description(self) -> str:
-        values = description_values(self.product)
         limit = self.limits.description_max_chars
-        text = _template(self.config.description_template).render(values, limit=limit)
+        text = self.rendered_description()
         if text is None:
             self.problem(
                 "description",
@@ -131,8 +113,8 @@ class _Mapping:
                 f"Choose which {self.limits.images_max} to keep",
             )
         for image in images:
-            suffix = _suffix(image)
-            if suffix and suffix not in _IMAGE_SUFFIXES:
+            suffix = image_suffix(image)
+            if suffix and suffix not in IMAGE_SUFFIXES:
                 self.problem("images", f"Shopee accepts JPG and PNG images only, not {suffix}: {image}")
         return images
 
