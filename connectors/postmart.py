@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 import structlog
@@ -38,6 +38,7 @@ from connectors.base import (
     TokenStore,
     register,
 )
+from connectors.batches import Pending, Update, chunks, pending_updates, send_in_batches
 from connectors.configured import ApiConnector, Clock
 from connectors.postmart_client import PostmartClient
 from connectors.postmart_config import PostmartConfig, load_postmart_config
@@ -48,16 +49,10 @@ from connectors.ratelimit import Throttle
 from connectors.retry import RetryPolicy, Sleep
 from core.catalog.records import ProductRecord
 from core.errors import AuthError, ChosyncError, PermanentError
-from core.logs import scrub
 
 __all__ = ["PostmartConnector"]
 
 _log = structlog.get_logger("chosync.connectors.postmart")
-_Update = TypeVar("_Update", PriceUpdate, StockUpdate)
-
-
-def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
-    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 @register("postmart")
@@ -143,45 +138,31 @@ class PostmartConnector(ApiConnector[PostmartConfig, PostmartProduct]):
                                    field=self.config.fields.sku.stock, value=lambda u: u.stock)  # fmt: skip
 
     async def _per_sku(
-        self, updates: Sequence[_Update], *, endpoint: str, what: str, field: str, value: Callable[[_Update], int]
+        self, updates: Sequence[Update], *, endpoint: str, what: str, field: str, value: Callable[[Update], int]
     ) -> BatchResult:
         s = self.config.fields.sku
-        results: list[BatchItem] = []
-        chosen: dict[str, tuple[str, str, _Update]] = {}  # sku id → (item id, variant sku, update): last wins
-        for update in updates:
-            sku_id = update.ref.models.get(update.variant_sku)
-            if sku_id is None:
-                error = PermanentError(f"variant {update.variant_sku} is not on Postmart product {update.ref.item_id}",
-                                       field="variant_sku")  # fmt: skip
-                results.append(BatchItem(item_id=update.ref.item_id, variant_sku=update.variant_sku, error=error))
-                continue
-            chosen[sku_id] = (update.ref.item_id, update.variant_sku, update)
-        for chunk in _chunks(list(chosen.items()), self.config.limits.batch_max):
-            body = {s.list: [{s.sku_id: wire_id(sku_id), field: value(update)} for sku_id, (_, _, update) in chunk]}
-            try:
-                result = await self.client.call(endpoint, json=body, idempotent=True)
-            except AuthError:
-                raise  # the whole account is refused: every other call would fail the same way
-            except ChosyncError as exc:
-                results.extend(BatchItem(item_id=item, variant_sku=sku, error=exc) for _, (item, sku, _) in chunk)
-                continue
-            refused = {
+        pending, results = pending_updates(
+            updates, lambda u: u.ref.models.get(u.variant_sku),
+            unknown=lambda u: f"variant {u.variant_sku} is not on Postmart product {u.ref.item_id}",
+        )  # fmt: skip
+
+        async def send(batch: Sequence[Pending[Update]]) -> dict[str, str]:
+            body = {s.list: [{s.sku_id: wire_id(p.wire_id), field: value(p.update)} for p in batch]}
+            result = await self.client.call(endpoint, json=body, idempotent=True)
+            return {
                 str(entry.get(s.sku_id)): str(entry.get(s.reason) or "refused")
                 for entry in (result.get(s.failed) or [] if isinstance(result, dict) else [])
                 if isinstance(entry, dict)
             }
-            for sku_id, (item, sku, _) in chunk:
-                reason = refused.get(sku_id)
-                refusal = None
-                if reason is not None:
-                    refusal = PermanentError(scrub(f"Postmart refused the {what} of {sku}: {reason}"), field=what)
-                results.append(BatchItem(item_id=item, variant_sku=sku, error=refusal))
+
+        batches = chunks(pending, self.config.limits.batch_max)
+        results += await send_in_batches(batches, send, marketplace="Postmart", what=what)
         return BatchResult(items=tuple(results))
 
     async def delist(self, refs: Sequence[ListingRef], *, delete: bool = False) -> BatchResult:
         f = self.config.fields.product
         results: list[BatchItem] = []
-        for chunk in _chunks(list(refs), self.config.limits.batch_max):
+        for chunk in chunks(refs, self.config.limits.batch_max):
             body: dict[str, Any] = {f.ids: [wire_id(ref.item_id) for ref in chunk]}
             if not delete:
                 body[f.state] = self.config.listing.off_value

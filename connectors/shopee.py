@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 import structlog
@@ -42,6 +42,7 @@ from connectors.base import (
     TokenStore,
     register,
 )
+from connectors.batches import Pending, Update, chunks, pending_updates, send_in_batches
 from connectors.configured import ApiConnector, Clock
 from connectors.ratelimit import Throttle
 from connectors.retry import RetryPolicy, Sleep
@@ -51,7 +52,7 @@ from connectors.shopee_config import ShopeeConfig, load_shopee_config
 from connectors.shopee_images import ImageSource
 from connectors.shopee_mapper import map_item
 from connectors.shopee_payload import ShopeeItem, add_item_body, init_tier_variation_body, update_item_body
-from connectors.shopee_reads import ShopeeReader, chunks
+from connectors.shopee_reads import ShopeeReader
 from core.catalog.records import ProductRecord
 from core.errors import AuthError, ChosyncError, OutcomeUnknown, PermanentError
 from core.logs import scrub
@@ -59,7 +60,6 @@ from core.logs import scrub
 __all__ = ["ShopeeConnector"]
 
 _log = structlog.get_logger("chosync.connectors.shopee")
-_Update = TypeVar("_Update", PriceUpdate, StockUpdate)
 
 
 @register("shopee")
@@ -232,46 +232,34 @@ class ShopeeConnector(ApiConnector[ShopeeConfig, ShopeeItem]):
 
     async def _per_model(
         self,
-        updates: Sequence[_Update],
+        updates: Sequence[Update],
         *,
         call: str,
         list_key: str,
         what: str,
-        entry: Callable[[int, _Update], dict[str, Any]],
+        entry: Callable[[int, Update], dict[str, Any]],
     ) -> BatchResult:
-        results: list[BatchItem] = []
-        # Last one wins per variant: a newer value supersedes an older one not yet sent.
-        by_item: dict[str, dict[str, tuple[int, _Update]]] = {}
-        for update in updates:
-            model_id = _model_id(update.ref, update.variant_sku)
-            if model_id is None:
-                error = PermanentError(
-                    f"variant {update.variant_sku} is not on Shopee item {update.ref.item_id}",
-                    field="variant_sku",
-                )
-                results.append(BatchItem(item_id=update.ref.item_id, variant_sku=update.variant_sku, error=error))
-                continue
-            by_item.setdefault(update.ref.item_id, {})[update.variant_sku] = (model_id, update)
-        for item_id, chosen in by_item.items():
-            for chunk in chunks(list(chosen.items()), self.config.limits.batch_max):
-                body = {"item_id": int(item_id), list_key: [entry(mid, update) for _, (mid, update) in chunk]}
-                try:
-                    answer = await self.client.post(call, body, idempotent=True)
-                except AuthError:
-                    raise  # the whole shop is refused: every other item would fail the same way
-                except ChosyncError as exc:
-                    results.extend(BatchItem(item_id=item_id, variant_sku=sku, error=exc) for sku, _ in chunk)
-                    continue
-                failures = {
-                    str(failure.get("model_id")): str(failure.get("failed_reason") or "refused")
-                    for failure in answer.get("failure_list") or []
-                }
-                for sku, (mid, _) in chunk:
-                    reason = failures.get(str(mid))
-                    refused = None
-                    if reason is not None:
-                        refused = PermanentError(scrub(f"Shopee refused the {what} of {sku}: {reason}"), field=what)
-                    results.append(BatchItem(item_id=item_id, variant_sku=sku, error=refused))
+        def model_id(update: Update) -> str | None:
+            known = _model_id(update.ref, update.variant_sku)
+            return None if known is None else str(known)
+
+        pending, results = pending_updates(
+            updates, model_id, unknown=lambda u: f"variant {u.variant_sku} is not on Shopee item {u.ref.item_id}"
+        )
+        by_item: dict[str, list[Pending[Update]]] = {}
+        for one in pending:
+            by_item.setdefault(one.item_id, []).append(one)  # Shopee takes one item a call
+
+        async def send(batch: Sequence[Pending[Update]]) -> dict[str, str]:
+            body = {"item_id": int(batch[0].item_id), list_key: [entry(int(p.wire_id), p.update) for p in batch]}
+            answer = await self.client.post(call, body, idempotent=True)
+            return {
+                str(failure.get("model_id")): str(failure.get("failed_reason") or "refused")
+                for failure in answer.get("failure_list") or []
+            }
+
+        batches = [batch for group in by_item.values() for batch in chunks(group, self.config.limits.batch_max)]
+        results += await send_in_batches(batches, send, marketplace="Shopee", what=what)
         return BatchResult(items=tuple(results))
 
     async def delist(self, refs: Sequence[ListingRef], *, delete: bool = False) -> BatchResult:
