@@ -11,13 +11,14 @@ never a loop.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import structlog
 
 from connectors.base import ListingRef, ListingState, Order, OrderBatch
+from connectors.batches import chunks
 from connectors.shopee_client import ShopeeClient
 from connectors.shopee_normalize import (
     decode_cursor,
@@ -28,15 +29,9 @@ from connectors.shopee_normalize import (
 )
 from core.errors import PermanentError
 
-__all__ = ["ShopeeReader", "chunks"]
+__all__ = ["ShopeeReader"]
 
 _log = structlog.get_logger("chosync.connectors.shopee")
-_T = TypeVar("_T")
-
-
-def chunks(items: Sequence[_T], size: int) -> Iterable[Sequence[_T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _item_id(value: object, *, call: str) -> int:
