@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Iterable, Iterator
+import marshal
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from enum import StrEnum
+from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, Update, bindparam, insert, select, update
 
+from core.catalog.bulk import BulkStatement
 from core.catalog.columns import COLUMN_NAMES, PRODUCT_COLUMNS, REQUIRED_COLUMNS
 from core.catalog.readers import RawRow, open_table
 from core.catalog.rows import ParsedRow, RowParser, RowProblem
@@ -43,6 +46,14 @@ _VARIANT_FIELDS = (
     "sku", "position", "option1_name", "option1_value", "option2_name", "option2_value",
     "price_vnd", "list_price_vnd", "barcode", "stock_on_hand", "status",
 )  # fmt: skip
+# A parsed product's values in _PRODUCT_FIELDS order; a parsed variant's from option1_name to stock.
+_product_cells = itemgetter(*PRODUCT_COLUMNS)
+_variant_cells = itemgetter(
+    "option1_name", "option1_value", "option2_name", "option2_value", "price_vnd", "list_price_vnd", "barcode", "stock"
+)
+_SKU, _IMAGES, _ATTRIBUTES, _STATUS = (_PRODUCT_FIELDS.index(f) for f in ("sku", "images", "attributes", "status"))
+_ACTIVE = VariantStatus.ACTIVE.value
+_ID_CHUNK = 500  # SKUs per id lookup: under every backend's limit on bound parameters
 
 
 @dataclass
@@ -77,21 +88,18 @@ class ImportRejected(InputRejected):
 
 
 def _fingerprint(values: tuple[Any, ...]) -> bytes:
-    return hashlib.blake2b(repr(values).encode(), digest_size=16).digest()
+    # marshal's format 0 writes every value in full (later formats write back-references to objects
+    # seen twice, and so depend on identity), so equal values give equal bytes; several times cheaper
+    # than repr. It refuses anything but plain built-in types, so a stray type fails loudly.
+    return hashlib.blake2b(marshal.dumps(values, 0), digest_size=16).digest()
 
 
-def _product_values(row: dict[str, Any]) -> tuple[Any, ...]:
-    """Product fields in a form that compares equal whether read from a file or from the database."""
-    out: list[Any] = []
-    for name in _PRODUCT_FIELDS:
-        value = row[name]
-        if name == "attributes":
-            value = tuple(value.items())
-        elif name == "images":
-            value = tuple(value)
-        elif isinstance(value, StrEnum):
-            value = value.value
-        out.append(value)
+def _product_values(values: Sequence[Any]) -> tuple[Any, ...]:
+    """Product fields (``_PRODUCT_FIELDS`` order) in a form that compares equal from a file or the database."""
+    out = list(values)
+    out[_IMAGES] = tuple(out[_IMAGES] or ())
+    out[_ATTRIBUTES] = tuple((out[_ATTRIBUTES] or {}).items())
+    out[_STATUS] = str(out[_STATUS])  # a ProductStatus from a file, plain text from the database
     return tuple(out)
 
 
@@ -124,11 +132,9 @@ class _SellerIndex:
         self.variants: dict[str, _Existing] = {}
         product_cols = [_PRODUCT.c[f] for f in _PRODUCT_FIELDS]
         for row in conn.execute(select(_PRODUCT.c.id, *product_cols).where(_PRODUCT.c.seller_id == seller_id)):
-            data = dict(zip(_PRODUCT_FIELDS, row[1:], strict=True))
-            data["images"] = tuple(data["images"] or ())
-            data["attributes"] = dict(data["attributes"] or {})
-            self.products[data["sku"]] = _Existing(
-                row.id, _fingerprint(_product_values(data)), data["status"] == ProductStatus.ACTIVE
+            values = _product_values(row[1:])
+            self.products[values[_SKU]] = _Existing(
+                row.id, _fingerprint(values), values[_STATUS] == ProductStatus.ACTIVE
             )
         variant_cols = [_VARIANT.c[f] for f in _VARIANT_FIELDS]
         query = (
@@ -143,6 +149,34 @@ class _SellerIndex:
             )
 
 
+# A checked row waiting in the write batch: its product fingerprint, what the file and the database
+# hold for its product and seller, and its position among the product's variants.
+_Pending = tuple[ParsedRow, bytes, _ProductSeen, _SellerIndex, int]
+
+
+class _Writes:
+    """The import's four bulk statements, compiled once per import for the connection's dialect."""
+
+    def __init__(self, conn: Connection, now: datetime) -> None:
+        stamps = {"created_at": now, "updated_at": now}
+        self.new_products = BulkStatement(conn, insert(_PRODUCT).values(stamps), ("seller_id", *_PRODUCT_FIELDS))
+        self.new_variants = BulkStatement(
+            conn, insert(_VARIANT).values(stamps), ("product_id", "seller_id", *_VARIANT_FIELDS)
+        )
+        self.changed_products = BulkStatement(
+            conn, _update_by_id(_PRODUCT, _PRODUCT_FIELDS, now), (*_PRODUCT_FIELDS, "_id")
+        )
+        self.changed_variants = BulkStatement(
+            conn, _update_by_id(_VARIANT, _VARIANT_FIELDS, now), (*_VARIANT_FIELDS, "_id")
+        )
+
+
+def _update_by_id(table: Table, fields: tuple[str, ...], now: datetime) -> Update:
+    columns: dict[str, Any] = {f: bindparam(f) for f in fields if f != "sku"}
+    columns["updated_at"] = now
+    return update(table).where(table.c.id == bindparam("_id")).values(columns)
+
+
 class _Importer:
     def __init__(self, conn: Connection, report: ImportReport, *, batch_size: int) -> None:
         self.conn = conn
@@ -153,12 +187,13 @@ class _Importer:
         self.indexes: dict[str, _SellerIndex] = {}
         self.products_seen: dict[tuple[str, str], _ProductSeen] = {}
         self.variants_seen: dict[tuple[str, str], int] = {}
-        self.batch: list[tuple[ParsedRow, bytes, int]] = []
+        self.batch: list[_Pending] = []
         self._last_fingerprint: tuple[dict[str, Any], bytes] | None = None
         # products whose own or variants' values changed: their listings must be re-planned (a product
         # created by this import has no listing yet, so it needs no new revision)
         self.touched: set[int] = set()
         self.created: set[int] = set()
+        self.writes = _Writes(conn, self.now)
 
     @property
     def writing(self) -> bool:
@@ -206,15 +241,14 @@ class _Importer:
             self._check_options(row, seen)
         if len(self.report.problems) == before and self.writing:
             assert seen is not None
-            self.batch.append((row, fingerprint, seen.variants - 1))
+            self.batch.append((row, fingerprint, seen, index, seen.variants - 1))
             if len(self.batch) >= self.batch_size:
                 self.flush()
 
     def _product_fingerprint(self, product: dict[str, Any]) -> bytes:
         # Consecutive rows of a product share one parsed dict (see RowParser); hash it once.
         if self._last_fingerprint is None or self._last_fingerprint[0] is not product:
-            values = _product_values({**product, "sku": product["product_sku"]})
-            self._last_fingerprint = (product, _fingerprint(values))
+            self._last_fingerprint = (product, _fingerprint(_product_values(_product_cells(product))))
         return self._last_fingerprint[1]
 
     def _check_product(self, row: ParsedRow, fingerprint: bytes) -> _ProductSeen | None:
@@ -266,77 +300,63 @@ class _Importer:
         self._write_products(batch)
         self._write_variants(batch)
 
-    def _write_products(self, batch: list[tuple[ParsedRow, bytes, int]]) -> None:
-        new: list[dict[str, Any]] = []
-        changed: list[dict[str, Any]] = []
-        for row, fingerprint, _ in batch:
-            seen = self.products_seen[(row.seller_code, row.product["product_sku"])]
+    def _write_products(self, batch: list[_Pending]) -> None:
+        new: list[tuple[Any, ...]] = []
+        changed: list[tuple[Any, ...]] = []
+        for row, fingerprint, seen, index, _ in batch:
             if seen.first_row != row.number:
                 continue
-            index = self.indexes[row.seller_code]
-            values = {f: row.product["product_sku" if f == "sku" else f] for f in _PRODUCT_FIELDS}
-            values["images"] = list(values["images"])
-            existing = index.products.get(values["sku"])
+            values = list(_product_cells(row.product))
+            values[_IMAGES] = list(values[_IMAGES])
+            existing = index.products.get(values[_SKU])
             if existing is None:
-                new.append({**values, "seller_id": index.seller_id})
+                new.append((index.seller_id, *values))
             elif existing.fingerprint != fingerprint:
-                changed.append({**values, "_id": existing.id})
+                changed.append((*values, existing.id))
                 seen.id = existing.id
                 self.touched.add(existing.id)
             else:
                 seen.id = existing.id
                 self.report.products_unchanged += 1
         if new:
-            result = self.conn.execute(
-                insert(_PRODUCT)
-                .values(created_at=self.now, updated_at=self.now)
-                .returning(_PRODUCT.c.id, _PRODUCT.c.seller_id, _PRODUCT.c.sku),
-                new,
-            )
-            codes = {i.seller_id: code for code, i in self.indexes.items()}
-            for product_id, seller_id, sku in result:
-                self.products_seen[(codes[seller_id], sku)].id = product_id
-                self.created.add(product_id)
+            self.writes.new_products.execute(new)
+            self._find_new_products(new)
             self.report.products_created += len(new)
-        if changed:
-            columns: dict[str, Any] = {f: bindparam(f) for f in _PRODUCT_FIELDS if f != "sku"}
-            columns["updated_at"] = self.now
-            self.conn.execute(update(_PRODUCT).where(_PRODUCT.c.id == bindparam("_id")).values(columns), changed)
-            self.report.products_updated += len(changed)
+        self.report.products_updated += self.writes.changed_products.execute(changed)
 
-    def _write_variants(self, batch: list[tuple[ParsedRow, bytes, int]]) -> None:
-        new: list[dict[str, Any]] = []
-        changed: list[dict[str, Any]] = []
-        for row, _, position in batch:
-            seen = self.products_seen[(row.seller_code, row.product["product_sku"])]
-            index = self.indexes[row.seller_code]
-            v = row.variant
-            values = {
-                "sku": v["variant_sku"], "position": position,
-                "option1_name": v["option1_name"], "option1_value": v["option1_value"],
-                "option2_name": v["option2_name"], "option2_value": v["option2_value"],
-                "price_vnd": v["price_vnd"], "list_price_vnd": v["list_price_vnd"], "barcode": v["barcode"],
-                "stock_on_hand": v["stock"], "status": VariantStatus.ACTIVE.value,
-            }  # fmt: skip
-            existing = index.variants.get(values["sku"])
+    def _find_new_products(self, new: list[tuple[Any, ...]]) -> None:
+        """Ids of the products just inserted (a DBAPI ``executemany`` returns no rows)."""
+        skus: dict[int, list[str]] = {}
+        for seller_id, *values in new:
+            skus.setdefault(seller_id, []).append(values[_SKU])
+        codes = {i.seller_id: code for code, i in self.indexes.items()}
+        for seller_id, seller_skus in skus.items():
+            for start in range(0, len(seller_skus), _ID_CHUNK):
+                query = select(_PRODUCT.c.id, _PRODUCT.c.sku).where(
+                    _PRODUCT.c.seller_id == seller_id, _PRODUCT.c.sku.in_(seller_skus[start : start + _ID_CHUNK])
+                )
+                for product_id, sku in self.conn.execute(query):
+                    self.products_seen[(codes[seller_id], sku)].id = product_id
+                    self.created.add(product_id)
+
+    def _write_variants(self, batch: list[_Pending]) -> None:
+        new: list[tuple[Any, ...]] = []
+        changed: list[tuple[Any, ...]] = []
+        for row, _, seen, index, position in batch:
+            values = (row.variant["variant_sku"], position, *_variant_cells(row.variant), _ACTIVE)
+            existing = index.variants.get(values[0])
             if existing is None:
-                new.append({**values, "product_id": seen.id, "seller_id": index.seller_id})
+                new.append((seen.id, index.seller_id, *values))
                 if seen.id is not None:
                     self.touched.add(seen.id)
-            elif existing.fingerprint != _fingerprint(tuple(values[f] for f in _VARIANT_FIELDS)):
-                changed.append({**values, "_id": existing.id})
+            elif existing.fingerprint != _fingerprint(values):
+                changed.append((*values, existing.id))
                 if seen.id is not None:
                     self.touched.add(seen.id)
             else:
                 self.report.variants_unchanged += 1
-        if new:
-            self.conn.execute(insert(_VARIANT).values(created_at=self.now, updated_at=self.now), new)
-            self.report.variants_created += len(new)
-        if changed:
-            columns: dict[str, Any] = {f: bindparam(f) for f in _VARIANT_FIELDS if f != "sku"}
-            columns["updated_at"] = self.now
-            self.conn.execute(update(_VARIANT).where(_VARIANT.c.id == bindparam("_id")).values(columns), changed)
-            self.report.variants_updated += len(changed)
+        self.report.variants_created += self.writes.new_variants.execute(new)
+        self.report.variants_updated += self.writes.changed_variants.execute(changed)
 
     def run(self, rows: Iterable[RawRow], parser: RowParser, *, archive_missing: bool) -> None:
         """Check every row, writing batches while the file is still clean."""
