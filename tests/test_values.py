@@ -9,6 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.catalog import values as v
+from core.catalog.rows import RowParser
+from tests.catalog_files import row
 
 
 @pytest.mark.parametrize(
@@ -147,3 +149,14 @@ def test_urls_must_be_web_addresses() -> None:
     assert v.parse_url("https://truyxuat.example/tv/1") == "https://truyxuat.example/tv/1"
     with pytest.raises(v.CellError, match="web address"):
         v.parse_url("truyxuat.example/tv/1")
+
+
+def test_a_text_repeated_down_a_column_is_parsed_once_and_refused_on_every_row() -> None:
+    parser = RowParser(base_dir=None, default_seller=None)
+    good = [parser.parse(n, row(variant_sku=f"V{n}", price_vnd="175.000 đ")) for n in (2, 3)]
+    bad = [parser.parse(n, row(variant_sku=f"V{n}", price_vnd="175k")) for n in (4, 5)]
+    assert [p.variant["price_vnd"] for p in good if not isinstance(p, list)] == [175000, 175000]
+    assert [[(p.row, p.column) for p in problems] for problems in bad if isinstance(problems, list)] == [
+        [(4, "price_vnd")],
+        [(5, "price_vnd")],
+    ]

@@ -19,6 +19,15 @@ from core.models import ProductStatus
 __all__ = ["ParsedRow", "RowProblem", "parse_row"]
 
 _STATUS_WORDS = {s.value: s for s in ProductStatus}
+# Distinct texts remembered per column. Catalog columns repeat the same few texts (categories, option
+# names, prices, weights, origins, empty cells), so each is parsed once; a column of unique values
+# (SKUs, names) just refills its memo, at the cost of one dict insert per cell. Long texts are not
+# kept: they rarely repeat and would make the memo's memory depend on the file.
+_MEMO_SIZE = 1024
+_MEMO_TEXT = 256
+_UNSEEN = object()
+
+_Parsers = tuple[tuple[str, Callable[[object], Any], dict[str, Any]], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +40,9 @@ class RowProblem:
 
 
 class ParsedRow(NamedTuple):
+    """A row's exact values. They are shared (a product's dict between its rows, a value between the
+    cells that wrote the same text), so they are read, never changed."""
+
     number: int
     seller_code: str
     product: dict[str, Any]
@@ -82,17 +94,15 @@ _VARIANT_PARSER_MAP: dict[str, Callable[[object], Any]] = {
     "barcode": partial(v.parse_text, max_length=64),
     "stock": lambda x: v.parse_count(x, what="units") or 0,
 }
-_VARIANT_PARSERS = tuple(_VARIANT_PARSER_MAP.items())
 
 
 class RowParser:
     """Parses rows of one file; ``base_dir`` is where relative image paths are looked up."""
 
     def __init__(self, *, base_dir: Path | None, default_seller: str | None) -> None:
-        self._product_parsers: tuple[tuple[str, Callable[[object], Any]], ...] = tuple(
-            _product_parsers(base_dir).items()
-        )
-        self._product_columns = tuple(c for c, _ in self._product_parsers)
+        self._product_parsers = _memoised(_product_parsers(base_dir))
+        self._variant_parsers = _memoised(_VARIANT_PARSER_MAP)
+        self._product_columns = tuple(c for c, _, _ in self._product_parsers)
         self._default_seller = default_seller
         # The rows of a product repeat its columns; parsing them once per product halves the work.
         self._last_product: tuple[tuple[Any, ...], dict[str, Any]] | None = None
@@ -114,7 +124,7 @@ class RowParser:
             problems.append(RowProblem(number, "-", "has values to the right of the last named column"))
         seller = self._seller(number, raw.get("seller_code"), problems)
         product = self._product(number, raw, problems)
-        variant = self._fields(number, raw, _VARIANT_PARSERS, problems)
+        variant = self._fields(number, raw, self._variant_parsers, problems)
         if not problems:
             _check_variant(number, variant, problems)
         if problems:
@@ -148,28 +158,43 @@ class RowParser:
         return code
 
     @staticmethod
-    def _fields(
-        number: int,
-        raw: dict[str, Any],
-        parsers: tuple[tuple[str, Callable[[object], Any]], ...],
-        problems: list[RowProblem],
-    ) -> dict[str, Any]:
+    def _fields(number: int, raw: dict[str, Any], parsers: _Parsers, problems: list[RowProblem]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         get = raw.get
-        for column, parse in parsers:
+        for column, parse, memo in parsers:
+            cell = get(column)
+            # Only text is remembered: 1, 1.0 and True are equal keys but not equal cells.
+            text = cell if type(cell) is str and len(cell) <= _MEMO_TEXT else None
+            if text is not None and (value := memo.get(text, _UNSEEN)) is not _UNSEEN:
+                out[column] = value
+                continue
             try:
-                out[column] = parse(get(column))
+                value = parse(cell)
             except v.CellError as exc:
                 problems.append(RowProblem(number, column, str(exc)))
+                continue
+            if text is not None:
+                if len(memo) >= _MEMO_SIZE:
+                    memo.clear()
+                memo[text] = value
+            out[column] = value
         return out
 
 
+def _memoised(parsers: dict[str, Callable[[object], Any]]) -> _Parsers:
+    """Each column's parser with an empty memo of the texts it has parsed (bad texts are not kept)."""
+    return tuple((column, parse, {}) for column, parse in parsers.items())
+
+
+_OPTION_COLUMNS = (("option1", "option1_name", "option1_value"), ("option2", "option2_name", "option2_value"))
+
+
 def _check_variant(number: int, variant: dict[str, Any], problems: list[RowProblem]) -> None:
-    for i in (1, 2):
-        name, value = variant[f"option{i}_name"], variant[f"option{i}_value"]
+    for option, name_column, value_column in _OPTION_COLUMNS:
+        name, value = variant[name_column], variant[value_column]
         if (name is None) != (value is None):
-            missing = f"option{i}_value" if value is None else f"option{i}_name"
-            problems.append(RowProblem(number, missing, f"option{i} needs both a name and a value"))
+            missing = value_column if value is None else name_column
+            problems.append(RowProblem(number, missing, f"{option} needs both a name and a value"))
     if variant["option2_name"] is not None and variant["option1_name"] is None:
         problems.append(RowProblem(number, "option2_name", "option2 is filled in but option1 is empty"))
     list_price = variant["list_price_vnd"]

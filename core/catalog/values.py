@@ -36,6 +36,12 @@ _SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 _SKU_MAX = 100
 _WEB_ADDRESS = re.compile(r"^https?://[^/\s?#]+(?:[/?#]\S*)?$", re.IGNORECASE)
 _STAR_WORD = re.compile(r"^([345])\s*(?:sao|stars?|★)?$", re.IGNORECASE)
+_NOT_DIGIT = re.compile(r"\D")
+_DECIMAL = re.compile(r"\d+[.,]\d+")
+_CENTIMETRES = re.compile(r"\d+(?:[.,]\d{1,2})?")
+# The way most prices are written (175000, 175.000, 175.000 đ, 175.000₫), read in one match; anything
+# else takes the general path below, which gives these the same result.
+_COMMON_PRICE = re.compile(r"([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+) ?[đ₫]?")
 
 
 class CellError(ValueError):
@@ -103,8 +109,8 @@ def _whole_number(value: object, *, what: str) -> int:
     if digits.isdigit() and digits.isascii():
         number = int(digits)
     elif _GROUPED.match(digits):
-        number = int(re.sub(r"\D", "", digits))
-    elif re.fullmatch(r"\d+[.,]\d+", digits):
+        number = int(_NOT_DIGIT.sub("", digits))
+    elif _DECIMAL.fullmatch(digits):
         raise CellError(
             f"{text!r} is ambiguous or not a whole number of {what}: write it as plain digits "
             "(125000) or with thousand separators (125.000)"
@@ -116,6 +122,8 @@ def _whole_number(value: object, *, what: str) -> int:
 
 def parse_price_vnd(value: object, *, required: bool = True) -> int | None:
     """A positive whole number of đồng: 125000, 125.000, 125,000, 125.000 đ, 125.000₫ (VND, vnđ)."""
+    if type(value) is str and (common := _COMMON_PRICE.fullmatch(value.strip())) is not None:
+        return _price_in_range(int(common.group(1).replace(".", "")))
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise CellError("is required and is empty")
@@ -125,7 +133,10 @@ def parse_price_vnd(value: object, *, required: bool = True) -> int | None:
         if not stripped:
             raise CellError(f"{value!r} has no amount")
         value = stripped
-    number = _whole_number(value, what="đồng")
+    return _price_in_range(_whole_number(value, what="đồng"))
+
+
+def _price_in_range(number: int) -> int:
     if number <= 0:
         raise CellError(f"{number} is not a positive price; prices are whole đồng above 0")
     if number > MAX_PRICE_VND:
@@ -157,7 +168,7 @@ def parse_dimension_cm(value: object) -> float | None:
         number = float(value)
     elif isinstance(value, str):
         text = value.strip().removesuffix("cm").strip()
-        if not re.fullmatch(r"\d+(?:[.,]\d{1,2})?", text):
+        if not _CENTIMETRES.fullmatch(text):
             raise CellError(f"{value!r} is not a length in cm (write e.g. 30 or 12,5)")
         number = float(text.replace(",", "."))
     else:
@@ -170,6 +181,8 @@ def parse_dimension_cm(value: object) -> float | None:
 def parse_ocop_stars(value: object) -> int | None:
     """3, 4 or 5 (also "4 sao" or "★★★★"); empty when the product has no OCOP rating."""
     text = _as_text(value)
+    if text in ("3", "4", "5"):
+        return int(text)
     if not text:
         return None
     if set(text) == {"★"}:
@@ -212,7 +225,9 @@ def parse_images(value: object, *, base_dir: Path | None) -> tuple[str, ...]:
     items = value if isinstance(value, list) else _as_text(value).split("|")
     images: list[str] = []
     for raw in items:
-        item = unicodedata.normalize("NFC", _as_text(raw))
+        item = _as_text(raw)
+        if not item.isascii():
+            item = unicodedata.normalize("NFC", item)
         if not item:
             continue
         if "://" in item:
