@@ -306,6 +306,26 @@ class AssistedConnector(ConfiguredConnector[AssistedConfig, AssistedListing]):
         path.replace(target)
         return target
 
+    def prune_exports(self, older_than: datetime) -> int:
+        """Delete imported and rejected order exports (buyers' personal data) last changed before ``older_than``.
+
+        A rejected file goes with its ``.errors.txt``. Packs stay: they hold no buyer data and are the record
+        of what was asked of the floor.
+        """
+        cutoff = older_than.timestamp()
+        removed = 0
+        for name in ("processed", "rejected"):
+            folder = self._folder / name
+            if not folder.is_dir():
+                continue
+            for path in folder.iterdir():
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink(missing_ok=True)
+                    removed += 0 if path.name.endswith(".errors.txt") else 1
+        if removed:
+            _log.info("assisted.exports_pruned", files=removed, before=older_than.isoformat())
+        return removed
+
     def _reject(self, path: Path, message: str) -> None:
         target = self._move(path, self.subfolder("rejected"))
         errors = target.with_name(f"{target.name}.errors.txt")

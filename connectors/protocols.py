@@ -141,6 +141,11 @@ class Assisted(Protocol):
         """A product export of the floor, by variant SKU (InputRejected naming every bad row)."""
         ...
 
+    def prune_exports(self, older_than: datetime) -> int:
+        """Delete the order exports already imported or rejected (they hold buyers' names, addresses and
+        phones) last changed before ``older_than``; returns how many files went."""
+        ...
+
 
 CONNECTOR_METHODS = (
     "check_settings",

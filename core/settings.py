@@ -106,6 +106,10 @@ class ScheduleSettings(BaseModel):
     quiet_runs_kept: Duration = Field(
         default=86400.0, description="Runs that found nothing to do are kept this long (the newest always)"
     )
+    exports_kept: Duration = Field(
+        default=90 * 86400.0,
+        description="Floors' order exports (buyers' personal data) are deleted this long after import",
+    )
     log_format: LogFormat = Field(default=LogFormat.JSON, description="The daemon's log format (JSON lines)")
     log_level: str = Field(default="INFO", description="The daemon's log level")
     channels: dict[str, ChannelSchedule] = Field(default_factory=dict, description="Intervals per channel")

@@ -6,8 +6,11 @@ fake seller centres that import chosync's upload packs and export orders in the 
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ from sqlalchemy import select
 from connectors.base import OrderStatus
 from core.db import Store
 from core.models import VARIANT
+from core.scheduler.retention import prune_exports
 from core.sync.models import OPERATION, UPLOAD_PACK, OpState
 from tests.floors_world import ASSISTED, POSTMART_USER, Floors, make_floors
 
@@ -303,3 +307,20 @@ def test_status_says_how_chosync_reaches_each_floor(
     assert re.fullmatch(r"ok, \d+ d left", access["shopee"])  # the world's tokens run for a year
     assert access["postmart"] == "own login"
     assert access["voso"] == access["provincial"] == "upload packs"
+
+
+def test_retention_deletes_each_floors_old_order_exports_and_leaves_api_accounts_alone(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    floors = make_floors(store, tmp_path, monkeypatch)
+    long_ago = time.time() - 100 * 86400
+    for channel in ASSISTED:
+        for name in ("old.xlsx", "new.xlsx"):
+            path = floors.folders[channel] / "processed" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("buyer: Trần Thị B, 0912 000 111")
+        os.utime(floors.folders[channel] / "processed" / "old.xlsx", (long_ago, long_ago))
+    assert asyncio.run(prune_exports(store, keep=90 * 86400)) == 2
+    for channel in ASSISTED:
+        assert [p.name for p in (floors.folders[channel] / "processed").iterdir()] == ["new.xlsx"]
+    assert asyncio.run(prune_exports(store, keep=90 * 86400)) == 0

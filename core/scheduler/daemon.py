@@ -49,7 +49,7 @@ from core.scheduler.heartbeat import Heartbeat
 from core.scheduler.jobs import JobKind, JobResult, JobRunner
 from core.scheduler.leases import acquire, current, held, holder_id, release, renew
 from core.scheduler.requests import JobRequestView, claim, finish, interrupt_unfinished, pending
-from core.scheduler.retention import prune_runs
+from core.scheduler.retention import prune_exports, prune_runs
 from core.settings import Settings
 from core.sync.ledger import LedgerPolicy
 
@@ -326,10 +326,13 @@ class Daemon:
         finish(self.store, request.id, outcome=outcome, detail=[r.as_dict() for r in results])
         self._claimed.discard(request.id)
 
-    def _prune(self) -> None:
+    async def _prune(self) -> None:
         removed = prune_runs(self.store, keep=self.settings.runs_kept, keep_quiet=self.settings.quiet_runs_kept)
         if removed:
             log.info("daemon.runs_pruned", runs=removed)
+        files = await prune_exports(self.store, keep=self.settings.exports_kept)
+        if files:
+            log.info("daemon.exports_pruned", files=files)
 
     def _jobs_report(self) -> dict[str, Any]:
         report: dict[str, Any] = {}

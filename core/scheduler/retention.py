@@ -6,19 +6,31 @@ finding nothing to do. Runs that did nothing (outcome ok, every work count zero)
 ``quiet_runs_kept`` (a day), except the newest of each account and kind, which ``chosync status``
 reads; every other run, and every finished ``--via-daemon`` request, is kept ``runs_kept`` (90 days).
 Operations, orders and the ledger are the business's history and are never pruned here.
+
+The assisted floors' order export files are another matter: they carry buyers' personal data (names,
+addresses, phones) that chosync does not need once the orders are stored, so each assisted account's
+imported and rejected exports are deleted ``exports_kept`` (90 days) after they last changed.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import httpx
+import structlog
 from sqlalchemy import delete, func, select
 
+from connectors.base import Assisted
+from core.channels import list_accounts
 from core.db import Store
+from core.errors import ChosyncError
 from core.models import utcnow
+from core.sync.connect import build_connector
 from core.sync.models import JOB_REQUEST, SYNC_RUN
 
-__all__ = ["WORK_COUNTS", "prune_runs"]
+__all__ = ["WORK_COUNTS", "prune_exports", "prune_runs"]
+
+log = structlog.get_logger(__name__)
 
 # Counts that mean a run changed something (or found something wrong); the others only describe it.
 WORK_COUNTS = frozenset(
@@ -58,3 +70,19 @@ def prune_runs(store: Store, *, keep: float, keep_quiet: float, now: datetime | 
         if len(rows) < _PAGE:
             return int(removed)
         last = rows[-1][0]
+
+
+async def prune_exports(store: Store, *, keep: float, now: datetime | None = None) -> int:
+    """Delete every assisted account's order exports imported (or rejected) more than ``keep`` seconds ago."""
+    older_than = (now or utcnow()) - timedelta(seconds=keep)
+    removed = 0
+    async with httpx.AsyncClient() as http:  # assisted connectors never send a request: it is only their due
+        for account in list_accounts(store):
+            try:
+                connector = build_connector(store, account, http)
+            except ChosyncError as exc:
+                log.warning("retention.account_skipped", seller=account.seller, channel=account.channel, error=str(exc))
+                continue
+            if isinstance(connector, Assisted):
+                removed += connector.prune_exports(older_than)
+    return removed

@@ -6,8 +6,9 @@ changes a header in a copy of it and sees both follow.
 
 from __future__ import annotations
 
+import os
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,22 @@ def test_the_product_export_reads_prices_stock_and_hidden_listings(tmp_path: Pat
     bad = write_xlsx(tmp_path / "bad.xlsx", [header, ["A", "Gạo", "50,5", 3, ""]])
     with pytest.raises(ExportRejected, match="row 2, column 'Giá bán'"):
         connector.read_product_export(bad)
+
+
+def test_old_imported_and_rejected_exports_are_deleted_new_ones_and_packs_stay(tmp_path: Path) -> None:
+    connector = voso(tmp_path)
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    old, recent = (now - timedelta(days=120)).timestamp(), (now - timedelta(days=5)).timestamp()
+    files = {
+        "processed/old.xlsx": old, "processed/recent.xlsx": recent, "rejected/bad.xlsx": old,
+        "rejected/bad.xlsx.errors.txt": old, "inbox/waiting.xlsx": old, "packs/pack-0001/checklist.md": old,
+    }  # fmt: skip
+    for name, mtime in files.items():
+        path = connector.folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("Nguyễn Văn A, 0901 234 567, ấp Phú Hòa")
+        os.utime(path, (mtime, mtime))
+    assert connector.prune_exports(now - timedelta(days=90)) == 2  # two exports (the error note goes too)
+    left = sorted(str(p.relative_to(connector.folder)) for p in connector.folder.rglob("*") if p.is_file())
+    assert left == ["inbox/waiting.xlsx", "packs/pack-0001/checklist.md", "processed/recent.xlsx"]
+    assert voso(tmp_path / "never-used").prune_exports(now) == 0  # no folders yet: nothing to do, no error
