@@ -79,7 +79,7 @@ def save_fleet(fleet: Fleet, urls: Mapping[str, str], path: Path) -> None:
         "ports": {name: int(url.rsplit(":", 1)[1]) for name, url in urls.items()},
         "shopee": _books(fleet.shopee, _SHOPEE_BOOKS),
         "postmart": _books(fleet.postmart, _POSTMART_BOOKS),
-        "floors": {name: _floor_books(site) for name, site in fleet.floors.items()},
+        "floors": {name: site.books() for name, site in fleet.floors.items()},
     }
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(pickle.dumps(state))
@@ -97,11 +97,8 @@ def load_fleet(path: Path) -> tuple[Fleet, dict[str, int]]:
     _restore(postmart, state["postmart"])
     floors = {}
     for name, books in state["floors"].items():
-        site = floors[name] = SellerCentreSite(name)
-        for code, (products, orders) in books["shops"].items():
-            centre = site.shop(code)
-            centre.products, centre.orders = products, orders
-        site._order_seq = itertools.count(books["order_seq"])
+        floors[name] = SellerCentreSite(name)
+        floors[name].restore(books)
     return Fleet(shopee, postmart, floors), dict(state["ports"])
 
 
@@ -136,11 +133,3 @@ def _restore(obj: Any, books: Mapping[str, Any]) -> None:
     for name, value in books.items():
         is_counter = isinstance(value, tuple) and len(value) == 2 and value[0] == "counter"
         setattr(obj, name, itertools.count(value[1]) if is_counter else value)
-
-
-def _floor_books(site: SellerCentreSite) -> dict[str, Any]:
-    with site.lock:
-        return {
-            "shops": {code: (centre.products, centre.orders) for code, centre in site.shops.items()},
-            "order_seq": _peek(site, "_order_seq"),
-        }

@@ -94,6 +94,22 @@ class SellerCentreSite:
                 self.shops[code] = SellerCentre(self.channel, self.config, clock=self.clock)
             return self.shops[code]
 
+    def books(self) -> dict[str, Any]:
+        """What the floor knows (every shop's products and orders, the order numbering), to save."""
+        with self.lock:
+            shops = {code: (centre.products, centre.orders) for code, centre in self.shops.items()}
+            following = next(self._order_seq)
+            self._order_seq = itertools.count(following)
+            return {"shops": shops, "order_seq": following}
+
+    def restore(self, books: dict[str, Any]) -> None:
+        """Take back what :meth:`books` saved."""
+        with self.lock:
+            for code, (products, orders) in books["shops"].items():
+                centre = self.shop(code)
+                centre.products, centre.orders = products, orders
+            self._order_seq = itertools.count(books["order_seq"])
+
     def place_order(self, shop: str, lines: list[tuple[str, int]], status: OrderStatus = OrderStatus.READY) -> str:
         """A buyer's order; raises ValueError (with the reason) when the shop cannot sell it."""
         with self.lock:
