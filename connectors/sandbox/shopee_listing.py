@@ -6,7 +6,9 @@ or with a fraction of a đồng, a logistics channel that needs dimensions. Ever
 an HTTP 200 envelope (``product.error_busi``, ``error_title_exceeds_max_length``, ``error_param`` …).
 ``update_item`` re-validates the whole merged item, as Shopee does, and refuses price, stock and model
 fields, which have their own endpoints. Variations follow Shopee's shape: at most two tiers, option
-images on the first tier only (all or none), at most 50 models.
+images on the first tier only (all or none), at most 50 models; a live item's options are changed by
+``update_tier_variation`` (its ``model_list`` placing the models kept, as Shopee's variant-management
+guide shows), its models by ``add_model`` and ``delete_model`` (never the last one).
 """
 
 from __future__ import annotations
@@ -282,6 +284,17 @@ def _check_tiers(call: ShopeeCall, raw: Any) -> list[JsonObject]:
     return checked
 
 
+def _place(model: JsonObject, tiers: list[JsonObject], taken: set[tuple[int, ...]]) -> list[int]:
+    """A model's tier_index, checked against the tiers and the places other models took (then taken)."""
+    index = [as_int(i, "tier_index") for i in as_list(require(model, "tier_index"), "tier_index")]
+    if len(index) != len(tiers) or any(not 0 <= i < len(t["option_list"]) for i, t in zip(index, tiers, strict=True)):
+        raise param_error(f"tier_index {index} does not match tier_variation")
+    if tuple(index) in taken:
+        raise param_error(f"tier_index {index} is used by another model")
+    taken.add(tuple(index))
+    return index
+
+
 def _check_models(
     call: ShopeeCall, tiers: list[JsonObject], raw: list[Any], taken: set[tuple[int, ...]]
 ) -> list[ModelSpec]:
@@ -291,14 +304,7 @@ def _check_models(
     specs: list[ModelSpec] = []
     for raw_model in raw:
         model = as_object(raw_model, "model")
-        index = [as_int(i, "tier_index") for i in as_list(require(model, "tier_index"), "tier_index")]
-        if len(index) != len(tiers) or any(
-            not 0 <= i < len(t["option_list"]) for i, t in zip(index, tiers, strict=True)
-        ):
-            raise param_error(f"tier_index {index} does not match tier_variation")
-        if tuple(index) in taken:
-            raise param_error(f"tier_index {index} is used by another model")
-        taken.add(tuple(index))
+        index = _place(model, tiers, taken)
         price = check_price(call, whole_dong(require(model, "original_price"), "original_price"))
         sku = as_str(model.get("model_sku") or "", "model_sku")
         if len(sku) > limits.sku_length:
@@ -333,14 +339,40 @@ def _with_models(call: ShopeeCall) -> Item:
     return item
 
 
+def _placed(call: ShopeeCall, item: Item, tiers: list[JsonObject], raw: Any) -> dict[int, list[int]]:
+    """update_tier_variation's ``model_list``: model id → its tier_index in the new tiers."""
+    placed: dict[int, list[int]] = {}
+    taken: set[tuple[int, ...]] = set()
+    for raw_entry in batch(raw, "model_list", call.config.limits.model_count):
+        entry = as_object(raw_entry, "model_list")
+        model_id = as_int(require(entry, "model_id"), "model_id")
+        if model_id not in item.models or model_id in placed:
+            raise param_error(f"model_id {model_id} does not belong to item {item.item_id} or appears twice")
+        placed[model_id] = _place(entry, tiers, taken)
+    return placed
+
+
 def update_tier_variation(call: ShopeeCall) -> JsonObject:
-    """Rename options or append new ones; the sandbox does not remap existing models' tier_index."""
+    """Rename, append, remove or reorder options (Shopee's variant-management guide).
+
+    ``model_list`` says where each model the item keeps sits in the new tiers; a model it leaves out is
+    deleted, as the guide's examples delete a removed option's models. Without ``model_list`` options
+    may only be renamed or appended and the models keep their tier_index (UNCERTAIN: the guide only
+    says to send ``model_list`` to keep the models).
+    """
     item = _with_models(call)
     tiers = _check_tiers(call, require(call.body, "tier_variation"))
-    if len(tiers) != len(item.tier_variation) or any(
+    if len(tiers) != len(item.tier_variation):
+        raise param_error("the number of tiers cannot change here; use init_tier_variation")
+    if "model_list" in call.body:
+        placed = _placed(call, item, tiers, call.body["model_list"])  # 1..50 entries: a model always stays
+        item.models = {model_id: item.models[model_id] for model_id in placed}
+        for model_id, index in placed.items():
+            item.models[model_id].tier_index = index
+    elif any(
         len(new["option_list"]) < len(old["option_list"]) for new, old in zip(tiers, item.tier_variation, strict=True)
     ):
-        raise param_error("tiers must keep their number and options may only be renamed or appended")
+        raise param_error("without model_list, options may only be renamed or appended")
     item.tier_variation = tiers
     call.office.touch(item)
     return {"item_id": item.item_id, "tier_variation": tiers}

@@ -187,6 +187,59 @@ async def test_models_can_be_added_renamed_and_deleted(api: ShopeeApi, sandbox: 
     assert list(sandbox.item(item_id).models) == [new_id]
 
 
+async def _three_colours(api: ShopeeApi, sandbox: ShopeeSandbox) -> tuple[int, dict[str, int]]:
+    """An item in red, black and blue: its id and model id by colour."""
+    item_id = (await api.add_item())["item_id"]
+    colours = ("Đỏ", "Đen", "Xanh")
+    tiers = [{"name": "Màu", "option_list": [{"option": c} for c in colours]}]
+    models = [{"tier_index": [i], "original_price": 100000, "model_sku": f"A-{i}"} for i in range(3)]
+    await api.ok("POST", "product/init_tier_variation", {"item_id": item_id, "tier_variation": tiers, "model": models})
+    by_sku = {m.model_sku: m.model_id for m in sandbox.item(item_id).models.values()}
+    return item_id, {colour: by_sku[f"A-{i}"] for i, colour in enumerate(colours)}
+
+
+async def test_update_tier_variation_with_model_list_removes_and_reorders_options(
+    api: ShopeeApi, sandbox: ShopeeSandbox
+) -> None:
+    """Shopee's variant-management guide: drop an option and its model, the others placed by model_list."""
+    item_id, ids = await _three_colours(api, sandbox)
+    tiers = [{"name": "Màu", "option_list": [{"option": "Xanh"}, {"option": "Đỏ"}]}]
+    placed = [{"model_id": ids["Xanh"], "tier_index": [0]}, {"model_id": ids["Đỏ"], "tier_index": [1]}]
+    await api.ok(
+        "POST", "product/update_tier_variation", {"item_id": item_id, "tier_variation": tiers, "model_list": placed}
+    )
+    item = sandbox.item(item_id)
+    assert {item.model_name(m): m.model_id for m in item.models.values()} == {"Xanh": ids["Xanh"], "Đỏ": ids["Đỏ"]}
+
+
+@pytest.mark.parametrize(
+    ("tiers", "model_list", "error"),
+    [
+        pytest.param(["Đỏ", "Đen"], None, "error_param", id="an-option-removed-without-model-list"),
+        pytest.param(["Đỏ", "Đen", "Xanh"], [("Đỏ", [0]), ("Đen", [0])], "error_param", id="two-models-one-place"),
+        pytest.param(["Đỏ", "Đen", "Xanh"], [("Đỏ", [3])], "error_param", id="no-such-option"),
+        pytest.param(["Đỏ", "Đen", "Xanh"], [("Khác", [1])], "error_param", id="a-model-of-another-item"),
+        pytest.param(["Đỏ", "Đen", "Xanh"], [], "error_param", id="no-model-left"),
+    ],
+)
+async def test_update_tier_variation_refusals(
+    api: ShopeeApi,
+    sandbox: ShopeeSandbox,
+    tiers: list[str],
+    model_list: list[tuple[str, list[int]]] | None,
+    error: str,
+) -> None:
+    item_id, ids = await _three_colours(api, sandbox)
+    body: dict[str, Any] = {
+        "item_id": item_id,
+        "tier_variation": [{"name": "Màu", "option_list": [{"option": o} for o in tiers]}],
+    }
+    if model_list is not None:
+        body["model_list"] = [{"model_id": ids.get(c, 1), "tier_index": i} for c, i in model_list]
+    assert (await _error_of(api, "product/update_tier_variation", body))[1] == error
+    assert len(sandbox.item(item_id).models) == 3
+
+
 async def test_update_item_is_partial_and_revalidates(api: ShopeeApi, sandbox: ShopeeSandbox) -> None:
     item_id = (await api.add_item())["item_id"]
     await api.ok("POST", "product/update_item", {"item_id": item_id, "item_name": "Trà Shan Tuyết cổ thụ 100g"})
