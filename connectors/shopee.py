@@ -5,16 +5,21 @@ It implements :class:`~connectors.base.Connector` (on the skeleton every API con
 helpers: the mapper
 (:mod:`connectors.shopee_mapper`, canonical product → :mod:`connectors.shopee_payload`), the wire
 (:mod:`connectors.shopee_client`: signing, throttling, retries, the error boundary, tokens), the image
-uploader (:mod:`connectors.shopee_images`) and the read side (:mod:`connectors.shopee_reads`, with
-:mod:`connectors.shopee_normalize` turning answers into our statuses, đồng and UTC). This module
-holds the writes.
+uploader (:mod:`connectors.shopee_images`), the read side (:mod:`connectors.shopee_reads`, with
+:mod:`connectors.shopee_normalize` turning answers into our statuses, đồng and UTC) and the variations
+of live items (:mod:`connectors.shopee_variations`). This module holds the writes.
 
 Creating is idempotent by construction (DESIGN rule 1): :meth:`ShopeeConnector.create_listing` first
 looks our SKU up, so a create whose answer was lost, or whose variations step failed after the item
-was made, is finished instead of duplicated. Prices and stock go by update_price / update_stock, 50
-models per call, one item per call, the last value per variant winning; delisting by unlist_item, 50
-items per call. A failure of one call is reported for its variants and the others go on; a refused
-shop (AuthError) stops the whole batch, since every other call would be refused too.
+was made, is finished instead of duplicated. Updating is too: :meth:`ShopeeConnector.update_listing`
+sends the content, then reads the item's models back and adds, deletes or renames only what differs
+from the catalog (variants added or removed), so a retry after a lost add_model adds nothing twice;
+the ref it returns binds every variant SKU to its model id. Prices and stock go by update_price /
+update_stock, 50 models per call, one item per call, the last value per variant winning; a variant
+the binding does not know yet (added earlier in the same run) is looked for on the item first.
+Delisting goes by unlist_item, 50 items per call. A failure of one call is reported for its variants
+and the others go on; a refused shop (AuthError) stops the whole batch, since every other call would
+be refused too.
 """
 
 from __future__ import annotations
@@ -51,8 +56,9 @@ from connectors.shopee_client import ShopeeClient
 from connectors.shopee_config import ShopeeConfig, load_shopee_config
 from connectors.shopee_images import ImageSource
 from connectors.shopee_mapper import map_item
-from connectors.shopee_payload import ShopeeItem, add_item_body, init_tier_variation_body, update_item_body
+from connectors.shopee_payload import ShopeeItem, add_item_body, update_item_body
 from connectors.shopee_reads import ShopeeReader
+from connectors.shopee_variations import ShopeeVariations, read_variations
 from core.catalog.records import ProductRecord
 from core.errors import AuthError, ChosyncError, OutcomeUnknown, PermanentError
 from core.logs import scrub
@@ -100,6 +106,7 @@ class ShopeeConnector(ApiConnector[ShopeeConfig, ShopeeItem]):
             now=self._now,
         )
         self._reader = ShopeeReader(self.client, now=self._now)
+        self._variations = ShopeeVariations(self.client, location_id=config.listing.stock_location_id)
         self._images = ImageSource(
             self.client, http=http, limits=config.limits, timeout_s=config.http.timeout_s, retry=policy
         )
@@ -155,7 +162,7 @@ class ShopeeConnector(ApiConnector[ShopeeConfig, ShopeeItem]):
                 # The item was made but its variations were not (lost answer, or a failure between).
                 # It may have been made a moment ago: keep Shopee's pause before adding variations.
                 await self._sleep(self.config.listing.tier_variation_delay_s)
-                return await self._init_variations(int(existing.item_id), listing)
+                return await self._variations.init(int(existing.item_id), listing)
             return existing
         image_ids = await self._images.upload_all(listing.content.images)
         location = self.config.listing.stock_location_id
@@ -172,41 +179,17 @@ class ShopeeConnector(ApiConnector[ShopeeConfig, ShopeeItem]):
         if not listing.content.models:
             return ListingRef(item_id=str(item_id))
         await self._sleep(self.config.listing.tier_variation_delay_s)  # Shopee: variations ~5 s after the item
-        return await self._init_variations(item_id, listing)
-
-    async def _init_variations(self, item_id: int, listing: MappedListing[ShopeeItem]) -> ListingRef:
-        body = init_tier_variation_body(item_id, listing, location_id=self.config.listing.stock_location_id)
-        answer = await self.client.post("product/init_tier_variation", body, idempotent=False)
-        models = {
-            str(model["model_sku"]): str(model["model_id"])
-            for model in answer.get("model") or []
-            if model.get("model_sku") and model.get("model_id") is not None
-        }
-        wanted = {model.model_sku for model in listing.content.models}
-        if not wanted <= models.keys():
-            models = await self._reader.model_ids(item_id)
-        return ListingRef(item_id=str(item_id), models={sku: models[sku] for sku in sorted(wanted) if sku in models})
+        return await self._variations.init(item_id, listing)
 
     async def update_listing(self, ref: ListingRef, product: ProductRecord) -> ListingRef:
         listing = self.mapped(product)
-        wanted = {model.model_sku for model in listing.content.models}
-        if wanted != set(ref.models):
-            if wanted and not ref.models:
-                ref = await self._init_variations(int(ref.item_id), listing)
-            else:
-                added, removed = sorted(wanted - set(ref.models)), sorted(set(ref.models) - wanted)
-                raise PermanentError(
-                    f"the variants of {product.sku} changed (added: {', '.join(added) or 'none'}; "
-                    f"removed: {', '.join(removed) or 'none'}); chosync cannot change a Shopee listing's "
-                    "variations yet",
-                    field="variants",
-                    hint="delist the listing on Shopee and create it again",
-                )
         image_ids = await self._images.upload_all(listing.content.images)
         await self.client.post(
             "product/update_item", update_item_body(int(ref.item_id), listing, image_ids), idempotent=True
         )
-        return ref
+        if not listing.content.models and not ref.models:
+            return ref  # an item without variations, and it stays one
+        return await self._variations.update(int(ref.item_id), listing)
 
     async def update_prices(self, updates: Sequence[PriceUpdate]) -> BatchResult:
         return await self._per_model(
@@ -239,13 +222,20 @@ class ShopeeConnector(ApiConnector[ShopeeConfig, ShopeeItem]):
         what: str,
         entry: Callable[[int, Update], dict[str, Any]],
     ) -> BatchResult:
-        def model_id(update: Update) -> str | None:
-            known = _model_id(update.ref, update.variant_sku)
-            return None if known is None else str(known)
+        fresh, results = await self._read_back_models(updates)
+        unreadable = {(item.item_id, item.variant_sku) for item in results}
+        updates = [u for u in updates if (u.ref.item_id, u.variant_sku) not in unreadable]
 
-        pending, results = pending_updates(
+        def model_id(update: Update) -> str | None:
+            models = {**self._known_models(update.ref), **fresh.get(update.ref.item_id, {})}
+            if not models:
+                return "0"  # an item without variations: its one variant is the item, model id 0
+            return models.get(update.variant_sku)
+
+        pending, unknown = pending_updates(
             updates, model_id, unknown=lambda u: f"variant {u.variant_sku} is not on Shopee item {u.ref.item_id}"
         )
+        results += unknown
         by_item: dict[str, list[Pending[Update]]] = {}
         for one in pending:
             by_item.setdefault(one.item_id, []).append(one)  # Shopee takes one item a call
@@ -261,6 +251,31 @@ class ShopeeConnector(ApiConnector[ShopeeConfig, ShopeeItem]):
         batches = [batch for group in by_item.values() for batch in chunks(group, self.config.limits.batch_max)]
         results += await send_in_batches(batches, send, marketplace="Shopee", what=what)
         return BatchResult(items=tuple(results))
+
+    def _known_models(self, ref: ListingRef) -> dict[str, str]:
+        """The item's model map: the binding's, as this connector changed it in this run.
+
+        The price and stock operations of a run were read before its updates, which may have given
+        the item variations or added a variant: their refs lag what the connector just made.
+        """
+        return {**ref.models, **self._variations.made(ref.item_id)}
+
+    async def _read_back_models(self, updates: Sequence[Update]) -> tuple[dict[str, dict[str, str]], list[BatchItem]]:
+        """Shopee's model ids (item id → SKU → model id) of the items whose known models lack a variant
+        being updated (an add_model whose answer was lost made it); a failed outcome for those variants
+        where the read fails."""
+        lacking = [u for u in updates if (known := self._known_models(u.ref)) and u.variant_sku not in known]
+        fresh: dict[str, dict[str, str]] = {}
+        failed: list[BatchItem] = []
+        for item_id in sorted({u.ref.item_id for u in lacking}):
+            try:
+                fresh[item_id] = (await read_variations(self.client, int(item_id))).model_ids()
+            except AuthError:
+                raise
+            except ChosyncError as exc:
+                failed += [BatchItem(item_id=item_id, variant_sku=u.variant_sku, error=exc)
+                           for u in lacking if u.ref.item_id == item_id]  # fmt: skip
+        return fresh, failed
 
     async def delist(self, refs: Sequence[ListingRef], *, delete: bool = False) -> BatchResult:
         results: list[BatchItem] = []
@@ -296,13 +311,6 @@ class ShopeeConnector(ApiConnector[ShopeeConfig, ShopeeItem]):
                 error = None if reason is None else PermanentError(scrub(f"Shopee refused to delist: {reason}"))
                 results.append(BatchItem(item_id=ref.item_id, error=error))
         return BatchResult(items=tuple(results))
-
-
-def _model_id(ref: ListingRef, variant_sku: str) -> int | None:
-    if not ref.models:
-        return 0  # an item without variations: its one variant is the item, model id 0
-    model_id = ref.models.get(variant_sku)
-    return None if model_id is None else int(model_id)
 
 
 if TYPE_CHECKING:

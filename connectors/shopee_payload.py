@@ -8,6 +8,7 @@ needs at send time (image ids, prices, stock) and speak Shopee's field names.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -24,8 +25,10 @@ __all__ = [
     "ShopeeModel",
     "ShopeeTier",
     "add_item_body",
+    "add_model_body",
     "init_tier_variation_body",
     "update_item_body",
+    "update_tier_variation_body",
 ]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -137,22 +140,53 @@ def update_item_body(item_id: int, listing: MappedListing[ShopeeItem], image_ids
     return {"item_id": item_id, **_content_fields(listing.content, image_ids)}
 
 
+def _tier_entries(tiers: Sequence[ShopeeTier]) -> list[dict[str, Any]]:
+    return [{"name": tier.name, "option_list": [{"option": option} for option in tier.options]} for tier in tiers]
+
+
+def _model_entries(
+    models: Sequence[ShopeeModel], listing: MappedListing[ShopeeItem], location_id: str | None
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "tier_index": list(model.tier_index),
+            "original_price": listing.prices[model.model_sku],
+            "model_sku": model.model_sku,
+            "seller_stock": _seller_stock(listing.stocks[model.model_sku], location_id),
+        }
+        for model in models
+    ]
+
+
 def init_tier_variation_body(
     item_id: int, listing: MappedListing[ShopeeItem], *, location_id: str | None = None
 ) -> dict[str, Any]:
     item = listing.content
     return {
         "item_id": item_id,
-        "tier_variation": [
-            {"name": tier.name, "option_list": [{"option": option} for option in tier.options]} for tier in item.tiers
-        ],
-        "model": [
-            {
-                "tier_index": list(model.tier_index),
-                "original_price": listing.prices[model.model_sku],
-                "model_sku": model.model_sku,
-                "seller_stock": _seller_stock(listing.stocks[model.model_sku], location_id),
-            }
-            for model in item.models
-        ],
+        "tier_variation": _tier_entries(item.tiers),
+        "model": _model_entries(item.models, listing, location_id),
     }
+
+
+def update_tier_variation_body(
+    item_id: int, tiers: Sequence[ShopeeTier], placed: Sequence[tuple[int, tuple[int, ...]]]
+) -> dict[str, Any]:
+    """product/update_tier_variation: the whole tiers, and where each model the item keeps sits in them
+    (``placed``: model id, tier index). Without ``model_list`` Shopee may not keep the models."""
+    return {
+        "item_id": item_id,
+        "tier_variation": _tier_entries(tiers),
+        "model_list": [{"tier_index": list(index), "model_id": model_id} for model_id, index in placed],
+    }
+
+
+def add_model_body(
+    item_id: int,
+    models: Sequence[ShopeeModel],
+    listing: MappedListing[ShopeeItem],
+    *,
+    location_id: str | None = None,
+) -> dict[str, Any]:
+    """product/add_model: new models with their price and stock (from the mapped listing, after the rules)."""
+    return {"item_id": item_id, "model_list": _model_entries(models, listing, location_id)}

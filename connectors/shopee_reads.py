@@ -27,6 +27,7 @@ from connectors.shopee_normalize import (
     order_from_detail,
     time_windows,
 )
+from connectors.shopee_variations import read_variations
 from core.errors import PermanentError
 
 __all__ = ["ShopeeReader"]
@@ -106,12 +107,8 @@ class ShopeeReader:
         return await self._client.get("product/get_model_list", {"item_id": item_id})
 
     async def model_ids(self, item_id: int) -> dict[str, str]:
-        answer = await self._model_list(item_id)
-        return {
-            str(model["model_sku"]): str(model["model_id"])
-            for model in answer.get("model") or []
-            if model.get("model_sku") and model.get("model_id") is not None
-        }
+        """Model SKU → model id of the item's models, read from Shopee."""
+        return (await read_variations(self._client, item_id)).model_ids()
 
     async def listing_states(self) -> AsyncIterator[ListingState]:
         offset: int = 0

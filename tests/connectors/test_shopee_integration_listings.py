@@ -185,13 +185,13 @@ async def test_more_than_50_variants_is_refused_before_any_request() -> None:
 # --- update ----------------------------------------------------------------------------------------
 
 
-async def test_a_content_change_sends_update_item_only() -> None:
+async def test_a_content_change_sends_update_item_and_only_reads_the_variations() -> None:
     async with shopee_world() as w:
         ref = await w.shopee.create_listing(tea())
         mark = w.mark()
         changed = tea(name="Trà Shan Tuyết cổ thụ Hoàng Su Phì", description="Thu hái mùa xuân năm 2024.")
         assert await w.shopee.update_listing(ref, changed) == ref
-        assert w.calls(mark) == ["product/update_item"]
+        assert w.calls(mark) == ["product/update_item", "product/get_model_list"]
         item = w.only_item("TRA-ST")
         assert item.item_name == "Trà Shan Tuyết cổ thụ Hoàng Su Phì"
         assert "Thu hái mùa xuân năm 2024." in item.description
@@ -267,9 +267,9 @@ async def test_stock_goes_by_update_stock_and_one_refusal_spares_the_rest() -> N
         ]
         mark = w.mark()
         result = await w.shopee.update_stock(updates)
-        assert w.calls(mark) == ["product/update_stock"] * 3
+        assert w.calls(mark) == ["product/get_model_list"] + ["product/update_stock"] * 3
         assert [(i.variant_sku, type(i.error).__name__) for i in result.failed] == [
-            ("TRA-ST-KHONG-CO", "PermanentError"),  # refused before any request: no such model
+            ("TRA-ST-KHONG-CO", "PermanentError"),  # looked for on the item, not there: never sent
             (held, "PermanentError"),
         ]
         assert "reserved stock 5" in str(result.failed[1].error)
