@@ -120,6 +120,14 @@ def _tiers(*options: str) -> tuple[ShopeeTier, ...]:
             id="an-option-renamed-in-place",
         ),
         pytest.param(
+            LIVE.model_copy(update={"tiers": (ShopeeTier(name="Cân nặng", options=("200g", "500g")),)}),
+            [_variant("A", "200g"), _variant("B", "500g")],
+            VariationChange(
+                tiers=_tiers("200g", "500g"), placed=((9001, (0,)), (9002, (1,))), kept={"A": "9001", "B": "9002"}
+            ),
+            id="an-option-name-renamed",
+        ),
+        pytest.param(
             _live(("200g", "500g", "1kg"), (9001, "A", 0), (9002, "B", 1), (9003, "", 2), (9004, "A", 2)),
             [_variant("A", "200g"), _variant("B", "500g")],
             VariationChange(
