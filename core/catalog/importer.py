@@ -308,6 +308,7 @@ class _Importer:
                 continue
             values = list(_product_cells(row.product))
             values[_IMAGES] = list(values[_IMAGES])
+            values[_STATUS] = str(values[_STATUS])  # plain text: sqlite3 binds a str subclass the slow way
             existing = index.products.get(values[_SKU])
             if existing is None:
                 new.append((index.seller_id, *values))
