@@ -197,3 +197,20 @@ def test_a_product_sold_without_options_gains_variations_when_a_second_variant_c
     assert result.outcome == "ok", result.report.failures
     assert _models(_item(world)) == {f"{PRODUCT}-V0": (10_001, 1), f"{PRODUCT}-V1": (11_001, 2)}
     _bound_to_the_item(world)
+
+
+def test_an_update_left_unknown_holds_the_listings_prices_and_stock_until_it_is_resolved(
+    world: World, tmp_path: Path
+) -> None:
+    """A 502 on add_model (Shopee may not have added it): the new variant's price and stock wait, not fail."""
+    world.sandbox.faults.enqueue("/api/v2/product/add_model", Fault.server_error(502))
+    _import(world, tmp_path, [*make_rows(3, 2), _ten_kg()], "added.csv")
+    first = _push(world)
+    assert (first.report.unknown, first.report.failed, first.report.prices, first.report.stocks) == (1, 0, 0, 0)
+    assert first.waiting == 3  # the update, and the new variant's price and stock held behind it
+    second = _push(world)
+    assert second.outcome == "ok", second.report.failures
+    assert _models(_item(world))[NEW] == (30_000, 17)
+    with world.store.engine.connect() as conn:
+        states = Counter(r.state for r in conn.execute(select(OPERATION.c.state)))
+    assert (states[OpState.FAILED], states[OpState.UNKNOWN], states[OpState.PLANNED]) == (0, 0, 0)

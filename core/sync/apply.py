@@ -12,8 +12,10 @@ operation as failed; a permanent error parks it at once with the marketplace's r
 stops the account's run (every other call would be refused too) and leaves the rest queued.
 
 Phases run in order — creates, content updates, prices, stock, delists — so a variant's price never
-reaches a listing before the listing exists. Within a phase, calls run concurrently up to
-``concurrency``; the connector's own rate limiter keeps them within the marketplace's limits.
+reaches a listing before the listing exists; a listing whose create or update did not settle (outcome
+unknown, or waiting to retry) keeps its prices and stock planned for the next run, which settles it
+first. Within a phase, calls run concurrently up to ``concurrency``; the connector's own rate limiter
+keeps them within the marketplace's limits.
 """
 
 from __future__ import annotations
@@ -123,6 +125,10 @@ class _Applier:
         self.on_progress = on_progress
         self.report = ApplyReport()
         self.log = log.bind(seller=account.seller, channel=account.channel, account_id=account.id)
+        # Listings whose create or update did not settle in this run (its outcome unknown, or retrying):
+        # their price and stock wait for the next run, which resolves it first (a variant the update
+        # was adding may not exist yet, and its price would fail for good).
+        self.held: set[int] = set()
 
     # --- reading and marking -------------------------------------------------------------------
 
@@ -247,6 +253,8 @@ class _Applier:
                 else:
                     ref = await self.connector.update_listing(op.ref, product)
             except ChosyncError as exc:
+                if not isinstance(exc, PermanentError):
+                    self.held.add(op.listing_id)
                 self.fail_all([op], exc)
                 return
         listing: dict[str, Any] = {
@@ -310,6 +318,8 @@ class _Applier:
     async def run(self, ops: list[_Op]) -> None:
         for phase in _PHASES:
             chosen = [op for op in ops if op.kind is phase and (phase is OpKind.CREATE or op.item_id is not None)]
+            if phase in (OpKind.PRICE, OpKind.STOCK):
+                chosen = [op for op in chosen if op.listing_id not in self.held]  # left planned: the next run
             if self.report.stopped or not chosen:
                 continue
             self.mark_sending(chosen)
