@@ -303,6 +303,7 @@ class _Importer:
     def _write_products(self, batch: list[_Pending]) -> None:
         new: list[tuple[Any, ...]] = []
         changed: list[tuple[Any, ...]] = []
+        inserted: dict[int, dict[str, _ProductSeen]] = {}  # seller id -> SKU -> the new product
         for row, fingerprint, seen, index, _ in batch:
             if seen.first_row != row.number:
                 continue
@@ -312,6 +313,7 @@ class _Importer:
             existing = index.products.get(values[_SKU])
             if existing is None:
                 new.append((index.seller_id, *values))
+                inserted.setdefault(index.seller_id, {})[values[_SKU]] = seen
             elif existing.fingerprint != fingerprint:
                 changed.append((*values, existing.id))
                 seen.id = existing.id
@@ -319,26 +321,21 @@ class _Importer:
             else:
                 seen.id = existing.id
                 self.report.products_unchanged += 1
-        if new:
-            self.writes.new_products.execute(new)
-            self._find_new_products(new)
-            self.report.products_created += len(new)
+        self.report.products_created += self.writes.new_products.execute(new)
+        for seller_id, products in inserted.items():
+            self._find_new_products(seller_id, products)
         self.report.products_updated += self.writes.changed_products.execute(changed)
 
-    def _find_new_products(self, new: list[tuple[Any, ...]]) -> None:
+    def _find_new_products(self, seller_id: int, products: dict[str, _ProductSeen]) -> None:
         """Ids of the products just inserted (a DBAPI ``executemany`` returns no rows)."""
-        skus: dict[int, list[str]] = {}
-        for seller_id, *values in new:
-            skus.setdefault(seller_id, []).append(values[_SKU])
-        codes = {i.seller_id: code for code, i in self.indexes.items()}
-        for seller_id, seller_skus in skus.items():
-            for start in range(0, len(seller_skus), _ID_CHUNK):
-                query = select(_PRODUCT.c.id, _PRODUCT.c.sku).where(
-                    _PRODUCT.c.seller_id == seller_id, _PRODUCT.c.sku.in_(seller_skus[start : start + _ID_CHUNK])
-                )
-                for product_id, sku in self.conn.execute(query):
-                    self.products_seen[(codes[seller_id], sku)].id = product_id
-                    self.created.add(product_id)
+        skus = list(products)
+        for start in range(0, len(skus), _ID_CHUNK):
+            query = select(_PRODUCT.c.id, _PRODUCT.c.sku).where(
+                _PRODUCT.c.seller_id == seller_id, _PRODUCT.c.sku.in_(skus[start : start + _ID_CHUNK])
+            )
+            for product_id, sku in self.conn.execute(query):
+                products[sku].id = product_id
+                self.created.add(product_id)
 
     def _write_variants(self, batch: list[_Pending]) -> None:
         new: list[tuple[Any, ...]] = []
