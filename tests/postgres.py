@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -46,6 +46,7 @@ class PostgresServer:
     def __init__(self, admin_url: str, how: str) -> None:
         self.admin_url = admin_url
         self.how = how
+        self._template: str | None = None
 
     def _conninfo(self, database: str | None = None) -> str:
         url = make_url(self.admin_url)
@@ -53,14 +54,28 @@ class PostgresServer:
             url = url.set(database=database)
         return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
+    def _url(self, name: str) -> str:
+        return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def migrated_template(self, migrate: Callable[[str], None]) -> str:
+        """A database ``migrate`` brought to the schema once per session; tests get copies of it."""
+        if self._template is None:
+            name = f"chosync_template_{uuid.uuid4().hex[:12]}"
+            with psycopg.connect(self._conninfo(), autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            migrate(self._url(name))  # must leave no connection open: a template is copied only when idle
+            self._template = name
+        return self._template
+
     @contextmanager
-    def database(self) -> Iterator[str]:
-        """A fresh, empty database for one test; dropped afterwards."""
+    def database(self, *, template: str | None = None) -> Iterator[str]:
+        """A fresh database for one test (empty, or a copy of ``template``); dropped afterwards."""
         name = f"chosync_test_{uuid.uuid4().hex[:12]}"
+        copy = f' TEMPLATE "{template}"' if template else ""
         with psycopg.connect(self._conninfo(), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"{copy}')
         try:
-            yield make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
+            yield self._url(name)
         finally:
             with psycopg.connect(self._conninfo(), autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -17,16 +17,18 @@ from core.errors import ConfigError
 from core.models import Product, Seller, SellerKind, Variant
 
 
-def test_migrations_create_exactly_the_modelled_schema(store: Store) -> None:
+def test_migrations_create_exactly_the_modelled_schema(empty_database_url: str) -> None:
+    store = open_store(empty_database_url)
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert diff == []
     assert {"seller", "product", "variant"} <= set(inspect(store.engine).get_table_names())
+    store.dispose()
 
 
-def test_opening_twice_is_harmless(database_url: str) -> None:
-    open_store(database_url).dispose()
-    again = open_store(database_url)
+def test_opening_twice_is_harmless(empty_database_url: str) -> None:
+    open_store(empty_database_url).dispose()
+    again = open_store(empty_database_url)
     with again.engine.connect() as conn:
         revision = conn.exec_driver_sql("select version_num from alembic_version").scalar_one()
     assert revision == ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
