@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
 import typer
@@ -51,14 +52,26 @@ def _serve_all(first_port: int, snapshot: Path | None) -> None:
     else:
         fleet = fresh_fleet()
         ports = {name: first_port + i for i, name in enumerate(fleet.apps())}
-    with serve_fleet(fleet, ports) as urls:
-        origin = f"the demo's marketplaces, from {snapshot}" if snapshot else "fresh sandboxes"
-        typer.echo(f"Serving {origin} (Ctrl-C to stop):")
-        for channel, url in urls.items():
-            typer.echo(f"  {channel:<11} {url}")
-        if snapshot is None:
-            typer.echo(f"Shopee: partner {DEMO_PARTNER_ID}, shop {DEMO_SHOP_ID}; Postmart: merchant htx-dantien.")
+    with ExitStack() as stack:
+        try:
+            urls = stack.enter_context(serve_fleet(fleet, ports))
+        except RuntimeError as exc:  # uvicorn could not bind a port: the servers already up are stopped
+            raise UsageError(
+                f"{exc}: its port is in use", hint="is another `chosync sandbox serve` running? stop it, or use --port"
+            ) from None
+        _announce(urls, snapshot, DEMO_PARTNER_ID, DEMO_SHOP_ID)
         wait_for_interrupt()
         if snapshot is not None:
             save_fleet(fleet, urls, snapshot)
             typer.echo(f"Saved the sandboxes' state back to {snapshot}.")
+
+
+def _announce(urls: dict[str, str], snapshot: Path | None, partner_id: int, shop_id: int) -> None:
+    from connectors.sandbox.postmart import DEMO_USERNAME
+
+    origin = f"the demo's marketplaces, from {snapshot}" if snapshot else "fresh sandboxes"
+    typer.echo(f"Serving {origin} (Ctrl-C to stop):")
+    for channel, url in urls.items():
+        typer.echo(f"  {channel:<11} {url}")
+    if snapshot is None:
+        typer.echo(f"Shopee: partner {partner_id}, shop {shop_id}; Postmart: merchant {DEMO_USERNAME}.")

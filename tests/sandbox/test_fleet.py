@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -72,6 +73,20 @@ def test_serve_all_serves_every_marketplace_until_sigterm(tmp_path: Path) -> Non
     assert process.returncode == 0, err
     for channel in ("shopee", "postmart", "voso", "provincial"):
         assert channel in out
+
+
+def test_serve_all_on_a_port_already_taken_says_so_and_exits_2(tmp_path: Path) -> None:
+    port = free_port()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port + 2))  # where the Voso seller centre would go
+        taken.listen()
+        done = subprocess.run(
+            [sys.executable, "-m", "core.cli", "sandbox", "serve", "all", "--fresh", "--port", str(port)],
+            cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}, capture_output=True, text=True,
+            timeout=60, check=False,
+        )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "its port is in use" in done.stderr and "another `chosync sandbox serve`" in done.stderr
 
 
 def test_serve_options_for_all_only_are_refused_elsewhere(run_cli: Invoke) -> None:
