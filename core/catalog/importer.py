@@ -15,43 +15,35 @@ memory grows with the number of SKUs, not with the size of the rows.
 from __future__ import annotations
 
 import gc
-import hashlib
-import marshal
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Table, Update, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 
-from core.catalog.bulk import BulkStatement
 from core.catalog.columns import COLUMN_NAMES, PRODUCT_COLUMNS, REQUIRED_COLUMNS
 from core.catalog.readers import RawRow, open_table
 from core.catalog.rows import ParsedRow, RowParser, RowProblem
+from core.catalog.stored import IMAGES, SKU, STATUS, SellerIndex, Writes, product_values
+from core.catalog.stored import fingerprint as fingerprint_of
 from core.db import Store
 from core.errors import InputRejected, NotFound
-from core.models import PRODUCT, SELLER, VARIANT, ProductStatus, VariantStatus, utcnow
+from core.models import PRODUCT, SELLER, VARIANT, VariantStatus, utcnow
 from core.revisions import touch_products
 
 __all__ = ["ImportRejected", "ImportReport", "import_catalog"]
 
 log = structlog.get_logger(__name__)
 _PRODUCT, _VARIANT, _SELLER = PRODUCT, VARIANT, SELLER
-_PRODUCT_FIELDS = tuple(c if c != "product_sku" else "sku" for c in PRODUCT_COLUMNS)
-_VARIANT_FIELDS = (
-    "sku", "position", "option1_name", "option1_value", "option2_name", "option2_value",
-    "price_vnd", "list_price_vnd", "barcode", "stock_on_hand", "status",
-)  # fmt: skip
-# A parsed product's values in _PRODUCT_FIELDS order; a parsed variant's from option1_name to stock.
+# A parsed product's values in PRODUCT_FIELDS order; a parsed variant's from option1_name to stock.
 _product_cells = itemgetter(*PRODUCT_COLUMNS)
 _variant_cells = itemgetter(
     "option1_name", "option1_value", "option2_name", "option2_value", "price_vnd", "list_price_vnd", "barcode", "stock"
 )
-_SKU, _IMAGES, _ATTRIBUTES, _STATUS = (_PRODUCT_FIELDS.index(f) for f in ("sku", "images", "attributes", "status"))
 _ACTIVE = VariantStatus.ACTIVE.value
 _ID_CHUNK = 500  # SKUs per id lookup: under every backend's limit on bound parameters
 
@@ -87,30 +79,6 @@ class ImportRejected(InputRejected):
         self.report = report
 
 
-def _fingerprint(values: tuple[Any, ...]) -> bytes:
-    # marshal's format 0 writes every value in full (later formats write back-references to objects
-    # seen twice, and so depend on identity), so equal values give equal bytes; several times cheaper
-    # than repr. It refuses anything but plain built-in types, so a stray type fails loudly.
-    return hashlib.blake2b(marshal.dumps(values, 0), digest_size=16).digest()
-
-
-def _product_values(values: Sequence[Any]) -> tuple[Any, ...]:
-    """Product fields (``_PRODUCT_FIELDS`` order) in a form that compares equal from a file or the database."""
-    out = list(values)
-    out[_IMAGES] = tuple(out[_IMAGES] or ())
-    out[_ATTRIBUTES] = tuple((out[_ATTRIBUTES] or {}).items())
-    out[_STATUS] = str(out[_STATUS])  # a ProductStatus from a file, plain text from the database
-    return tuple(out)
-
-
-@dataclass(slots=True)
-class _Existing:
-    id: int
-    fingerprint: bytes
-    active: bool
-    product_sku: str = ""
-
-
 @dataclass(slots=True)
 class _ProductSeen:
     """What the rest of the file must agree with, for one product."""
@@ -123,58 +91,9 @@ class _ProductSeen:
     id: int | None = None
 
 
-class _SellerIndex:
-    """One seller's catalog as it stands in the database, as fingerprints."""
-
-    def __init__(self, conn: Connection, seller_id: int) -> None:
-        self.seller_id = seller_id
-        self.products: dict[str, _Existing] = {}
-        self.variants: dict[str, _Existing] = {}
-        product_cols = [_PRODUCT.c[f] for f in _PRODUCT_FIELDS]
-        for row in conn.execute(select(_PRODUCT.c.id, *product_cols).where(_PRODUCT.c.seller_id == seller_id)):
-            values = _product_values(row[1:])
-            self.products[values[_SKU]] = _Existing(
-                row.id, _fingerprint(values), values[_STATUS] == ProductStatus.ACTIVE
-            )
-        variant_cols = [_VARIANT.c[f] for f in _VARIANT_FIELDS]
-        query = (
-            select(_VARIANT.c.id, _PRODUCT.c.sku.label("product_sku"), *variant_cols)
-            .join(_PRODUCT, _PRODUCT.c.id == _VARIANT.c.product_id)
-            .where(_VARIANT.c.seller_id == seller_id)
-        )
-        for row in conn.execute(query):
-            values = tuple(row[2:])
-            self.variants[row.sku] = _Existing(
-                row.id, _fingerprint(values), row.status == VariantStatus.ACTIVE, row.product_sku
-            )
-
-
 # A checked row waiting in the write batch: its product fingerprint, what the file and the database
 # hold for its product and seller, and its position among the product's variants.
-_Pending = tuple[ParsedRow, bytes, _ProductSeen, _SellerIndex, int]
-
-
-class _Writes:
-    """The import's four bulk statements, compiled once per import for the connection's dialect."""
-
-    def __init__(self, conn: Connection, now: datetime) -> None:
-        stamps = {"created_at": now, "updated_at": now}
-        self.new_products = BulkStatement(conn, insert(_PRODUCT).values(stamps), ("seller_id", *_PRODUCT_FIELDS))
-        self.new_variants = BulkStatement(
-            conn, insert(_VARIANT).values(stamps), ("product_id", "seller_id", *_VARIANT_FIELDS)
-        )
-        self.changed_products = BulkStatement(
-            conn, _update_by_id(_PRODUCT, _PRODUCT_FIELDS, now), (*_PRODUCT_FIELDS, "_id")
-        )
-        self.changed_variants = BulkStatement(
-            conn, _update_by_id(_VARIANT, _VARIANT_FIELDS, now), (*_VARIANT_FIELDS, "_id")
-        )
-
-
-def _update_by_id(table: Table, fields: tuple[str, ...], now: datetime) -> Update:
-    columns: dict[str, Any] = {f: bindparam(f) for f in fields if f != "sku"}
-    columns["updated_at"] = now
-    return update(table).where(table.c.id == bindparam("_id")).values(columns)
+_Pending = tuple[ParsedRow, bytes, _ProductSeen, SellerIndex, int]
 
 
 class _Importer:
@@ -184,7 +103,7 @@ class _Importer:
         self.batch_size = batch_size
         self.now = utcnow()
         self.seller_ids: dict[str, int] = {r.code: r.id for r in conn.execute(select(_SELLER.c.id, _SELLER.c.code))}
-        self.indexes: dict[str, _SellerIndex] = {}
+        self.indexes: dict[str, SellerIndex] = {}
         self.products_seen: dict[tuple[str, str], _ProductSeen] = {}
         self.variants_seen: dict[tuple[str, str], int] = {}
         self.batch: list[_Pending] = []
@@ -193,7 +112,7 @@ class _Importer:
         # created by this import has no listing yet, so it needs no new revision)
         self.touched: set[int] = set()
         self.created: set[int] = set()
-        self.writes = _Writes(conn, self.now)
+        self.writes = Writes(conn, self.now)
 
     @property
     def writing(self) -> bool:
@@ -202,9 +121,9 @@ class _Importer:
     def problem(self, row: int, column: str, reason: str) -> None:
         self.report.problems.append(RowProblem(row, column, reason))
 
-    def index(self, seller: str) -> _SellerIndex:
+    def index(self, seller: str) -> SellerIndex:
         if seller not in self.indexes:
-            self.indexes[seller] = _SellerIndex(self.conn, self.seller_ids[seller])
+            self.indexes[seller] = SellerIndex(self.conn, self.seller_ids[seller])
             self.report.sellers.append(seller)
         return self.indexes[seller]
 
@@ -248,7 +167,7 @@ class _Importer:
     def _product_fingerprint(self, product: dict[str, Any]) -> bytes:
         # Consecutive rows of a product share one parsed dict (see RowParser); hash it once.
         if self._last_fingerprint is None or self._last_fingerprint[0] is not product:
-            self._last_fingerprint = (product, _fingerprint(_product_values(_product_cells(product))))
+            self._last_fingerprint = (product, fingerprint_of(product_values(_product_cells(product))))
         return self._last_fingerprint[1]
 
     def _check_product(self, row: ParsedRow, fingerprint: bytes) -> _ProductSeen | None:
@@ -308,12 +227,12 @@ class _Importer:
             if seen.first_row != row.number:
                 continue
             values = list(_product_cells(row.product))
-            values[_IMAGES] = list(values[_IMAGES])
-            values[_STATUS] = str(values[_STATUS])  # plain text: sqlite3 binds a str subclass the slow way
-            existing = index.products.get(values[_SKU])
+            values[IMAGES] = list(values[IMAGES])
+            values[STATUS] = str(values[STATUS])  # plain text: sqlite3 binds a str subclass the slow way
+            existing = index.products.get(values[SKU])
             if existing is None:
                 new.append((index.seller_id, *values))
-                inserted.setdefault(index.seller_id, {})[values[_SKU]] = seen
+                inserted.setdefault(index.seller_id, {})[values[SKU]] = seen
             elif existing.fingerprint != fingerprint:
                 changed.append((*values, existing.id))
                 seen.id = existing.id
@@ -347,7 +266,7 @@ class _Importer:
                 new.append((seen.id, index.seller_id, *values))
                 if seen.id is not None:
                     self.touched.add(seen.id)
-            elif existing.fingerprint != _fingerprint(values):
+            elif existing.fingerprint != fingerprint_of(values):
                 changed.append((*values, existing.id))
                 if seen.id is not None:
                     self.touched.add(seen.id)
