@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import httpx
 import typer
 from rich.table import Table
 
 from core.channels import find_account
 from core.cli.context import console, escape, local_time, print_json, state
+from core.http import http_client
 from core.scheduler.locks import hold_accounts
 from core.sync.connect import build_connector
 from core.sync.pack_confirm import ConfirmResult, confirm_pack, list_packs
@@ -49,7 +49,7 @@ def confirm(
     async def run() -> ConfirmResult:
         async with (
             hold_accounts(store, [account], role="cli assisted confirm", settings=state.settings().schedule),
-            httpx.AsyncClient() as http,
+            http_client() as http,
         ):
             connector = build_connector(store, account, http)
             return confirm_pack(store, account, connector, by=cli_trigger(), pack_id=pack, export=from_export)

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import typer
 from rich.table import Table
 
@@ -24,6 +23,7 @@ from core.channels import (
 )
 from core.cli.context import console, console_err, escape, local_time, print_json, state
 from core.errors import InputRejected, UsageError
+from core.http import http_client
 from core.models import utcnow
 from core.sync.connect import build_connector
 
@@ -184,7 +184,7 @@ def connect(
         account = find_account(store, seller=seller, channel=channel, name=account.name)
 
     async def run() -> str:
-        async with httpx.AsyncClient(timeout=30) as http:
+        async with http_client() as http:
             connector = build_connector(state.store(), account, http)
             assert isinstance(connector, Authorizing)
             if code is None:

@@ -12,7 +12,6 @@ import asyncio
 from datetime import UTC
 from typing import Any
 
-import httpx
 import typer
 from rich import box
 from rich.table import Table
@@ -21,6 +20,7 @@ from core.channels import AccountSummary, find_account, list_accounts
 from core.cli.catalog import vnd
 from core.cli.context import console, console_err, escape, local_time, print_json, state
 from core.errors import ChosyncError, NotFound
+from core.http import http_client
 from core.logs import scrub
 from core.scheduler.locks import hold_accounts
 from core.sync.connect import build_connector
@@ -43,7 +43,7 @@ def _pull_all(accounts: list[AccountSummary], policy: LedgerPolicy) -> list[Pull
         trigger = cli_trigger()
         async with (
             hold_accounts(state.store(), accounts, role="cli orders pull", settings=state.settings().schedule),
-            httpx.AsyncClient(timeout=HTTP_TIMEOUT_S) as http,
+            http_client(timeout=HTTP_TIMEOUT_S) as http,
         ):
             for account in accounts:
                 label = f"{account.seller} {account.channel} ({account.name})"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import httpx
 import typer
 
 from connectors.base import OrderStatus
@@ -20,6 +19,7 @@ from core.channels import AccountSummary, find_account
 from core.cli.context import console, console_err, escape, state
 from core.cli.orders import app
 from core.errors import InputRejected, UsageError
+from core.http import http_client
 from core.scheduler.locks import hold_accounts
 from core.sync.connect import build_connector
 from core.sync.ledger import LedgerPolicy
@@ -61,7 +61,7 @@ def import_(
     async def run() -> tuple[PullReport, Path]:
         async with (
             hold_accounts(store, [account], role="cli orders import", settings=state.settings().schedule),
-            httpx.AsyncClient() as http,
+            http_client() as http,
         ):
             connector = build_connector(store, account, http)
             return await import_order_file(store, account, connector, file, trigger=cli_trigger(), policy=policy)

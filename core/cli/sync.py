@@ -15,6 +15,7 @@ from rich.table import Table
 from core.channels import AccountSummary, list_accounts
 from core.cli.context import console, escape, local_time, print_json, state
 from core.errors import NotFound
+from core.http import http_client
 from core.scheduler.locks import hold_accounts
 from core.sync.connect import build_connector
 from core.sync.failures import list_failures, requeue
@@ -57,7 +58,7 @@ def _change(op: PlannedOp) -> str:
 
 def _plans(seller: str | None, channel: str | None, sku: str | None, full: bool) -> list[AccountPlan]:
     async def run() -> list[AccountPlan]:
-        async with httpx.AsyncClient() as http:
+        async with http_client() as http:
             return [
                 plan_account(state.store(), account, build_connector(state.store(), account, http), full=full, sku=sku)
                 for account in _accounts(seller, channel)
@@ -157,7 +158,7 @@ def sync(
         # One run per shop at a time, the daemon's included: wait a little, else say who is busy.
         async with (
             hold_accounts(state.store(), accounts, role="cli sync", settings=state.settings().schedule),
-            httpx.AsyncClient(timeout=httpx.Timeout(30.0)) as http,
+            http_client() as http,
         ):
             return list(await asyncio.gather(*(one(http, a) for a in accounts)))
 
@@ -255,7 +256,7 @@ def reconcile(seller: str | None = _SELLER, channel: str | None = _CHANNEL) -> N
     async def run() -> tuple[list[tuple[AccountSummary, ReconcileReport | None, str | None]], list[PushResult]]:
         async with (
             hold_accounts(state.store(), accounts, role="cli reconcile", settings=state.settings().schedule),
-            httpx.AsyncClient(timeout=httpx.Timeout(30.0)) as http,
+            http_client() as http,
         ):
             checked = [(a, *(await reconcile_job(state.store(), a, http, trigger=trigger))) for a in accounts]
             pushes = [

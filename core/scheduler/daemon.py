@@ -40,6 +40,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from core.channels import list_accounts
 from core.db import Store
+from core.http import http_client
 from core.logs import scrub
 from core.models import utcnow
 from core.scheduler.builder import JobSpec, desired_jobs, job_id, trigger_for
@@ -110,9 +111,7 @@ class Daemon:
                 loop.add_signal_handler(sig, self.stop)
         if not await self._take_clock():
             return 0 if self._stop.is_set() else 1
-        http = self._given_http or httpx.AsyncClient(
-            timeout=httpx.Timeout(30.0), limits=httpx.Limits(max_connections=50, max_keepalive_connections=10)
-        )
+        http = self._given_http or http_client(limits=httpx.Limits(max_connections=50, max_keepalive_connections=10))
         self._runner = JobRunner(self.store, http, self.settings, policy=self.policy)
         loops: list[asyncio.Task[None]] = []
         beating: asyncio.Task[None] | None = None

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import httpx
 import structlog
 from sqlalchemy import delete, func, select
 
@@ -24,6 +23,7 @@ from connectors.base import Assisted
 from core.channels import list_accounts
 from core.db import Store
 from core.errors import ChosyncError
+from core.http import http_client
 from core.models import utcnow
 from core.sync.connect import build_connector
 from core.sync.models import JOB_REQUEST, SYNC_RUN
@@ -76,7 +76,7 @@ async def prune_exports(store: Store, *, keep: float, now: datetime | None = Non
     """Delete every assisted account's order exports imported (or rejected) more than ``keep`` seconds ago."""
     older_than = (now or utcnow()) - timedelta(seconds=keep)
     removed = 0
-    async with httpx.AsyncClient() as http:  # assisted connectors never send a request: it is only their due
+    async with http_client() as http:  # assisted connectors never send a request: it is only their due
         for account in list_accounts(store):
             try:
                 connector = build_connector(store, account, http)
