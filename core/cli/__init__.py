@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from functools import cache, partial
 
 import typer
 
@@ -66,9 +67,14 @@ def init() -> None:
     typer.echo(f"Database ready: {url}")
 
 
+# Built once per process: typer inspects every command's signature to build it (~50 ms), and the demo
+# and the tests run many commands in one process. Each run gets a fresh click context.
+_command = cache(partial(typer.main.get_command, app))
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with ``argv``; returns the exit code instead of exiting (tests call this)."""
-    command = typer.main.get_command(app)
+    command = _command()
     state.reset()
     try:
         # Standalone mode lets typer report its own usage errors (exit 2); ours are handled below.
