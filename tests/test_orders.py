@@ -28,7 +28,8 @@ from core.models import PRODUCT, VARIANT, utcnow
 from core.sync.connect import build_connector
 from core.sync.ledger import LedgerPolicy
 from core.sync.models import LEDGER, LISTING, ORDER, ORDER_LINE, SYNC_CURSOR, SYNC_RUN
-from core.sync.orders import PullReport, UnknownLine, confirm_return, list_orders, pull_orders
+from core.sync.order_views import list_orders
+from core.sync.orders import PullReport, UnknownLine, confirm_return, pull_orders
 from tests.catalog_files import register, row, write_csv
 from tests.conftest import Invoke
 from tests.servers import serve_in_thread

@@ -25,7 +25,8 @@ from core.logs import scrub
 from core.scheduler.locks import hold_accounts
 from core.sync.connect import build_connector
 from core.sync.ledger import LedgerPolicy
-from core.sync.orders import OrderView, PullReport, confirm_return, list_orders, pull_orders
+from core.sync.order_views import OrderView, list_orders
+from core.sync.orders import PullReport, confirm_return, pull_orders
 from core.sync.runs import cli_trigger
 
 __all__ = ["app"]

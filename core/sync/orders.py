@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import structlog
@@ -33,7 +32,7 @@ from core.channels import AccountSummary
 from core.db import Store
 from core.errors import ChosyncError, InputRejected, NotFound
 from core.logs import scrub
-from core.models import CHANNEL_ACCOUNT, PRODUCT, SELLER, VARIANT, VariantStatus, utcnow
+from core.models import CHANNEL_ACCOUNT, PRODUCT, VARIANT, VariantStatus, utcnow
 from core.revisions import touch_products
 from core.settings import load_settings
 from core.sync.ledger import LedgerPolicy, LedgerTally, advance_line, load_lines, restock_line
@@ -42,12 +41,9 @@ from core.sync.runs import finish_run, start_run
 
 __all__ = [
     "CURSOR_KIND",
-    "LineView",
-    "OrderView",
     "PullReport",
     "UnknownLine",
     "confirm_return",
-    "list_orders",
     "pull_orders",
     "save_orders",
     "seller_of",
@@ -375,64 +371,3 @@ def confirm_return(store: Store, *, account_id: int, order_id: str) -> int:
     if restocked:
         log.info("orders.return_confirmed", account_id=account_id, order_id=order_id, lines=restocked)
     return restocked
-
-
-# --- reading --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LineView:
-    line_id: str
-    sku: str | None
-    quantity: int
-    unit_price_vnd: int
-    ledger_state: str
-    unknown: bool  # the SKU matched none of the seller's variants
-
-
-@dataclass(frozen=True, slots=True)
-class OrderView:
-    order_id: str
-    seller: str
-    channel: str
-    account: str
-    status: str
-    raw_status: str
-    placed_at: datetime
-    changed_at: datetime
-    total_vnd: int
-    lines: tuple[LineView, ...]
-
-
-def list_orders(store: Store, *, seller: str | None = None, status: str | None = None) -> list[OrderView]:
-    """Stored orders, newest first, with their lines."""
-    query = (
-        select(ORDER, SELLER.c.code, CHANNEL_ACCOUNT.c.channel, CHANNEL_ACCOUNT.c.name)
-        .join(SELLER, SELLER.c.id == ORDER.c.seller_id)
-        .join(CHANNEL_ACCOUNT, CHANNEL_ACCOUNT.c.id == ORDER.c.account_id)
-        .order_by(ORDER.c.placed_at.desc(), ORDER.c.id.desc())
-    )
-    if seller is not None:
-        query = query.where(SELLER.c.code == seller)
-    if status is not None:
-        query = query.where(ORDER.c.status == status)
-    # The lines come by the same filters (a subquery, not a list of ids: any number of orders fits).
-    line_query = (
-        select(ORDER_LINE, VARIANT.c.sku)
-        .outerjoin(VARIANT, VARIANT.c.id == ORDER_LINE.c.variant_id)
-        .where(ORDER_LINE.c.order_id.in_(query.with_only_columns(ORDER.c.id).order_by(None)))
-        .order_by(ORDER_LINE.c.id)
-    )
-    lines: dict[int, list[LineView]] = {}
-    with store.engine.connect() as conn:
-        orders = list(conn.execute(query))
-        for r in conn.execute(line_query):
-            # Our SKU once resolved (the marketplace may have named the product), else theirs.
-            view = LineView(r.line_id, r.sku or r.variant_sku, r.quantity, r.unit_price_vnd, r.ledger_state,
-                            r.variant_id is None)  # fmt: skip
-            lines.setdefault(r.order_id, []).append(view)
-    return [
-        OrderView(o.order_id, o.code, o.channel, o.name, o.status, o.raw_status, o.placed_at, o.changed_at,
-                  o.total_vnd, tuple(lines.get(o.id, ())))
-        for o in orders
-    ]  # fmt: skip
