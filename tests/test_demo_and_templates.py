@@ -64,12 +64,14 @@ def test_demo_catalog_imports_with_its_sellers(store: Store) -> None:
     assert report.sellers and set(report.sellers) <= set(codes)
 
 
-def test_make_demo_runs_the_whole_story_in_fast_mode(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("fast", ["1", pytest.param("0", marks=pytest.mark.slow, id="with-latency-and-faults")])
+def test_make_demo_runs_the_whole_story(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fast: str
 ) -> None:
-    """The demo's outcomes, read from its database and from the marketplaces it leaves behind."""
+    """The demo's outcomes, read from its database and from the marketplaces it leaves behind (in fast mode
+    in every run; as `make demo` runs it, with latency, rate limits and injected faults, under `-m slow`)."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("CHOSYNC_DEMO_FAST", "1")
+    monkeypatch.setenv("CHOSYNC_DEMO_FAST", fast)
     for name in ("CHOSYNC_DATABASE_URL", "CHOSYNC_SHOPEE_PARTNER_KEY", "CHOSYNC_POSTMART_PASSWORD"):
         monkeypatch.setenv(name, "restored-after-the-test")  # the demo sets its own
     (tmp_path / ".demo").mkdir()

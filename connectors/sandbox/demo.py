@@ -144,6 +144,30 @@ def _authorisation_link(seller: str) -> str:
         store.dispose()
 
 
+def _api_waiting(demo: Demo) -> int:
+    """Changes still on their way to Shopee or Postmart (an answer lost, a rate limit to wait out)."""
+    from core.channels import list_accounts
+    from core.sync.apply import pending_count
+
+    store = _store()
+    try:
+        return sum(pending_count(store, a.id) for a in list_accounts(store) if a.channel not in FLOORS)
+    finally:
+        store.dispose()
+
+
+def _settle(demo: Demo) -> None:
+    """Sync again while something waits, as an operator (or the daemon, minutes later) would."""
+    for _ in range(4):
+        waiting = _api_waiting(demo)
+        if not waiting:
+            return
+        demo.note(f"{waiting} change(s) wait (an answer lost on the way, or a marketplace asking us to slow "
+                  "down): the next sync looks a lost create's SKU up first, so nothing is listed twice")  # fmt: skip
+        demo.pause(1.2)  # past the marketplace's Retry-After
+        demo.chosync("sync", expect=None)
+
+
 # -- the floors' packs: a person uploads them in the seller centre, then confirms ------------------------
 
 
@@ -229,6 +253,7 @@ def _orders_move_stock(demo: Demo) -> None:
     demo.pause(1.2)
     demo.chosync("orders", "pull")
     demo.chosync("sync", expect=None)
+    _settle(demo)
     [pack] = [p for s, p in _open_packs(demo, "provincial") if s.code == SOLD_OUT_SELLER]
     demo.note(f"the provincial floor's new pack for {SOLD_OUT_SELLER} ({pack}/checklist.md) says:")
     for line in _checklist_lines(pack, SOLD_OUT_SKU):
@@ -247,6 +272,7 @@ def _hand_edit_and_reconcile(demo: Demo) -> None:
     demo.fleet.shopee.set_stock(item_id, 999, model_id)
     demo.note(f"{seller} sets {sku} to 99.000 ₫ and 999 units in Shopee's Seller Centre")
     demo.chosync("reconcile", "--seller", seller, "--channel", "shopee")
+    _settle(demo)
     demo.say("   ...and the listing Shopee refused waits for a person, with the reason:")
     demo.chosync("failures")
 
@@ -275,6 +301,7 @@ def main() -> None:
         demo.say("3. Plan, then sync everything (Voso and the provincial floor get upload packs)")
         demo.chosync("plan", "--seller", "HTX-DANTIEN")
         demo.chosync("sync", expect=None)  # one listing is refused by Shopee: exit 1 is expected
+        _settle(demo)
         demo.say("   The sellers upload their packs in the floors' seller centres and confirm them:")
         _upload_and_confirm(demo, from_export=SOLD_OUT_SELLER)
 
