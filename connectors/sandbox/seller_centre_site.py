@@ -20,7 +20,6 @@ There is no sign-in: it serves on loopback only, like every sandbox.
 from __future__ import annotations
 
 import html
-import itertools
 import json
 import tempfile
 import threading
@@ -66,7 +65,6 @@ class SellerCentreSite:
         self.clock = clock
         self.shops: dict[str, SellerCentre] = {}
         self.order_prefix = order_prefix or channel[:2].upper()
-        self._order_seq = itertools.count(1)
         # Served from uvicorn's thread while the demo scripts buyers from its own: one lock for both.
         self.lock = threading.RLock()
         routes = [
@@ -95,12 +93,9 @@ class SellerCentreSite:
             return self.shops[code]
 
     def books(self) -> dict[str, Any]:
-        """What the floor knows (every shop's products and orders, the order numbering), to save."""
+        """What the floor knows (every shop's products and orders), to save."""
         with self.lock:
-            shops = {code: (centre.products, centre.orders) for code, centre in self.shops.items()}
-            following = next(self._order_seq)
-            self._order_seq = itertools.count(following)
-            return {"shops": shops, "order_seq": following}
+            return {"shops": {code: (centre.products, centre.orders) for code, centre in self.shops.items()}}
 
     def restore(self, books: dict[str, Any]) -> None:
         """Take back what :meth:`books` saved."""
@@ -108,7 +103,6 @@ class SellerCentreSite:
             for code, (products, orders) in books["shops"].items():
                 centre = self.shop(code)
                 centre.products, centre.orders = products, orders
-            self._order_seq = itertools.count(books["order_seq"])
 
     def place_order(self, shop: str, lines: list[tuple[str, int]], status: OrderStatus = OrderStatus.READY) -> str:
         """A buyer's order; raises ValueError (with the reason) when the shop cannot sell it."""
@@ -122,7 +116,9 @@ class SellerCentreSite:
                     raise ValueError(f"{sku} is not for sale in shop {shop}")
                 if quantity < 1 or quantity > product.stock:
                     raise ValueError(f"{sku}: {quantity} asked, {product.stock} in stock")
-            order_id = f"{self.order_prefix}{time.strftime('%y%m%d')}{next(self._order_seq):05d}"
+            # Numbered by the floor's order count (orders are never removed), so a restored floor goes on.
+            number = 1 + sum(len(c.orders) for c in self.shops.values())
+            order_id = f"{self.order_prefix}{time.strftime('%y%m%d')}{number:05d}"
             centre.place_order(order_id, lines, status=status)
             return order_id
 

@@ -40,7 +40,6 @@ def serve(
 
 def _serve_all(first_port: int, snapshot: Path | None) -> None:
     from connectors.sandbox.fleet import fresh_fleet, load_fleet, save_fleet, serve_fleet, wait_for_interrupt
-    from connectors.sandbox.shopee import DEMO_PARTNER_ID, DEMO_SHOP_ID
 
     if snapshot is not None:
         if not snapshot.is_file():
@@ -59,19 +58,20 @@ def _serve_all(first_port: int, snapshot: Path | None) -> None:
             raise UsageError(
                 f"{exc}: its port is in use", hint="is another `chosync sandbox serve` running? stop it, or use --port"
             ) from None
-        _announce(urls, snapshot, DEMO_PARTNER_ID, DEMO_SHOP_ID)
+        _announce(urls, snapshot)
         wait_for_interrupt()
         if snapshot is not None:
             save_fleet(fleet, urls, snapshot)
             typer.echo(f"Saved the sandboxes' state back to {snapshot}.")
 
 
-def _announce(urls: dict[str, str], snapshot: Path | None, partner_id: int, shop_id: int) -> None:
+def _announce(urls: dict[str, str], snapshot: Path | None) -> None:
     from connectors.sandbox.postmart import DEMO_USERNAME
+    from connectors.sandbox.shopee import DEMO_PARTNER_ID, DEMO_SHOP_ID
 
     origin = f"the demo's marketplaces, from {snapshot}" if snapshot else "fresh sandboxes"
     typer.echo(f"Serving {origin} (Ctrl-C to stop):")
     for channel, url in urls.items():
         typer.echo(f"  {channel:<11} {url}")
     if snapshot is None:
-        typer.echo(f"Shopee: partner {partner_id}, shop {shop_id}; Postmart: merchant {DEMO_USERNAME}.")
+        typer.echo(f"Shopee: partner {DEMO_PARTNER_ID}, shop {DEMO_SHOP_ID}; Postmart: merchant {DEMO_USERNAME}.")
