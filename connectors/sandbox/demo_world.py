@@ -137,8 +137,7 @@ def shopee_stock(shopee: ShopeeSandbox, shop_id: int, variant_sku: str, product_
 
 
 def postmart_stock(postmart: PostmartSandbox, merchant: str, variant_sku: str) -> int:
-    product = next(p for p in postmart.live_products(merchant) if any(s.serial == variant_sku for s in p.skus))
-    return product.sku(variant_sku).stock
+    return postmart.with_sku(merchant, variant_sku).sku(variant_sku).stock
 
 
 def upload(site_url: str, site: SellerCentreSite, seller: str, pack: Path) -> int:

@@ -199,6 +199,10 @@ class PostmartBackOffice:
     def by_serial(self, merchant: str, serial: str) -> SandboxProduct | None:
         return next((p for p in self.live_products(merchant) if p.serial == serial), None)
 
+    def with_sku(self, merchant: str, serial: str) -> SandboxProduct:
+        """The merchant's live product that has the SKU ``serial`` (StopIteration when none has)."""
+        return next(p for p in self.live_products(merchant) if any(s.serial == serial for s in p.skus))
+
     def sku_by_id(self, merchant: str, sku_id: int) -> tuple[SandboxProduct, SandboxSku] | None:
         for product in self.live_products(merchant):
             for sku in product.skus:
@@ -225,7 +229,7 @@ class PostmartBackOffice:
         now = self.now()
         order_lines: list[SandboxOrderLine] = []
         for serial, quantity in lines:
-            product = next(p for p in self.live_products(merchant) if any(s.serial == serial for s in p.skus))
+            product = self.with_sku(merchant, serial)
             sku = product.sku(serial)
             sku.stock -= quantity
             order_lines.append(SandboxOrderLine(next(self._rec_ids), sku.sku_id, product.spu_id, serial, quantity,
