@@ -34,7 +34,7 @@ from core.catalog.records import ProductRecord
 if TYPE_CHECKING:
     from connectors.assisted import ExportedVariant, UploadLine
 
-__all__ = ["CONNECTOR_METHODS", "Assisted", "Authorizing", "Connector", "implements_connector"]
+__all__ = ["CONNECTOR_METHODS", "Assisted", "Authorizing", "Connector", "implements_assisted", "implements_connector"]
 
 
 @runtime_checkable
@@ -168,3 +168,12 @@ def implements_connector(cls: type) -> bool:
         return False
     has_methods = all(callable(getattr(cls, name, None)) for name in CONNECTOR_METHODS)
     return has_methods and isinstance(getattr(cls, "channel", None), str)
+
+
+def implements_assisted(cls: type) -> bool:
+    """True for a class that has every member of :class:`Assisted` (a floor worked by hand).
+
+    ``issubclass`` cannot answer for a protocol with properties, and the core must sometimes know the
+    kind before building a connector (to describe an account, or to skip the API accounts).
+    """
+    return all(hasattr(cls, name) for name in vars(Assisted) if not name.startswith("_"))

@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from connectors.base import Assisted, Authorizing, get_connector_class
+from connectors.base import Authorizing, get_connector_class, implements_assisted
 from core.catalog.readers import open_table
 from core.channels import (
     add_account,
@@ -225,7 +225,7 @@ def access_health(channel: str, refresh_expires_at: datetime | None, now: dateti
         return "unknown channel", True
     if issubclass(kind, Authorizing):
         return token_health(refresh_expires_at, now)
-    if all(hasattr(kind, member) for member in dir(Assisted) if not member.startswith("_")):
+    if implements_assisted(kind):
         return "upload packs", False
     return "own login", False
 

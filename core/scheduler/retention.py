@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 import structlog
 from sqlalchemy import delete, func, select
 
-from connectors.base import Assisted
+from connectors.base import Assisted, get_connector_class, implements_assisted
 from core.channels import list_accounts
 from core.db import Store
 from core.errors import ChosyncError
@@ -79,6 +79,8 @@ async def prune_exports(store: Store, *, keep: float, now: datetime | None = Non
     async with http_client() as http:  # assisted connectors never send a request: it is only their due
         for account in list_accounts(store):
             try:
+                if not implements_assisted(get_connector_class(account.channel)):
+                    continue  # an API account keeps no files: no connector to build
                 connector = build_connector(store, account, http)
             except ChosyncError as exc:
                 log.warning("retention.account_skipped", seller=account.seller, channel=account.channel, error=str(exc))

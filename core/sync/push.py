@@ -57,7 +57,7 @@ class PushResult:
     def outcome(self) -> str:
         if self.error is not None or self.report.stopped:
             return "failed"
-        return "partial" if self.report.failed or (self.pack and self.pack.failed) else "ok"
+        return "partial" if self.failed else "ok"
 
 
 def _listed_count(store: Store, account: AccountSummary) -> int:

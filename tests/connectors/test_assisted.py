@@ -16,7 +16,15 @@ import pytest
 from connectors.assisted import AssistedConnector, map_listing
 from connectors.assisted_config import load_assisted_config
 from connectors.assisted_files import ExportRejected, UploadLine, read_order_export
-from connectors.base import AccountRules, Assisted, ListingRef, MappedListing, OrderStatus, get_connector_class
+from connectors.base import (
+    AccountRules,
+    Assisted,
+    ListingRef,
+    MappedListing,
+    OrderStatus,
+    get_connector_class,
+    implements_assisted,
+)
 from connectors.postmart import PostmartConnector
 from connectors.postmart_config import load_postmart_config
 from connectors.sandbox.seller_centre import SellerCentre
@@ -51,6 +59,9 @@ async def test_only_assisted_connectors_are_assisted(tmp_path: Path) -> None:
     assert isinstance(voso(tmp_path), Assisted)
     postmart = PostmartConnector(load_postmart_config(username="u"), http=None, tokens=None, secret="s")  # type: ignore[arg-type]
     assert not isinstance(postmart, Assisted)
+    # The same answer from the class alone, before any connector is built.
+    kinds = {channel: implements_assisted(get_connector_class(channel)) for channel in ("shopee", "postmart", "voso")}
+    assert kinds == {"shopee": False, "postmart": False, "voso": True}
 
 
 @pytest.mark.parametrize(
