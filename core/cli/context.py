@@ -61,6 +61,11 @@ def local_time(moment: datetime) -> str:
     return moment.astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M")
 
 
+def account_label(seller: str, channel: str, name: str) -> str:
+    """``SELLER/channel``, with ``/name`` only when the seller has named the account apart from its channel."""
+    return f"{seller}/{channel}" + ("" if name == channel else f"/{name}")
+
+
 def console() -> Console:
     return Console(file=sys.stdout, soft_wrap=False)
 

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from core.channels import AccountSummary, find_account, list_accounts
 from core.cli.catalog import vnd
-from core.cli.context import console, console_err, escape, local_time, print_json, state
+from core.cli.context import account_label, console, console_err, escape, local_time, print_json, state
 from core.errors import ChosyncError, NotFound
 from core.http import http_client
 from core.logs import scrub
@@ -77,8 +77,7 @@ def _pull_table(results: list[PullReport | tuple[str, str]]) -> Table:
         if isinstance(result, tuple):
             table.add_row(escape(result[0]), *("" for _ in _PULL_COLUMNS), "[bold red]failed[/]")
             continue
-        named = "" if result.account == result.channel else f"/{result.account}"
-        account = f"{result.seller}/{result.channel}{named}"
+        account = account_label(result.seller, result.channel, result.account)
         counts = (result.orders_new, result.orders_updated, len(result.unknown), result.ledger_entries,
                   result.products_touched)  # fmt: skip
         cells = [str(n) if n else "·" for n in counts]

@@ -11,7 +11,7 @@ from rich import box
 from rich.table import Table
 
 from core.cli.channels import access_health
-from core.cli.context import console, escape, local_time, print_json, state
+from core.cli.context import account_label, console, escape, local_time, print_json, state
 from core.models import utcnow
 from core.sync.status import account_status, recent_runs
 
@@ -55,7 +55,7 @@ def status(
     table.add_column("Access", min_width=13)
     for r in rows:
         health, warn = access_health(r.channel, r.refresh_expires_at, now)
-        account = f"{r.seller}/{r.channel}" + ("" if r.name == r.channel else f"/{r.name}")
+        account = account_label(r.seller, r.channel, r.name)
         table.add_row(
             account + ("" if r.enabled else " (paused)"),
             str(r.live),

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from core.channels import AccountSummary, list_accounts
-from core.cli.context import console, escape, local_time, print_json, state
+from core.cli.context import account_label, console, escape, local_time, print_json, state
 from core.errors import NotFound
 from core.http import http_client
 from core.scheduler.locks import hold_accounts
@@ -182,9 +182,7 @@ def _summary(results: list[PushResult]) -> None:
     for r in results:
         rep = r.report
         outcome = {"ok": "[green]ok[/]", "partial": "[yellow]partial[/]"}.get(r.outcome, "[red]failed[/]")
-        account = f"{r.account.seller}/{r.account.channel}"
-        if r.account.name != r.account.channel:
-            account += f"/{r.account.name}"
+        account = account_label(r.account.seller, r.account.channel, r.account.name)
         changed = rep.updated + rep.prices + rep.stocks + rep.delisted
         numbers = (rep.created, changed, r.unchanged, r.failed, r.waiting, r.retries.total)
         table.add_row(account, *map(str, numbers), f"{r.seconds:.1f}s", outcome)
