@@ -67,6 +67,12 @@ class PostgresServer:
             self._template = name
         return self._template
 
+    def drop_template(self) -> None:
+        if self._template is not None:
+            with psycopg.connect(self._conninfo(), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self._template}" WITH (FORCE)')
+            self._template = None
+
     @contextmanager
     def database(self, *, template: str | None = None) -> Iterator[str]:
         """A fresh database for one test (empty, or a copy of ``template``); dropped afterwards."""
@@ -138,7 +144,11 @@ def postgres_server() -> Iterator[PostgresServer | str]:
     """The server to test on, or the reason there is none (a string)."""
     named = os.environ.get("CHOSYNC_TEST_POSTGRES_URL")
     if named:
-        yield PostgresServer(named, "CHOSYNC_TEST_POSTGRES_URL")
+        server = PostgresServer(named, "CHOSYNC_TEST_POSTGRES_URL")
+        try:
+            yield server
+        finally:
+            server.drop_template()  # a server we do not own keeps nothing of ours
         return
     bindir = find_bindir()
     if bindir is None:
