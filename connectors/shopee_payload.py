@@ -135,9 +135,19 @@ def add_item_body(
     return body
 
 
-def update_item_body(item_id: int, listing: MappedListing[ShopeeItem], image_ids: list[str]) -> dict[str, Any]:
-    """product/update_item: the content only (price, stock and models have their own calls)."""
-    return {"item_id": item_id, **_content_fields(listing.content, image_ids)}
+def update_item_body(
+    item_id: int, listing: MappedListing[ShopeeItem], image_ids: list[str], *, item_status: str | None = "NORMAL"
+) -> dict[str, Any]:
+    """product/update_item: the content (price, stock and models have their own calls) and the status.
+
+    The core updates only listings of products it sells, and records them live afterwards, so an update
+    puts the item on sale (``NORMAL``): that is how a delisted product that is active again comes back
+    (update_item takes item_status, shopee.md). ``None`` leaves the status as it is on Shopee.
+    """
+    body = {"item_id": item_id, **_content_fields(listing.content, image_ids)}
+    if item_status is not None:
+        body["item_status"] = item_status
+    return body
 
 
 def _tier_entries(tiers: Sequence[ShopeeTier]) -> list[dict[str, Any]]:

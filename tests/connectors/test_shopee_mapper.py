@@ -281,7 +281,9 @@ def test_request_bodies() -> None:
     update = update_item_body(42, listing, ["i1"])
     assert update["item_id"] == 42
     assert "original_price" not in update
-    assert "item_status" not in update
+    # An update puts the item on sale: a delisted product that is active again comes back this way.
+    assert update["item_status"] == "NORMAL"
+    assert "item_status" not in update_item_body(42, listing, ["i1"], item_status=None)
 
 
 def test_the_mapper_is_pure_and_its_hash_stable() -> None:
