@@ -15,6 +15,7 @@ from pathlib import Path
 import typer
 
 from connectors.base import OrderStatus
+from core.catalog.values import CellError, parse_count, parse_price_vnd
 from core.channels import AccountSummary, find_account
 from core.cli.context import console, console_err, escape, state
 from core.cli.orders import app
@@ -23,7 +24,7 @@ from core.http import http_client
 from core.scheduler.locks import hold_accounts
 from core.sync.connect import build_connector
 from core.sync.ledger import LedgerPolicy
-from core.sync.manual_orders import add_phone_order, import_order_file
+from core.sync.manual_orders import PhoneLine, add_phone_order, import_order_file
 from core.sync.orders import PullReport
 from core.sync.runs import cli_trigger
 
@@ -80,17 +81,21 @@ def add(
     channel: str = _CHANNEL,
     name: str | None = _NAME,
     order_id: str = typer.Option(..., "--order-id", help="The order's id (yours: e.g. DT-2024-001)."),
-    sku: str = typer.Option(..., "--sku", help="Variant SKU sold."),
-    qty: int = typer.Option(..., "--qty", help="Units sold."),
-    price: int | None = typer.Option(None, "--price", help="Unit price in đồng (default: the catalog's)."),
+    line: list[str] | None = typer.Option(
+        None, "--line", help="An item sold, SKU:QTY or SKU:QTY:PRICE (đồng); repeat for each item."
+    ),
+    sku: str | None = typer.Option(None, "--sku", help="Variant SKU sold (an order of one item; with --qty)."),
+    qty: int | None = typer.Option(None, "--qty", help="Units sold (with --sku)."),
+    price: int | None = typer.Option(None, "--price", help="Unit price in đồng (with --sku; default: the catalog's)."),
     status: str = typer.Option("ready", "--status", help="pending, ready, shipped, completed, cancelled, returned."),
 ) -> None:
-    """Record an order taken by phone; the same order id with another status moves it on."""
+    """Record an order taken by phone; the same order id with another status (and no lines) moves it on."""
     try:
         chosen = OrderStatus(status)
     except ValueError:
         raise UsageError(f"{status!r} is not an order status",
                          hint=f"use one of: {', '.join(s.value for s in OrderStatus)}") from None  # fmt: skip
+    lines = _lines(line or [], sku, qty, price)
     store = state.store()
     account: AccountSummary = find_account(store, seller=seller, channel=channel, name=name)
 
@@ -98,12 +103,36 @@ def add(
         # The same lock as every other job on the account: a daemon pull never interleaves with it.
         async with hold_accounts(store, [account], role="cli orders add", settings=state.settings().schedule):
             return add_phone_order(
-                store, account, order_id=order_id, sku=sku, quantity=qty, price_vnd=price, status=chosen,
-                trigger=cli_trigger(), policy=LedgerPolicy.from_settings(state.settings()),
+                store, account, order_id=order_id, lines=lines, status=chosen, trigger=cli_trigger(),
+                policy=LedgerPolicy.from_settings(state.settings()),
             )  # fmt: skip
 
     report = asyncio.run(run())
-    if report.unknown:  # pragma: no cover - the SKU was checked against the catalog
-        raise InputRejected(f"{sku} is not in the catalog")
+    if report.unknown:  # pragma: no cover - the SKUs were checked against the catalog
+        raise InputRejected(f"{', '.join(u.sku or '' for u in report.unknown)} not in the catalog")
     console().print(f"Order {escape(order_id)} ({chosen.value}) recorded on {channel} ({escape(account.name)}).")
     _report(report)
+
+
+def _lines(given: list[str], sku: str | None, qty: int | None, price: int | None) -> list[PhoneLine]:
+    """The order's lines from ``--line`` options, or from the one-item form ``--sku --qty [--price]``."""
+    if sku is not None or qty is not None or price is not None:
+        if given:
+            raise UsageError("give the items either as --line options or as one --sku/--qty, not both")
+        if sku is None or qty is None:
+            raise UsageError("--sku and --qty go together", hint="or give --line SKU:QTY once per item")
+        return [PhoneLine(sku, qty, price)]
+    return [_parse_line(text) for text in given]
+
+
+def _parse_line(text: str) -> PhoneLine:
+    parts = [part.strip() for part in text.split(":")]
+    if len(parts) not in (2, 3) or not parts[0]:
+        raise UsageError(f"--line {text!r}: expected SKU:QTY or SKU:QTY:PRICE")
+    try:
+        quantity = parse_count(parts[1], what="units", required=True, positive=True)
+        unit = parse_price_vnd(parts[2]) if len(parts) == 3 else None
+    except CellError as exc:
+        raise UsageError(f"--line {text!r}: {exc}") from None
+    assert quantity is not None  # required=True
+    return PhoneLine(parts[0], quantity, unit)

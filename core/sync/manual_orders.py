@@ -7,20 +7,23 @@ on every other channel of the seller. Each is recorded as a sync run of kind ``p
 - :func:`import_order_file`: a CSV/XLSX export of an assisted floor, given on the command line, is
   copied into the account's ``inbox/`` (under a hidden name, then renamed, so a half-copied file is never
   read) and the inbox is pulled: the same path the scheduler's pull job takes, all or nothing per file.
-- :func:`add_phone_order`: one line of one order (a phone call, a market stall). The SKU must be one
-  of the seller's variants; the price defaults to the catalog's. Adding the same order id again with
-  another status moves it on (ready → shipped sells the stock); its lines never change.
+- :func:`add_phone_order`: an order taken by phone or at a market stall, with one or more lines (each a
+  variant SKU of the seller, a quantity, a price defaulting to the catalog's). Adding the same order id
+  again with another status moves the whole order on (ready → shipped sells the stock of every line).
+  The lines are fixed when the order is first recorded: given again they must be the same, or the
+  command is refused (the ledger has already moved stock for them).
 """
 
 from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from connectors.base import Connector, Order, OrderLine, OrderStatus
 from core.channels import AccountSummary
@@ -29,11 +32,12 @@ from core.errors import NotFound, UsageError
 from core.models import VARIANT, utcnow
 from core.settings import load_settings
 from core.sync.ledger import LedgerPolicy
+from core.sync.models import ORDER, ORDER_LINE
 from core.sync.orders import PullReport, pull_orders, save_orders, seller_of
 from core.sync.packs import assisted_connector
 from core.sync.runs import finish_run, start_run
 
-__all__ = ["add_phone_order", "import_order_file"]
+__all__ = ["PhoneLine", "add_phone_order", "import_order_file"]
 
 
 async def import_order_file(
@@ -66,38 +70,112 @@ async def import_order_file(
     return report, target
 
 
+@dataclass(frozen=True, slots=True)
+class PhoneLine:
+    """One item of an order keyed in by hand: a variant SKU, how many, the unit price (None: the catalog's)."""
+
+    sku: str
+    quantity: int
+    price_vnd: int | None = None
+
+
 def add_phone_order(
     store: Store,
     account: AccountSummary,
     *,
     order_id: str,
-    sku: str,
-    quantity: int,
+    lines: Sequence[PhoneLine],
     trigger: str,
-    price_vnd: int | None = None,
     status: OrderStatus = OrderStatus.READY,
     policy: LedgerPolicy | None = None,
     now: Callable[[], datetime] = utcnow,
 ) -> PullReport:
-    """Record one order keyed in by hand on ``account``; see the module doc."""
-    if quantity <= 0:
-        raise UsageError("the quantity must be a whole number above 0")
-    if price_vnd is not None and price_vnd <= 0:
-        raise UsageError("the price must be a whole number of đồng above 0")
+    """Record an order keyed in by hand on ``account``, or move a recorded one on; see the module doc.
+
+    A new order needs its ``lines``; a recorded one takes none (or exactly the ones it has), because its
+    lines were fixed when it was placed and the ledger has already moved stock for them.
+    """
+    _check(lines)
     seller_id = seller_of(store, account.id)
     with store.engine.connect() as conn:
-        catalog_price = conn.execute(
-            select(VARIANT.c.price_vnd).where(VARIANT.c.seller_id == seller_id, VARIANT.c.sku == sku)
-        ).scalar()
-    if catalog_price is None:
-        raise NotFound(f"{sku!r} is not a variant SKU of {account.seller}", hint="see 'chosync catalog list'")
-    unit = price_vnd if price_vnd is not None else int(catalog_price)
+        stored = _stored_lines(conn, account.id, order_id)
+        if stored is None:
+            order_lines = _new_lines(conn, account, seller_id, lines)
+        else:
+            _same_lines(order_id, stored, lines)
+            order_lines = stored
     moment = now()
-    line = OrderLine(line_id=sku, variant_sku=sku, item_id=sku, model_id="", quantity=quantity, unit_price_vnd=unit)
+    total = sum(line.unit_price_vnd * line.quantity for line in order_lines)
     order = Order(order_id=order_id, status=status, raw_status=f"manual:{status.value}", created_at=moment,
-                  updated_at=moment, currency="VND", lines=(line,), total_vnd=unit * quantity)  # fmt: skip
+                  updated_at=moment, currency="VND", lines=tuple(order_lines), total_vnd=total)  # fmt: skip
     run_id = start_run(store, account_id=account.id, kind="pull", trigger=trigger)
     report = save_orders(store, account, seller_id, [order], policy or LedgerPolicy.from_settings(load_settings()))
     report.run_id, report.outcome = run_id, "ok"
     finish_run(store, run_id, outcome="ok", counts=report.counts())
     return report
+
+
+def _check(lines: Sequence[PhoneLine]) -> None:
+    seen: set[str] = set()
+    for line in lines:
+        if line.quantity <= 0:
+            raise UsageError(f"{line.sku}: the quantity must be a whole number above 0")
+        if line.price_vnd is not None and line.price_vnd <= 0:
+            raise UsageError(f"{line.sku}: the price must be a whole number of đồng above 0")
+        if line.sku in seen:
+            raise UsageError(f"{line.sku} is given twice", hint="give each SKU once, with the total quantity")
+        seen.add(line.sku)
+
+
+def _stored_lines(conn: Connection, account_id: int, order_id: str) -> list[OrderLine] | None:
+    """The lines of the account's order ``order_id`` as stored, or None when it is not recorded yet."""
+    pk = conn.execute(select(ORDER.c.id).where(ORDER.c.account_id == account_id, ORDER.c.order_id == order_id)).scalar()
+    if pk is None:
+        return None
+    columns = ("line_id", "variant_sku", "item_id", "model_id", "quantity", "unit_price_vnd")
+    rows = conn.execute(
+        select(*(ORDER_LINE.c[name] for name in columns)).where(ORDER_LINE.c.order_id == pk).order_by(ORDER_LINE.c.id)
+    )
+    return [OrderLine(**row._mapping) for row in rows]
+
+
+def _new_lines(
+    conn: Connection, account: AccountSummary, seller_id: int, lines: Sequence[PhoneLine]
+) -> list[OrderLine]:
+    if not lines:
+        raise UsageError("a new order needs its lines", hint="give --line SKU:QTY once per item (or --sku and --qty)")
+    skus = [line.sku for line in lines]
+    prices = {
+        row.sku: int(row.price_vnd)
+        for row in conn.execute(
+            select(VARIANT.c.sku, VARIANT.c.price_vnd).where(VARIANT.c.seller_id == seller_id, VARIANT.c.sku.in_(skus))
+        )
+    }
+    missing = [sku for sku in skus if sku not in prices]
+    if missing:
+        named = ", ".join(repr(sku) for sku in missing)
+        raise NotFound(f"{named} {'is' if len(missing) == 1 else 'are'} not a variant SKU of {account.seller}; "
+                       "nothing was recorded", hint="see 'chosync catalog list'")  # fmt: skip
+    # The line id is the SKU: an order lists each SKU once, and the ledger keys on (order, line id).
+    return [
+        OrderLine(line_id=line.sku, variant_sku=line.sku, item_id=line.sku, model_id="", quantity=line.quantity,
+                  unit_price_vnd=line.price_vnd if line.price_vnd is not None else prices[line.sku])
+        for line in lines
+    ]  # fmt: skip
+
+
+def _same_lines(order_id: str, stored: Sequence[OrderLine], lines: Sequence[PhoneLine]) -> None:
+    """Lines given again for a recorded order must be the ones it has: a changed line would need the
+    ledger to take back stock it already moved, so it is refused rather than silently ignored."""
+    if not lines:
+        return
+    have = {(line.variant_sku, line.quantity) for line in stored}
+    given = {(line.sku, line.quantity) for line in lines}
+    prices = {line.variant_sku: line.unit_price_vnd for line in stored}
+    repriced = any(line.price_vnd is not None and line.price_vnd != prices.get(line.sku) for line in lines)
+    if have != given or repriced:
+        described = ", ".join(f"{line.variant_sku or line.line_id} × {line.quantity}" for line in stored)
+        raise UsageError(
+            f"order {order_id} is already recorded with {described}; the lines of a recorded order do not change",
+            hint="give only --order-id and --status to move it on, or record the other items as a new order",
+        )
