@@ -129,6 +129,9 @@ def _content(listing: MappedListing[PostmartProduct], image_names: list[str], co
         f.description: item.description,
         f.image: image_names[0] if image_names else "",
         f.images: image_names[1:],
+        # Every push wants the product on sale: an update after a delisting must put it back (ASSUMED:
+        # product_create and product_update take goods_state, see the toml).
+        f.state: config.listing.on_value,
     }
     if item.weight_g is not None:
         body[f.weight] = item.weight_g
@@ -152,7 +155,7 @@ def create_body(
 def update_body(
     spu_id: str, listing: MappedListing[PostmartProduct], image_names: list[str], config: PostmartConfig
 ) -> dict[str, Any]:
-    """product_update: the content only (prices and stock have their own calls)."""
+    """product_update: the content and the on-sale state (prices and stock have their own calls)."""
     s = config.fields.sku
     body = {config.fields.product.spu_id: wire_id(spu_id), **_content(listing, image_names, config)}
     body[config.fields.product.skus] = [{s.serial: sku.serial, s.spec: sku.spec} for sku in listing.content.skus]

@@ -168,7 +168,11 @@ def _content(call: PostmartCall) -> dict[str, Any]:
         if name not in call.office.images:
             raise bad(f"ảnh {name} chưa được tải lên")
     weight = body.get(f.weight)
+    state = body.get(f.state, call.contract.listing.on_value)
+    if state not in (call.contract.listing.on_value, call.contract.listing.off_value):
+        raise bad(f"{f.state} không hợp lệ")
     return {
+        "state": state,
         "name": _text(body, f.name, limit=limits.name_max_chars), "gc_id": gc_id, "image": image,
         "images": [str(i) for i in images], "body": _text(body, f.description, required=False),
         "weight": None if weight is None else _whole(weight, f.weight, minimum=0),
@@ -190,7 +194,9 @@ def product_create(call: PostmartCall) -> Any:
     ]  # fmt: skip
     if call.office.by_serial(call.merchant, serial) is not None:
         raise PostmartRefusal(409, f"{f.serial} {serial} đã tồn tại")
+    state = content.pop("state")
     product = call.office.create_product(call.merchant, serial=serial, skus=skus, **content)
+    product.state = state
     return product_wire(call, product)
 
 
@@ -210,6 +216,8 @@ def product_update(call: PostmartCall) -> Any:
         raise bad("không thể đổi danh sách SKU khi cập nhật")
     product.name, product.gc_id, product.image = content["name"], content["gc_id"], content["image"]
     product.images, product.body, product.weight = content["images"], content["body"], content["weight"]
+    if product.state != call.contract.listing.banned_value:  # only Postmart lifts a ban
+        product.state = content["state"]
     for k in call.body.get(f.skus) or []:
         product.sku(str(k[s.serial])).spec = str(k.get(s.spec) or "")
     return product_wire(call, product)
