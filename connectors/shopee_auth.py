@@ -8,8 +8,16 @@ UTF-8 text) over a plain concatenation: partner_id + path + timestamp for public
 Shopee redirects back with a one-time ``code`` that :meth:`ShopeeAuthorizer.exchange_code` trades for
 an access token (4 h) and a refresh token (30 days, *single use*). The authorizer refreshes ahead of
 expiry, single-flight: one lock per account, and the token store is read again after taking it, so
-ten concurrent jobs refresh once and a refresh token is never sent twice. When the refresh token is
-gone, :class:`~connectors.base.ReauthorizeRequired` says a person must authorise the shop again;
+ten concurrent jobs refresh once and a refresh token is never sent twice. Both token calls spend what
+they send (the code, the refresh token), so they are sent as *not* idempotent: a refresh whose answer
+was lost (a timeout after sending, a dropped connection, a 5xx, an unreadable 200) may have been applied
+by Shopee, which then holds new tokens we never saw and refuses the old refresh token. Sending it again
+cannot help, so it is never sent again: the stored refresh token is marked spent (its expiry set to now)
+and :class:`~connectors.base.RefreshOutcomeUnknown` says the seller must authorise the shop again. Only
+failures that prove nothing was applied (could not connect, rate limited) let the refresh be retried.
+(shopee.md states the refresh token is single use without doubt, so there is no setting for a grace
+period in which an old refresh token would still be accepted.) When the refresh token is gone,
+:class:`~connectors.base.ReauthorizeRequired` says a person must authorise the shop again;
 :func:`refresh_token_expiring` lets the core warn them days before.
 
 **Push.** :func:`verify_push` checks a webhook's ``Authorization`` header (HMAC over
@@ -33,9 +41,9 @@ from urllib.parse import urlencode
 import structlog
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
-from connectors.base import ReauthorizeRequired, Tokens, TokenStore
+from connectors.base import ReauthorizeRequired, RefreshOutcomeUnknown, Tokens, TokenStore
 from connectors.shopee_config import ShopeeAuthSettings
-from core.errors import AuthError, PermanentError
+from core.errors import AuthError, OutcomeUnknown, PermanentError
 from core.logs import register_secret
 
 __all__ = [
@@ -63,6 +71,13 @@ TOKEN_PATH = "/api/v2/auth/token/get"  # noqa: S105 (a URL path, not a password)
 REFRESH_PATH = "/api/v2/auth/access_token/get"
 
 _log = structlog.get_logger("chosync.connectors.shopee")
+
+# What a person runs to authorise a shop again (the seller code is theirs to fill in).
+REAUTHORIZE_COMMAND = "chosync channels connect shopee --seller <SELLER>"
+_REAUTHORIZE_HINT = (
+    f"the seller must authorise the shop again: run '{REAUTHORIZE_COMMAND}', open the link it prints, then "
+    f"'{REAUTHORIZE_COMMAND} --code <CODE> --shop-id <SHOP_ID>' with the code the redirect carries"
+)
 
 PublicPost = Callable[[str, Mapping[str, Any]], Awaitable[Mapping[str, Any]]]
 
@@ -166,12 +181,18 @@ class ShopeeAuthorizer:
         body = {"code": code, "partner_id": self.partner_id, "shop_id": self.shop_id}
         try:
             answer = await self._post(TOKEN_PATH, body)
+            tokens = self._tokens_from(answer)
         except (AuthError, PermanentError) as exc:
             raise ReauthorizeRequired(
                 f"Shopee refused the authorisation code for shop {self.shop_id}: {exc.message}",
                 hint="the code is single use and valid 10 minutes: authorise the shop again",
             ) from exc
-        tokens = self._tokens_from(answer)
+        except OutcomeUnknown as exc:
+            raise RefreshOutcomeUnknown(
+                f"the answer to the exchange of the authorisation code for shop {self.shop_id} was lost "
+                f"({exc.message}); Shopee may have spent the single-use code",
+                hint="the code is single use: authorise the shop again for a new one",
+            ) from exc
         async with _account_lock(self._lock_key):
             await self._store.save(tokens)
         _log.info("shopee.token_exchanged", shop_id=self.shop_id)
@@ -217,23 +238,51 @@ class ShopeeAuthorizer:
         return tokens
 
     async def _refresh(self, tokens: Tokens) -> Tokens:
+        """Trade the refresh token for a new pair. Called under the account lock only."""
         if tokens.refresh_expires_at <= self._now():
             raise ReauthorizeRequired(
-                f"the Shopee authorisation of shop {self.shop_id} has expired",
-                hint="authorise the shop again",
+                f"Shopee shop {self.shop_id} has no usable refresh token: it expired, or a refresh whose "
+                "answer was lost spent it",
+                hint=_REAUTHORIZE_HINT,
             )
         body = {"refresh_token": tokens.refresh_token, "partner_id": self.partner_id, "shop_id": self.shop_id}
+        # Failures that prove the refresh was not applied (RetryableError: could not connect; RateLimited)
+        # pass through untouched: the refresh token is unspent and the caller's retry policy may send it again.
         try:
             answer = await self._post(REFRESH_PATH, body)
+            fresh = self._tokens_from(answer)
+        except OutcomeUnknown as exc:
+            await self._mark_spent(tokens)
+            raise self._refresh_lost(exc.message) from exc
         except (AuthError, PermanentError) as exc:
+            if isinstance(exc, _TokenlessAnswer):  # a 200 without tokens: applied or not, we cannot tell
+                await self._mark_spent(tokens)
+                raise self._refresh_lost(exc.message) from exc
             raise ReauthorizeRequired(
                 f"Shopee refused to refresh the access token of shop {self.shop_id}: {exc.message}",
-                hint="authorise the shop again",
+                hint=_REAUTHORIZE_HINT,
             ) from exc
-        fresh = self._tokens_from(answer)
         await self._store.save(fresh)  # at once: the old refresh token is spent from this moment
         _log.info("shopee.token_refreshed", shop_id=self.shop_id, access_expires_at=fresh.access_expires_at)
         return fresh
+
+    async def _mark_spent(self, tokens: Tokens) -> None:
+        """Record that ``tokens``' refresh token may be spent, so no job (in any process) sends it again.
+
+        The old access token is kept: Shopee keeps it valid a while after a refresh (5 minutes), or until
+        its own expiry if the refresh was not applied, so calls already possible stay possible.
+        """
+        await self._store.save(tokens.model_copy(update={"refresh_expires_at": self._now()}))
+        _log.error("shopee.refresh_answer_lost", shop_id=self.shop_id, command=REAUTHORIZE_COMMAND)
+
+    def _refresh_lost(self, detail: str) -> RefreshOutcomeUnknown:
+        return RefreshOutcomeUnknown(
+            f"the refresh of shop {self.shop_id}'s Shopee access token was sent but its answer was lost "
+            f"({detail}). Shopee may have issued new tokens that never reached chosync and spent the "
+            "single-use refresh token, so chosync will not send it again; the current access token works "
+            "at most until it expires",
+            hint=_REAUTHORIZE_HINT,
+        )
 
     def _tokens_from(self, answer: Mapping[str, Any]) -> Tokens:
         # The token calls answer at the top level; accept a nested "response" too (sandbox variants).
@@ -245,7 +294,7 @@ class ShopeeAuthorizer:
             fields.get("expire_in"),
         )
         if not (isinstance(access, str) and access and isinstance(refresh, str) and refresh):
-            raise AuthError("Shopee answered the token request without tokens")
+            raise _TokenlessAnswer("Shopee answered the token request without tokens")
         register_secret(access)
         register_secret(refresh)
         now = self._now()
@@ -256,6 +305,10 @@ class ShopeeAuthorizer:
             access_expires_at=now + timedelta(seconds=seconds),
             refresh_expires_at=now + timedelta(days=self._settings.refresh_token_ttl_days),
         )
+
+
+class _TokenlessAnswer(AuthError):
+    """A token call answered "success" without tokens: whatever it did, we did not get the tokens."""
 
 
 # --- push ----------------------------------------------------------------------------------------

@@ -55,8 +55,13 @@ class ShopeeClient(ApiClient[ShopeeConfig]):
     # --- public (partner-signed) calls -----------------------------------------------------------
 
     async def public_post(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        """A partner-signed POST (token calls). Not retried here: its caller's policy decides."""
-        return await self._send("POST", path, access_token=None, json=dict(body), idempotent=True)
+        """A partner-signed POST (the token calls). Not retried here: its caller's policy decides.
+
+        Sent as *not* idempotent: each token call spends what it carries (the single-use code or
+        refresh token), so a lost answer is :class:`~core.errors.OutcomeUnknown`, never a plain
+        retryable error that a retry loop would answer by sending the spent token again.
+        """
+        return await self._send("POST", path, access_token=None, json=dict(body), idempotent=False)
 
     # --- shop calls ------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from core.errors import AuthError
 
-__all__ = ["InMemoryTokenStore", "ReauthorizeRequired", "TokenStore", "Tokens"]
+__all__ = ["InMemoryTokenStore", "ReauthorizeRequired", "RefreshOutcomeUnknown", "TokenStore", "Tokens"]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -22,6 +22,16 @@ class ReauthorizeRequired(AuthError):
     """The account's authorisation is gone (refresh token expired, used or revoked).
 
     Refreshing again cannot help: a person must authorise the shop again. Retry policies stop here.
+    """
+
+
+class RefreshOutcomeUnknown(ReauthorizeRequired):
+    """A token refresh reached the marketplace and its answer was lost (timeout, dropped connection, 5xx).
+
+    The marketplace may have issued new tokens we never received, spending the refresh token we sent.
+    Where refresh tokens are single use, sending it again would be refused at best (and look like a
+    replayed credential at worst), so the connector does not: the stored refresh token is marked spent
+    and a person must authorise the shop again.
     """
 
 

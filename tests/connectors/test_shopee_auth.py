@@ -15,6 +15,7 @@ from connectors.base import (
     Authorizing,
     InMemoryTokenStore,
     ReauthorizeRequired,
+    RefreshOutcomeUnknown,
     available_channels,
     get_connector_class,
 )
@@ -200,6 +201,59 @@ async def test_a_refused_refresh_asks_for_a_new_authorisation(config: ShopeeConf
             with pytest.raises(ReauthorizeRequired, match="authorise the shop again"):
                 await connector.client.get("product/get_item_list")
     assert refresh.call_count == 1  # not retried: the refresh token may be spent
+
+
+async def test_a_refresh_that_could_not_connect_is_retried_with_the_same_token(
+    config: ShopeeConfig, clock: FakeClock
+) -> None:
+    """Nothing reached Shopee, so the refresh token is unspent: sending it again is safe."""
+    store = _expired_store()
+    with respx.mock(base_url=BASE_URL, assert_all_called=True) as router:
+        refresh = router.post("/api/v2/auth/access_token/get").mock(
+            side_effect=[httpx.ConnectError("refused"), _token_answer()]
+        )
+        router.get("/api/v2/product/get_item_list").mock(return_value=envelope({"item": []}))
+        async with httpx.AsyncClient() as http:
+            await make_connector(config, store, clock, http).client.get("product/get_item_list")
+    assert [body_of(c.request)["refresh_token"] for c in refresh.calls] == [REFRESH_TOKEN, REFRESH_TOKEN]
+    assert store.tokens is not None and store.tokens.refresh_token == NEW_REFRESH
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(httpx.ReadTimeout("lost"), id="read-timeout"),
+        pytest.param(httpx.Response(504, text="<html>gateway timeout</html>"), id="504"),
+        pytest.param(shopee_error("error_server", "internal error", status=500), id="error_server"),
+        pytest.param(httpx.Response(200, json={"request_id": "r", "error": "", "message": ""}), id="200-no-tokens"),
+    ],
+)
+async def test_a_refresh_with_an_unknown_outcome_is_sent_once_and_marks_the_token_spent(
+    config: ShopeeConfig, clock: FakeClock, answer: httpx.Response | Exception
+) -> None:
+    store = _expired_store()
+    with respx.mock(base_url=BASE_URL, assert_all_called=True) as router:
+        refresh = router.post("/api/v2/auth/access_token/get").mock(side_effect=[answer, _token_answer()])
+        async with httpx.AsyncClient() as http:
+            connector = make_connector(config, store, clock, http)
+            with pytest.raises(RefreshOutcomeUnknown, match="chosync channels connect shopee"):
+                await connector.client.get("product/get_item_list")
+            with pytest.raises(ReauthorizeRequired, match="no usable refresh token"):
+                await connector.client.get("product/get_item_list")
+    assert refresh.call_count == 1
+    assert store.tokens is not None and store.tokens.refresh_expires_at <= clock.now
+
+
+async def test_a_code_exchange_whose_answer_is_lost_asks_for_a_new_code(config: ShopeeConfig, clock: FakeClock) -> None:
+    store = InMemoryTokenStore()
+    with respx.mock(base_url=BASE_URL, assert_all_called=True) as router:
+        route = router.post("/api/v2/auth/token/get").mock(side_effect=[httpx.Response(502), _token_answer()])
+        async with httpx.AsyncClient() as http:
+            connector = make_connector(config, store, clock, http)
+            with pytest.raises(RefreshOutcomeUnknown, match="may have spent the single-use code"):
+                await connector.authorizer.exchange_code(CODE)
+    assert route.call_count == 1
+    assert store.tokens is None
 
 
 async def test_an_expired_refresh_token_sends_nothing(config: ShopeeConfig, clock: FakeClock) -> None:
