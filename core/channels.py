@@ -97,10 +97,26 @@ def add_account(
             assert key is not None
             return int(key[0])
     except IntegrityError as exc:
+        if _removed_named(store, seller, channel, name):
+            raise InputRejected(
+                f"{seller} had a {channel} account named {name!r}, removed but kept for its orders",
+                hint="pass --name to give the new account another name",
+            ) from exc
         raise InputRejected(
             f"{seller} already has a {channel} account named {name!r}",
             hint=f"change it with 'chosync channels set {channel} --seller {seller}', or pass --name",
         ) from exc
+
+
+def _removed_named(store: Store, seller: str, channel: str, name: str) -> bool:
+    query = (
+        select(CHANNEL_ACCOUNT.c.id)
+        .join(SELLER, SELLER.c.id == CHANNEL_ACCOUNT.c.seller_id)
+        .where(SELLER.c.code == seller, CHANNEL_ACCOUNT.c.channel == channel, CHANNEL_ACCOUNT.c.name == name)
+        .where(CHANNEL_ACCOUNT.c.removed_at.is_not(None))
+    )
+    with store.engine.connect() as conn:
+        return conn.execute(query).first() is not None
 
 
 def find_account(store: Store, *, seller: str, channel: str, name: str | None = None) -> AccountSummary:
@@ -144,7 +160,10 @@ def update_account(
         conn.execute(update(CHANNEL_ACCOUNT).where(CHANNEL_ACCOUNT.c.id == account_id).values(values))
 
 
-def list_accounts(store: Store, *, seller: str | None = None, channel: str | None = None) -> list[AccountSummary]:
+def list_accounts(
+    store: Store, *, seller: str | None = None, channel: str | None = None, removed: bool = False
+) -> list[AccountSummary]:
+    """The accounts in the store; those removed with ``chosync channels remove`` only when ``removed``."""
     query = (
         select(
             CHANNEL_ACCOUNT,
@@ -160,6 +179,8 @@ def list_accounts(store: Store, *, seller: str | None = None, channel: str | Non
         query = query.where(SELLER.c.code == seller)
     if channel is not None:
         query = query.where(CHANNEL_ACCOUNT.c.channel == channel)
+    if not removed:
+        query = query.where(CHANNEL_ACCOUNT.c.removed_at.is_(None))
     with store.engine.connect() as conn:
         return [
             AccountSummary(

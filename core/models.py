@@ -181,6 +181,9 @@ class ChannelAccountRow(SQLModel, table=True):
     push_every_s: int | None = None
     pull_every_s: int | None = None
     reconcile_every_s: int | None = None
+    # Set by ``chosync channels remove`` when the account has history (orders, ledger entries, listings
+    # that point at it) and so cannot be deleted: it is then gone from every list and job, its past kept.
+    removed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     created_at: datetime = _created()
     updated_at: datetime = _created()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import anyio
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from structlog.testing import capture_logs
 
 from connectors.base import Tokens
@@ -20,7 +20,7 @@ from connectors.sandbox.shopee_config import ShopeeConfig as SandboxConfig
 from core.catalog.importer import import_catalog
 from core.channels import DatabaseTokenStore, find_account
 from core.db import open_store
-from core.models import CHANNEL_ACCOUNT, VARIANT, utcnow
+from core.models import VARIANT, utcnow
 from core.revisions import touch_products
 from core.scheduler.changes import accounts_with_work
 from core.scheduler.daemon import Daemon
@@ -30,7 +30,7 @@ from core.scheduler.leases import acquire, holder_id
 from core.scheduler.locks import lock_name
 from core.settings import ScheduleSettings, load_settings
 from core.sync.ledger import LedgerPolicy
-from core.sync.models import DAEMON, LISTING, OPERATION, SYNC_RUN
+from core.sync.models import DAEMON
 from core.sync.push import push_account
 from tests.catalog_files import make_rows, write_csv
 from tests.conftest import Invoke
@@ -99,10 +99,11 @@ async def test_jobs_follow_accounts_added_rescheduled_paused_and_removed_without
         await wait_until(lambda: f"push:{second.id}" not in daemon.specs, what="the paused account's jobs gone")
         assert daemon.scheduler.get_job(f"push:{second.id}") is None
         assert len(daemon.scheduler.get_jobs()) == 8
-        with world.store.engine.begin() as conn:  # removed altogether, with what hangs off it
-            for table in (OPERATION, LISTING, SYNC_RUN):
-                conn.execute(delete(table).where(table.c.account_id == third))
-            conn.execute(delete(CHANNEL_ACCOUNT).where(CHANNEL_ACCOUNT.c.id == third))
+        code, out, err = await anyio.to_thread.run_sync(
+            run_cli, "channels", "remove", "shopee", "--seller", world.seller, "--name", "shopee3", "--force"
+        )  # forced: the daemon may have listed the catalog on it already (refusals: tests/test_channels_remove.py)
+        assert code == 0, err
+        assert "account 'shopee3' of HTX-DANTIEN" in out
         await wait_until(lambda: len(daemon.scheduler.get_jobs()) == 4, what="the removed account's jobs gone")
         assert set(daemon.specs) == {f"{kind.value}:{first.id}" for kind in JobKind}
 

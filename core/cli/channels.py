@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from connectors.base import Authorizing, get_connector_class, implements_assisted
+from core.account_removal import remove_account
 from core.catalog.readers import open_table
 from core.channels import (
     add_account,
@@ -133,6 +134,28 @@ def set_(
     rules = _rules(markup, round_to, buffer, share)
     update_account(state.store(), account.id, settings=settings, rules=rules, enabled=enabled)
     typer.echo(f"{channel} account {account.name!r} of {seller} updated.")
+
+
+@app.command("remove")
+def remove(
+    channel: str = typer.Argument(..., help="Channel name."),
+    seller: str = _SELLER,
+    name: str | None = _NAME,
+    force: bool = typer.Option(
+        False, "--force", help="Remove even with live listings, unsettled operations or open orders."
+    ),
+) -> None:
+    """Remove a seller's shop: a running daemon drops its jobs within a minute; its orders and ledger stay.
+
+    Refused while the shop has live listings, unsettled operations or orders holding stock (archive and
+    sync first, or --force). A shop nothing was synced through is deleted; one with history is marked removed.
+    """
+    store = state.store()
+    account = find_account(store, seller=seller, channel=channel, name=name)
+    how = remove_account(store, account, force=force)
+    kept = "" if how == "deleted" else "; its orders, ledger entries and run history are kept"
+    typer.echo(f"{channel} account {account.name!r} of {seller} {how}{kept}.")
+    typer.echo("A running daemon drops its jobs within a minute.")
 
 
 @app.command("apply")

@@ -95,7 +95,7 @@ def _rows(store: Store, *, account_id: int | None = None, enabled: bool = True) 
         .join(SELLER, SELLER.c.id == CHANNEL_ACCOUNT.c.seller_id)
     )  # fmt: skip
     if enabled:
-        query = query.where(CHANNEL_ACCOUNT.c.enabled.is_(True))
+        query = query.where(CHANNEL_ACCOUNT.c.enabled.is_(True), CHANNEL_ACCOUNT.c.removed_at.is_(None))
     if account_id is not None:
         query = query.where(CHANNEL_ACCOUNT.c.id == account_id)
     with store.engine.connect() as conn:
