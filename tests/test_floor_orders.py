@@ -93,3 +93,48 @@ def test_a_phone_order_that_cannot_be_taken_as_given_records_nothing(
     assert message in capsys.readouterr().err
     assert "DT-030" not in _orders(floors, capsys)
     assert (on_hand_reserved(floors.store, RICE), on_hand_reserved(floors.store, TEA)) == ((3, 0), (2, 0))
+
+
+def _flat(text: str) -> str:
+    """``text`` without whitespace: the console wraps long paths anywhere."""
+    return "".join(text.split())
+
+
+def _provincial_export(path: Path, *rows: tuple[str, str, int]) -> Path:
+    """An order export of the provincial floor: (order id, SKU, quantity) rows, all new."""
+    from tests.catalog_files import write_csv
+
+    header = ["Số đơn", "Tình trạng", "Ngày đặt", "Mã hàng", "SL", "Đơn giá"]
+    values = [[order_id, "Mới", "01/06/2024 09:30", sku, str(qty), "11.002"] for order_id, sku, qty in rows]
+    return write_csv(path, [dict(zip(header, v, strict=True)) for v in values], columns=header)
+
+
+def test_importing_a_good_export_succeeds_though_another_file_in_the_inbox_is_refused(
+    floors: Floors, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command's outcome is the given file's; the inbox's others are reported, named, beside it."""
+    folder = floors.folders["provincial"]
+    inbox = folder / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    (inbox / "cu-hong.csv").write_text("Số đơn\nTV-9\n", encoding="utf-8")  # missing columns
+    _provincial_export(inbox / "cho-san.csv", ("TV-7", TEA, 1))  # good, waiting for a pull
+    export = _provincial_export(tmp_path / "don-hang.csv", ("TV-1", RICE, 2))
+    capsys.readouterr()
+    assert floors.cli("orders", "import", str(export), "--seller", floors.seller, "--channel", "provincial") == 0
+    out, err = (_flat(text) for text in capsys.readouterr())
+    assert _flat(f"don-hang.csv imported (kept in {folder / 'processed' / 'don-hang.csv'})") in out
+    assert _flat("Also imported from the inbox: cho-san.csv") in out
+    assert _flat(f"cu-hong.csv, was rejected whole and moved to {folder / 'rejected' / 'cu-hong.csv'}") in err
+    assert "error:" not in err
+    assert (on_hand_reserved(floors.store, RICE), on_hand_reserved(floors.store, TEA)) == ((3, 2), (2, 1))
+    assert (folder / "rejected" / "cu-hong.csv.errors.txt").is_file()
+    assert not list(inbox.iterdir())
+
+    # The same name again goes in under a free name, and a bad given file fails the command even when
+    # nothing else is wrong; the bad file is named with where it went.
+    bad = _provincial_export(tmp_path / "don-hang.csv", ("TV-2", "NOT-A-SKU", 0))
+    assert floors.cli("orders", "import", str(bad), "--seller", floors.seller, "--channel", "provincial") == 1
+    err = _flat(capsys.readouterr().err)
+    assert _flat("don-hang-2.csv rejected (") in err and _flat("nothing was applied") in err
+    assert _flat(f"moved to {folder / 'rejected' / 'don-hang-2.csv'}") in err
+    assert _flat("another export in the inbox") not in err

@@ -233,7 +233,7 @@ def test_a_malformed_order_export_is_rejected_whole_with_every_bad_row_named(
     assert floors.cli("orders", "import", str(export), "--seller", floors.seller, "--channel", "provincial") == 1
     err = capsys.readouterr().err
     for expected in ("row 3, column 'Tình trạng'", "row 4, column 'Ngày đặt'", "row 4, column 'SL'",
-                     "row 5, column 'Số đơn'", "row 5, column 'Đơn giá'", "nothing of them applied"):  # fmt: skip
+                     "row 5, column 'Số đơn'", "row 5, column 'Đơn giá'", "nothing was applied"):  # fmt: skip
         assert expected in err, expected
     assert on_hand_reserved(sqlite_store, SKU) == (3, 0)  # not even the good row
     rejected = floors.folders["provincial"] / "rejected"

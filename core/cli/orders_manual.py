@@ -24,7 +24,7 @@ from core.http import http_client
 from core.scheduler.locks import hold_accounts
 from core.sync.connect import build_connector
 from core.sync.ledger import LedgerPolicy
-from core.sync.manual_orders import PhoneLine, add_phone_order, import_order_file
+from core.sync.manual_orders import ImportResult, PhoneLine, add_phone_order, import_order_file
 from core.sync.orders import PullReport
 from core.sync.runs import cli_trigger
 
@@ -54,12 +54,16 @@ def import_(
     channel: str = _CHANNEL,
     name: str | None = _NAME,
 ) -> None:
-    """Import a floor's order export, all or nothing (exit 1 and every bad row named if refused)."""
+    """Import a floor's order export, all or nothing (exit 1 and every bad row named if refused).
+
+    Other exports already waiting in the inbox are pulled too (as the scheduler would); one of them
+    refused is a warning naming it and where it went, not this command's failure.
+    """
     store = state.store()
     account = find_account(store, seller=seller, channel=channel, name=name)
     policy = LedgerPolicy.from_settings(state.settings())
 
-    async def run() -> tuple[PullReport, Path]:
+    async def run() -> ImportResult:
         async with (
             hold_accounts(store, [account], role="cli orders import", settings=state.settings().schedule),
             http_client() as http,
@@ -67,12 +71,25 @@ def import_(
             connector = build_connector(store, account, http)
             return await import_order_file(store, account, connector, file, trigger=cli_trigger(), policy=policy)
 
-    report, copied = asyncio.run(run())
-    if report.error is not None:
-        console_err().print(f"[bold red]error:[/] {escape(report.error)}", highlight=False)
+    result = asyncio.run(run())
+    if result.imported:
+        console().print(f"{escape(file.name)} imported (kept in {escape(str(result.kept))}).")
+        _report(result.report)
+    else:
+        console_err().print(f"[bold red]error:[/] {escape(result.error or '')}", highlight=False)
+        if result.kept is not None:
+            console_err().print(f"{escape(file.name)} was moved to {escape(str(result.kept))}.", highlight=False)
+    # The pull met other exports waiting in the inbox: said, but they do not decide this command's outcome.
+    for other in result.others_imported:
+        console().print(f"Also imported from the inbox: {escape(other.name)} (kept in {escape(str(other))}).")
+    for other in result.others_rejected:
+        console_err().print(
+            f"[bold yellow]warning:[/] another export in the inbox, {escape(other.name)}, was rejected whole and moved "
+            f"to {escape(str(other))}; its problems are in {escape(other.name)}.errors.txt beside it",
+            highlight=False,
+        )
+    if not result.imported:
         raise typer.Exit(1)
-    console().print(f"{escape(file.name)} imported (kept in {escape(str(copied.parent.parent / 'processed'))}).")
-    _report(report)
 
 
 @app.command("add")

@@ -7,6 +7,7 @@ on every other channel of the seller. Each is recorded as a sync run of kind ``p
 - :func:`import_order_file`: a CSV/XLSX export of an assisted floor, given on the command line, is
   copied into the account's ``inbox/`` (under a hidden name, then renamed, so a half-copied file is never
   read) and the inbox is pulled: the same path the scheduler's pull job takes, all or nothing per file.
+  The result is about the given file; other exports the pull met are reported beside it.
 - :func:`add_phone_order`: an order taken by phone or at a market stall, with one or more lines (each a
   variant SKU of the seller, a quantity, a price defaulting to the catalog's). Adding the same order id
   again with another status moves the whole order on (ready → shipped sells the stock of every line).
@@ -37,7 +38,23 @@ from core.sync.orders import PullReport, pull_orders, save_orders, seller_of
 from core.sync.packs import assisted_connector
 from core.sync.runs import finish_run, start_run
 
-__all__ = ["PhoneLine", "add_phone_order", "import_order_file"]
+__all__ = ["ImportResult", "PhoneLine", "add_phone_order", "import_order_file"]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What became of the file given to :func:`import_order_file`, and of any other export the same pull
+    of the inbox met (the scheduler would have met them too)."""
+
+    report: PullReport
+    kept: Path | None  # where the file went: processed/ (imported) or rejected/; None: still in the inbox
+    error: str | None  # why the file was not imported; None when it was
+    others_imported: tuple[Path, ...] = ()
+    others_rejected: tuple[Path, ...] = ()  # each with <name>.errors.txt beside it
+
+    @property
+    def imported(self) -> bool:
+        return self.error is None
 
 
 async def import_order_file(
@@ -48,26 +65,44 @@ async def import_order_file(
     *,
     trigger: str,
     policy: LedgerPolicy | None = None,
-) -> tuple[PullReport, Path]:
-    """Put ``path`` (left where it is) in the account's inbox and pull the inbox; returns the pull and
-    where the copy went in the inbox (it then moves to ``processed/`` or ``rejected/``)."""
+) -> ImportResult:
+    """Put ``path`` (left where it is) in the account's inbox and pull the inbox; the result is about
+    ``path``: another export already waiting there that is refused does not make this one fail."""
     floor = assisted_connector(connector)
     if not path.is_file():
         raise UsageError(f"file {str(path)!r} not found")
     if path.suffix.lower() not in (".csv", ".xlsx"):
         raise UsageError(f"{path.name} is not an order export", hint="give a .csv or .xlsx file")
-    inbox = floor.folder / "inbox"
+    inbox, processed, rejected = (floor.folder / name for name in ("inbox", "processed", "rejected"))
     inbox.mkdir(parents=True, exist_ok=True)
-    target = inbox / path.name
-    counter = 1
-    while target.exists():
+    # A name free in all three folders: the file keeps it when it moves on, so it can be found after.
+    target, counter = inbox / path.name, 1
+    while any((folder / target.name).exists() for folder in (inbox, processed, rejected)):
         counter += 1
         target = inbox / f"{path.stem}-{counter}{path.suffix}"
+    before = {folder: _files(folder) for folder in (processed, rejected)}
     hidden = inbox / f".{target.name}.copying"
     await asyncio.to_thread(shutil.copy2, path, hidden)  # copy2 keeps the file's time: the export's snapshot
     hidden.replace(target)
     report = await pull_orders(store, account, connector, trigger=trigger, policy=policy)
-    return report, target
+    # The account is locked for the pull (hold_accounts), so whatever appeared in these folders is its doing.
+    done, refused = (sorted(_files(folder) - before[folder]) for folder in (processed, rejected))
+    others = {"others_imported": tuple(processed / n for n in done if n != target.name),
+              "others_rejected": tuple(rejected / n for n in refused if n != target.name)}  # fmt: skip
+    if target.name in done:
+        return ImportResult(report, processed / target.name, None, **others)
+    if target.name in refused:
+        errors = rejected / f"{target.name}.errors.txt"
+        why = errors.read_text(encoding="utf-8").strip() if errors.is_file() else f"{target.name} rejected"
+        return ImportResult(report, rejected / target.name, why, **others)
+    return ImportResult(report, None, report.error or f"{target.name} was not read", **others)
+
+
+def _files(folder: Path) -> set[str]:
+    """The export files in ``folder`` (not the errors files written beside rejected ones)."""
+    if not folder.is_dir():
+        return set()
+    return {p.name for p in folder.iterdir() if p.is_file() and not p.name.endswith(".errors.txt")}
 
 
 @dataclass(frozen=True, slots=True)
