@@ -40,26 +40,33 @@ NO_UNPAID = LedgerPolicy(reserve_unpaid=False)
 AUTO = LedgerPolicy(restock_returns_automatically=True)
 
 # (state, status, policy) → (transitions, next state): DESIGN's "order line → inventory ledger" table.
+# Each row's id says the rule and the reason for it.
 TABLE = [
+    # pending / ready: the order holds stock it has not shipped.
     pytest.param(LS.NONE, OS.PENDING, DEFAULT, (TR.RESERVE,), LS.RESERVED, id="none+pending:reserve"),
     pytest.param(LS.NONE, OS.PENDING, NO_UNPAID, (), LS.NONE, id="none+pending:unpaid-does-not-reserve"),
     pytest.param(LS.NONE, OS.READY, DEFAULT, (TR.RESERVE,), LS.RESERVED, id="none+ready:reserve"),
     pytest.param(LS.NONE, OS.READY, NO_UNPAID, (TR.RESERVE,), LS.RESERVED, id="none+ready:reserve-paid"),
-    pytest.param(LS.NONE, OS.SHIPPED, DEFAULT, (TR.SELL,), LS.SOLD, id="none+shipped:sell"),
-    pytest.param(LS.NONE, OS.COMPLETED, DEFAULT, (TR.SELL,), LS.SOLD, id="none+completed:sell"),
-    pytest.param(LS.NONE, OS.CANCELLED, DEFAULT, (), LS.RELEASED, id="none+cancelled:nothing-held"),
-    pytest.param(LS.NONE, OS.RETURNED, DEFAULT, (TR.SELL,), LS.SOLD, id="none+returned:sell-then-wait"),
-    pytest.param(LS.NONE, OS.RETURNED, AUTO, (TR.SELL, TR.RESTOCK), LS.RESTOCKED, id="none+returned:auto"),
     pytest.param(LS.RESERVED, OS.PENDING, DEFAULT, (), LS.RESERVED, id="reserved+pending:replay"),
     pytest.param(LS.RESERVED, OS.READY, DEFAULT, (), LS.RESERVED, id="reserved+ready:replay"),
+    # shipped / completed: the goods left us; a reservation (if any) becomes the sale.
+    pytest.param(LS.NONE, OS.SHIPPED, DEFAULT, (TR.SELL,), LS.SOLD, id="none+shipped:sell-unreserved"),
+    pytest.param(LS.NONE, OS.COMPLETED, DEFAULT, (TR.SELL,), LS.SOLD, id="none+completed:sell-unreserved"),
     pytest.param(LS.RESERVED, OS.SHIPPED, DEFAULT, (TR.SELL,), LS.SOLD, id="reserved+shipped:sell"),
     pytest.param(LS.RESERVED, OS.COMPLETED, DEFAULT, (TR.SELL,), LS.SOLD, id="reserved+completed:sell"),
-    pytest.param(LS.RESERVED, OS.RETURNED, DEFAULT, (TR.SELL,), LS.SOLD, id="reserved+returned:sell"),
-    pytest.param(LS.RESERVED, OS.RETURNED, AUTO, (TR.SELL, TR.RESTOCK), LS.RESTOCKED, id="reserved+returned:auto"),
-    pytest.param(LS.RESERVED, OS.CANCELLED, DEFAULT, (TR.RELEASE,), LS.RELEASED, id="reserved+cancelled:release"),
     pytest.param(LS.SOLD, OS.SHIPPED, DEFAULT, (), LS.SOLD, id="sold+shipped:replay"),
     pytest.param(LS.SOLD, OS.COMPLETED, DEFAULT, (), LS.SOLD, id="sold+completed:already-sold"),
     pytest.param(LS.SOLD, OS.READY, DEFAULT, (), LS.SOLD, id="sold+ready:stale-status"),
+    # cancelled before shipping: give back what was held (nothing, if nothing was).
+    pytest.param(LS.NONE, OS.CANCELLED, DEFAULT, (), LS.RELEASED, id="none+cancelled:nothing-held"),
+    pytest.param(LS.RESERVED, OS.CANCELLED, DEFAULT, (TR.RELEASE,), LS.RELEASED, id="reserved+cancelled:release"),
+    # returned before any ship: it never left, so it is a cancellation; nothing sold, nothing to restock,
+    # and the policy that restocks returns at once has nothing to act on.
+    pytest.param(LS.NONE, OS.RETURNED, DEFAULT, (), LS.RELEASED, id="none+returned:never-left-nothing-held"),
+    pytest.param(LS.NONE, OS.RETURNED, AUTO, (), LS.RELEASED, id="none+returned:auto-nothing-to-restock"),
+    pytest.param(LS.RESERVED, OS.RETURNED, DEFAULT, (TR.RELEASE,), LS.RELEASED, id="reserved+returned:never-left"),
+    pytest.param(LS.RESERVED, OS.RETURNED, AUTO, (TR.RELEASE,), LS.RELEASED, id="reserved+returned:auto-release-only"),
+    # cancelled / returned after shipping: the parcel travels back; stock returns when the seller confirms.
     pytest.param(LS.SOLD, OS.CANCELLED, DEFAULT, (), LS.SOLD, id="sold+cancelled:wait-for-return"),
     pytest.param(LS.SOLD, OS.CANCELLED, AUTO, (), LS.SOLD, id="sold+cancelled:auto-still-waits"),
     pytest.param(LS.SOLD, OS.RETURNED, DEFAULT, (), LS.SOLD, id="sold+returned:wait-for-confirmation"),
@@ -308,3 +315,22 @@ def test_an_oversell_is_recorded_and_warned_about_never_clamped(store: Store, li
     assert stock(store)[:2] == (-2, 0)
     [warning] = [e for e in logs if e["event"] == "ledger.oversold"]
     assert (warning["log_level"], warning["variant_sku"], warning["on_hand"]) == ("warning", SKU, -2)
+
+
+def test_a_return_seen_before_any_ship_releases_once_and_never_restocks(store: Store, line_id: int) -> None:
+    see(store, line_id, OS.READY)
+    assert [see(store, line_id, OS.RETURNED, AUTO) for _ in range(3)] == [1, 0, 0]
+    assert stock(store)[:2] == (10, 0)  # never left: on hand untouched, the reservation given back
+    assert line_of(store, line_id).state is LS.RELEASED
+    # A confirmation of that return, or a ship reported late, moves nothing: nothing was sold.
+    tally = LedgerTally()
+    with store.engine.begin() as conn:
+        restock_line(conn, line_of(store, line_id), tally)
+    assert (tally.entries, see(store, line_id, OS.SHIPPED)) == (0, 0)
+    assert stock(store)[:2] == (10, 0)
+    assert entries(store) == [("reserve", 0, 3), ("release", 0, -3)]
+
+
+def test_a_return_seen_first_holds_and_moves_nothing(store: Store, line_id: int) -> None:
+    assert see(store, line_id, OS.RETURNED) == 0
+    assert (stock(store)[:2], line_of(store, line_id).state, entries(store)) == ((10, 0), LS.RELEASED, [])

@@ -354,6 +354,7 @@ async def test_confirm_return_restocks_once_and_only_returns(world: World) -> No
     with pytest.raises(InputRejected, match="no return to confirm"):
         confirm_return(store, account_id=account.id, order_id=order_sn)
     world.move(order_sn, "SHIPPED")
+    await world.pull()  # the ledger sells only what it sees ship (a return before that is a release)
     world.move(order_sn, "TO_RETURN")
     await world.pull()
     assert stock(store, "MATONG-500ML") == (8, 0)  # on its way back: not on the shelf yet
@@ -364,6 +365,25 @@ async def test_confirm_return_restocks_once_and_only_returns(world: World) -> No
     assert revisions(store)["MATONG"] == before + 1
     with pytest.raises(NotFound, match="no order 'NOPE'"):
         confirm_return(store, account_id=account.id, order_id="NOPE")
+
+
+@pytest.mark.anyio
+async def test_a_return_before_shipping_releases_and_confirming_it_says_why_nothing_moves(world: World) -> None:
+    store = world.store
+    account = world.accounts["shopee"]
+    order_sn = world.order(("MATONG", 2))
+    await world.pull()
+    assert stock(store, "MATONG-500ML") == (10, 2)
+    world.move(order_sn, "TO_RETURN")  # returned, and we never saw it shipped: it did not leave us
+    await world.pull()
+    await world.pull()  # a replay moves nothing
+    assert stock(store, "MATONG-500ML") == (10, 0)
+    with pytest.raises(InputRejected, match="before it shipped") as refused:
+        confirm_return(store, account_id=account.id, order_id=order_sn)
+    assert "on hand was never lowered" in (refused.value.hint or "")
+    assert stock(store, "MATONG-500ML") == (10, 0)
+    [order] = list_orders(store)
+    assert order.lines[0].ledger_state == "released"
 
 
 # --- the CLI against a sandbox on a loopback port ----------------------------------------------------
@@ -419,6 +439,7 @@ def test_the_orders_commands(cli: Invoke, sqlite_url: str, tmp_path: Path) -> No
         code, _, err = cli("orders", "confirm-return", order_sn, "--seller", SELLER, "--channel", "shopee")
         assert code == 1 and "no return to confirm" in err
         sandbox.set_order_status(order_sn, "SHIPPED")
+        assert cli("orders", "pull")[0] == 0
         sandbox.set_order_status(order_sn, "TO_RETURN")
         assert cli("orders", "pull")[0] == 0
         code, out, _ = cli("orders", "confirm-return", order_sn, "--seller", SELLER, "--channel", "shopee")

@@ -53,6 +53,8 @@ CURSOR_KIND = "orders"
 log = structlog.get_logger(__name__)
 # A return can be confirmed once the order says the goods are on their way back to the seller.
 _RETURNING = (OrderStatus.RETURNED.value, OrderStatus.CANCELLED.value)
+# Line states whose goods were sold (taken off the shelf): only these have a return to confirm.
+_LEFT_US = (LedgerState.SOLD, LedgerState.RESTOCKED)
 # What a later sight of an order may change: the rest of it is fixed when it is placed.
 _ORDER_FIELDS = ("status", "raw_status", "changed_at", "total_vnd")
 
@@ -351,7 +353,11 @@ async def pull_orders(
 
 def confirm_return(store: Store, *, account_id: int, order_id: str) -> int:
     """The seller has the goods of a returned (or cancelled after shipping) order back: restock its sold
-    lines. Returns how many lines were restocked; confirming again restocks nothing."""
+    lines. Returns how many lines were restocked; confirming again restocks nothing.
+
+    An order returned or cancelled before any of it shipped was never taken off the shelf (the ledger
+    released its reservation when the status arrived): confirming it is refused with that reason, so the
+    seller does not think stock went back on hand twice, or not at all."""
     tally = LedgerTally()
     restocked = 0
     with store.engine.begin() as conn:
@@ -364,7 +370,15 @@ def confirm_return(store: Store, *, account_id: int, order_id: str) -> int:
                 f"order {order_id} is {order.status}: there is no return to confirm",
                 hint="a return can be confirmed once the marketplace reports it returned or cancelled",
             )
-        for line in load_lines(conn, [order.id]):
+        lines = load_lines(conn, [order.id])
+        known = [line for line in lines if line.variant_id is not None]  # an unknown SKU never moved stock
+        if known and not any(line.state in _LEFT_US for line in known):
+            raise InputRejected(
+                f"order {order_id} was {order.status} before it shipped: nothing of it left the shelf, and its "
+                "reserved stock was released when that status arrived, so there is nothing to put back",
+                hint="no action needed: on hand was never lowered for this order",
+            )
+        for line in lines:
             if restock_line(conn, line, tally) is not line.state:
                 restocked += 1
         touch_products(conn, tally.product_ids)
