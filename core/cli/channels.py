@@ -23,7 +23,7 @@ from core.channels import (
     update_account,
 )
 from core.cli.context import console, console_err, escape, local_time, print_json, state
-from core.errors import InputRejected, UsageError
+from core.errors import ChosyncError, InputRejected, UsageError
 from core.http import http_client
 from core.models import utcnow
 from core.sync.connect import build_connector
@@ -31,7 +31,7 @@ from core.sync.connect import build_connector
 app = typer.Typer(help="Connect sellers' shops on each marketplace.", no_args_is_help=True)
 categories_app = typer.Typer(help="Map our categories to each marketplace's.", no_args_is_help=True)
 
-REAUTHORIZE_WARNING = timedelta(days=5)
+DEFAULT_REAUTHORIZE_WARNING = timedelta(days=5)  # when the channel's config names no auth.refresh_warn_days
 
 
 def _settings(
@@ -224,19 +224,36 @@ def connect(
         typer.echo(message)
 
 
-def token_health(refresh_expires_at: datetime | None, now: datetime) -> tuple[str, bool]:
-    """How an OAuth account's authorisation stands, and whether to warn (5 days before it must be renewed)."""
+def reauthorize_warning(channel: str, settings: dict[str, Any]) -> timedelta:
+    """How long before its refresh token dies an OAuth shop is flagged: the channel config's
+    ``auth.refresh_warn_days`` (overlaid by the account's settings), else 5 days."""
+    kind = get_connector_class(channel)
+    load = getattr(kind, "load_config", None)
+    try:
+        config = load(settings) if load is not None else None
+    except ChosyncError:  # a config the sync would refuse too: warn by the default rather than hide the shop
+        config = None
+    days = getattr(getattr(config, "auth", None), "refresh_warn_days", None)
+    return timedelta(days=float(days)) if isinstance(days, int | float) else DEFAULT_REAUTHORIZE_WARNING
+
+
+def token_health(
+    refresh_expires_at: datetime | None, now: datetime, warn_within: timedelta = DEFAULT_REAUTHORIZE_WARNING
+) -> tuple[str, bool]:
+    """How an OAuth account's authorisation stands, and whether to warn (``warn_within`` before it must be renewed)."""
     if refresh_expires_at is None:
         return "not connected", False
     left = refresh_expires_at - now
     if left <= timedelta(0):
         return f"EXPIRED {local_time(refresh_expires_at)}: re-authorise", True
-    if left <= REAUTHORIZE_WARNING:
+    if left <= warn_within:
         return f"re-authorise before {local_time(refresh_expires_at)} ({left.days} d left)", True
     return f"ok, {left.days} d left", False
 
 
-def access_health(channel: str, refresh_expires_at: datetime | None, now: datetime) -> tuple[str, bool]:
+def access_health(
+    channel: str, refresh_expires_at: datetime | None, now: datetime, settings: dict[str, Any] | None = None
+) -> tuple[str, bool]:
     """How chosync reaches an account, and whether to warn: only OAuth shops have an authorisation to renew.
 
     A floor worked by hand (upload packs) has no credentials at all; a channel with its own login (a
@@ -247,7 +264,7 @@ def access_health(channel: str, refresh_expires_at: datetime | None, now: dateti
     except UsageError:
         return "unknown channel", True
     if issubclass(kind, Authorizing):
-        return token_health(refresh_expires_at, now)
+        return token_health(refresh_expires_at, now, reauthorize_warning(channel, settings or {}))
     if implements_assisted(kind):
         return "upload packs", False
     return "own login", False
@@ -258,7 +275,7 @@ def list_(
     seller: str | None = typer.Option(None, "--seller", help="Only this seller's accounts."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """List channel accounts with their rules and token health (warns 5 days before re-authorisation)."""
+    """List channel accounts with their rules and token health (warned auth.refresh_warn_days ahead)."""
     accounts = list_accounts(state.store(), seller=seller)
     now = utcnow()
     if as_json:
@@ -266,7 +283,7 @@ def list_(
             [
                 {"seller": a.seller, "channel": a.channel, "name": a.name, "enabled": a.enabled,
                  "settings": a.settings, "rules": a.rules.model_dump(),
-                 "token": access_health(a.channel, a.refresh_expires_at, now)[0],
+                 "token": access_health(a.channel, a.refresh_expires_at, now, a.settings)[0],
                  "refresh_expires_at": a.refresh_expires_at}
                 for a in accounts
             ]
@@ -277,7 +294,7 @@ def list_(
         table.add_column(column)
     warnings = []
     for a in accounts:
-        health, warn = access_health(a.channel, a.refresh_expires_at, now)
+        health, warn = access_health(a.channel, a.refresh_expires_at, now, a.settings)
         rules = a.rules
         shown_rules = (
             f"+{rules.price_markup_percent:g}% ↑{rules.round_to_vnd} "
