@@ -1,4 +1,10 @@
-"""Health at a glance: per seller × channel account, listings by state, last good push and pull, tokens."""
+"""Health at a glance: per seller × channel account, listings by state, last good push and pull, tokens.
+
+A push is good only when its outcome is ``ok``: a ``partial`` push parked some operations as failed, so
+it is not the last *successful* push. Beside it the status keeps the newest finished push whatever its
+outcome (``latest_push`` and ``latest_push_outcome``), so a shop whose pushes keep ending partial or
+failed shows when it last tried and how that went, not only how long ago it last succeeded.
+"""
 
 from __future__ import annotations
 
@@ -30,8 +36,10 @@ class AccountStatus:
     listings: dict[str, int] = field(default_factory=dict)  # listing status → count
     pending_ops: int = 0
     failed_ops: int = 0
-    last_push: datetime | None = None
-    last_pull: datetime | None = None
+    last_push: datetime | None = None  # the newest push that ended ok
+    last_pull: datetime | None = None  # the newest pull that ended ok
+    latest_push: datetime | None = None  # the newest finished push, whatever its outcome
+    latest_push_outcome: str | None = None  # ok, partial (some operations parked as failed) or failed
     last_error: str | None = None
     refresh_expires_at: datetime | None = None
 
@@ -75,8 +83,16 @@ def account_status(store: Store, *, seller: str | None = None) -> list[AccountSt
         ).all()
         last_ok = conn.execute(
             select(SYNC_RUN.c.account_id, SYNC_RUN.c.kind, func.max(SYNC_RUN.c.finished_at))
-            .where(SYNC_RUN.c.account_id.in_(ids), SYNC_RUN.c.outcome.in_(["ok", "partial"]))
+            .where(SYNC_RUN.c.account_id.in_(ids), SYNC_RUN.c.outcome == "ok")
             .group_by(SYNC_RUN.c.account_id, SYNC_RUN.c.kind)
+        ).all()
+        newest = (
+            select(func.max(SYNC_RUN.c.id))
+            .where(SYNC_RUN.c.account_id.in_(ids), SYNC_RUN.c.kind == "push", SYNC_RUN.c.finished_at.is_not(None))
+            .group_by(SYNC_RUN.c.account_id)
+        )
+        latest_pushes = conn.execute(
+            select(SYNC_RUN.c.account_id, SYNC_RUN.c.finished_at, SYNC_RUN.c.outcome).where(SYNC_RUN.c.id.in_(newest))
         ).all()
         last_errors = conn.execute(
             select(SYNC_RUN.c.account_id, SYNC_RUN.c.error)
@@ -99,6 +115,8 @@ def account_status(store: Store, *, seller: str | None = None) -> list[AccountSt
             by_id[account_id].last_push = finished
         elif kind == "pull":
             by_id[account_id].last_pull = finished
+    for account_id, finished, outcome in latest_pushes:
+        by_id[account_id].latest_push, by_id[account_id].latest_push_outcome = finished, outcome
     for account_id, error in last_errors:
         by_id[account_id].last_error = error
     return list(by_id.values())
