@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import anyio
 import pytest
+from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from sqlalchemy import select, update
 from structlog.testing import capture_logs
 
@@ -24,6 +26,7 @@ from core.models import VARIANT, utcnow
 from core.revisions import touch_products
 from core.scheduler.changes import accounts_with_work
 from core.scheduler.daemon import Daemon
+from core.scheduler.durations import VIETNAM
 from core.scheduler.heartbeat import daemon_status
 from core.scheduler.jobs import JobKind, JobRunner
 from core.scheduler.leases import acquire, holder_id
@@ -120,6 +123,29 @@ async def test_a_job_never_overlaps_itself(world: World, sqlite_url: str) -> Non
         assert len(mine) >= 2
         assert overlapping(mine) == []
     assert any(e["event"] == "job.still_running" for e in logs), "runs that fell due meanwhile were skipped"
+
+
+async def test_runs_missed_while_the_loop_was_blocked_coalesce_into_one_catch_up(world: World, sqlite_url: str) -> None:
+    """A pull every 0.1 s, and the daemon's loop blocked for 0.6 s (a slow disk, a stalled host): of the
+    five or so runs that fell due meanwhile, exactly one runs once the loop is back, then the interval goes on."""
+    executed: list[datetime] = []
+    async with world.http() as http, running_daemon(world.store, sqlite_url, http=http, pull_every=0.1) as daemon:
+        job = f"pull:{world.accounts[0].id}"
+
+        def ran(event: JobExecutionEvent) -> None:
+            if event.job_id == job:
+                executed.append(event.scheduled_run_time)
+
+        daemon.scheduler.add_listener(ran, EVENT_JOB_EXECUTED)
+        await wait_until(lambda: len(executed) >= 2, what="two pulls on time")
+        blocked_from = datetime.now(VIETNAM)
+        time.sleep(0.6)  # blocks the event loop itself: the scheduler cannot fire while this runs
+        blocked_until = datetime.now(VIETNAM)
+        await wait_until(lambda: sum(at > blocked_from for at in executed) >= 2, what="the interval going on after")
+    # Nothing ran while the loop was blocked, so what ran since, in order, is: the catch-up, then the rest.
+    catch_up, following = [at for at in executed if at > blocked_from][:2]
+    assert catch_up >= blocked_until - timedelta(seconds=0.15), "the catch-up is the latest run missed, alone"
+    assert following > blocked_until, "no second run for the other runs missed while blocked"
 
 
 @pytest.fixture
