@@ -13,6 +13,7 @@ import anyio
 import pytest
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from sqlalchemy import select, update
+from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
 from connectors.base import Tokens
@@ -337,3 +338,37 @@ async def test_token_health_refreshes_ahead_of_expiry_and_warns_before_reauthori
         )
     assert result.outcome == "warning" and "authorised again" in (result.error or "")
     assert result.counts == {"refreshed": 0}
+
+
+async def test_every_job_kind_logs_its_start_and_end_with_seller_channel_run_id_counts_and_duration(
+    world: World,
+) -> None:
+    settings = ScheduleSettings(**FAST)
+    account = world.accounts[0]
+    expected_counts = {
+        JobKind.PUSH: {"created", "updated", "prices", "stocks", "delisted", "failed", "waiting"},
+        JobKind.PULL: {"orders_new", "orders_updated", "ledger_entries"},
+        JobKind.RECONCILE: {"checked", "price_drift", "stock_drift", "missing"},
+        JobKind.TOKENS: {"refreshed"},
+    }
+    async with world.http() as http:
+        runner = JobRunner(world.store, http, settings, policy=LedgerPolicy())
+        for kind in JobKind:
+            with capture_logs(processors=[merge_contextvars]) as logs:  # with what the job binds
+                result = await runner.run(kind, account.id, trigger="test")
+            assert result.outcome == "ok", (kind, result.error)
+            [started] = [e for e in logs if e["event"] == "job.started"]
+            [finished] = [e for e in logs if e["event"] == "job.finished"]
+            for event in (started, finished):
+                assert (event["seller"], event["channel"], event["account"], event["job"]) == (
+                    world.seller, "shopee", account.name, kind.value,
+                ), event  # fmt: skip
+            assert started["trigger"] == "test"
+            assert finished["outcome"] == "ok" and isinstance(finished["seconds"], float)
+            assert expected_counts[kind] <= finished.keys(), (kind, finished)
+            if kind is JobKind.TOKENS:
+                assert finished["run_id"] is None, "a token check records no sync run"
+            else:
+                assert finished["run_id"] == result.run_id == runs(world.store, kind.value)[-1].id
+                inner = [e for e in logs if e.get("run_id") is not None and e["event"] != "job.finished"]
+                assert inner and {e["run_id"] for e in inner} == {result.run_id}, "the run id is bound inside"

@@ -217,7 +217,8 @@ class JobRunner:
         # As core.sync.reconcile.reconcile_job, keeping the run id for the job's log line.
         result.run_id = start_run(self.store, account_id=account.id, kind="reconcile", trigger=trigger)
         try:
-            report = await reconcile_account(self.store, account, build_connector(self.store, account, self.http))
+            with bound_contextvars(run_id=result.run_id):  # as push and pull bind theirs
+                report = await reconcile_account(self.store, account, build_connector(self.store, account, self.http))
         except ChosyncError as exc:
             result.outcome, result.error = "failed", scrub(str(exc))
             finish_run(self.store, result.run_id, outcome="failed", counts={}, error=result.error)
