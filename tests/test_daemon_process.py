@@ -95,3 +95,33 @@ def test_chosync_run_is_the_same_daemon_and_stops_cleanly(tmp_path: Path) -> Non
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=15) == 0
     assert [e["event"] for e in _events(log)][-1] == "daemon.stopped", "a fresh database: migrated, then run"
+
+
+def test_scheduler_help_exits_0_without_starting_a_daemon(tmp_path: Path) -> None:
+    db = tmp_path / "never.db"
+    env = {**os.environ, "CHOSYNC_DATABASE_URL": f"sqlite:///{db}"}
+    done = subprocess.run([sys.executable, "scheduler.py", "--help"], cwd=PROJECT_ROOT, env=env,
+                          capture_output=True, timeout=30, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert b"usage: scheduler.py" in done.stdout and b"--database-url" in done.stdout
+    assert b"daemon.started" not in done.stderr and not db.exists(), "nothing opened, nothing started"
+    bad = subprocess.run([sys.executable, "scheduler.py", "--no-such-option"], cwd=PROJECT_ROOT, env=env,
+                         capture_output=True, timeout=30, check=False)  # fmt: skip
+    assert bad.returncode == 2 and b"unrecognized arguments" in bad.stderr and not db.exists()
+
+
+def test_scheduler_takes_the_database_url_and_config_as_options(tmp_path: Path) -> None:
+    db = tmp_path / "given.db"
+    config = write_config(tmp_path / "given.toml", log_format="json", log_level="INFO")
+    env = {k: v for k, v in os.environ.items() if k not in ("CHOSYNC_DATABASE_URL", "CHOSYNC_CONFIG")}
+    log = tmp_path / "run.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "scheduler.py", "--database-url", f"sqlite:///{db}", "--config", str(config)],
+            cwd=PROJECT_ROOT, env=env, stdout=sink, stderr=sink,
+        )  # fmt: skip
+    _wait(lambda: log.exists() and "daemon.started" in log.read_text(), 20, "the daemon started")
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=15) == 0
+    assert db.exists(), "the daemon ran on the database it was given"
+    assert _events(log)[-1]["event"] == "daemon.stopped", "JSON lines: the log format came from the given config"

@@ -58,6 +58,6 @@ def serve(settings: Settings) -> int:
         store.dispose()
 
 
-def main() -> int:
-    """``python scheduler.py``: the settings from the environment and config file."""
-    return serve(load_settings())
+def main(*, database_url: str | None = None) -> int:
+    """``python scheduler.py``: the settings from the environment and config file (``database_url`` first)."""
+    return serve(load_settings(database_url=database_url) if database_url else load_settings())
