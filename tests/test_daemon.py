@@ -22,6 +22,7 @@ from connectors.sandbox.shopee import ShopeeSandbox
 from connectors.sandbox.shopee_config import ShopeeConfig as SandboxConfig
 from core.catalog.importer import import_catalog
 from core.channels import DatabaseTokenStore, find_account
+from core.cli.context import local_time
 from core.db import open_store
 from core.models import VARIANT, utcnow
 from core.revisions import touch_products
@@ -301,6 +302,19 @@ async def test_daemon_status_reports_the_heartbeat_and_the_jobs(world: World, sq
         assert pull["every"] == "0.3s" and pull["last_outcome"] == "ok" and pull["next_run"]
         code, out, _ = await anyio.to_thread.run_sync(run_cli, "daemon", "status")
         assert code == 0 and "running on" in out and "pull" in out
+        with world.store.engine.connect() as conn:
+            started_at = conn.execute(select(DAEMON.c.started_at)).scalar_one()
+        assert f"since {local_time(started_at)};" in out, "since when, in Vietnam time"
+        assert datetime.fromisoformat(report["started_at"]) == started_at
+        assert "last error:" not in out and report["last_error"] is None
+        world.sandbox.faults.add_chance("/api/v2/order/get_order_list", Fault.server_error(503), 1.0)
+        await wait_until(lambda: runs(world.store, "pull")[-1].outcome == "failed", what="a failed pull")
+        await wait_until(lambda: (daemon_status(world.store, stale_after=1) or daemon).last_error is not None,
+                         what="the error in the heartbeat")  # fmt: skip
+        code, out, _ = await anyio.to_thread.run_sync(run_cli, "daemon", "status")
+        assert code == 0
+        [line] = [line for line in out.splitlines() if line.startswith("last error:")]
+        assert "pull:" in line and "HTX-DANTIEN shopee" in line and "503" in line, line
     code, out, _ = run_cli("daemon", "status")
     assert code == 1 and "stopped at" in out
     with world.store.engine.begin() as conn:  # a daemon that died without a word
