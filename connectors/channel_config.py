@@ -16,6 +16,7 @@ and the toml states (and marks) each value once. :class:`HttpSettings` are the c
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, ValidationError
 
 from core.errors import ConfigError
-from core.logs import register_secret
+from core.logs import register_secret, scrub
 from core.settings import PROJECT_ROOT
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "HttpSettings",
     "ListingLimits",
     "channel_toml_path",
+    "describe_invalid",
     "load_channel_config",
     "merge_settings",
     "read_channel_toml",
@@ -109,7 +111,36 @@ def load_channel_config(
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{what} channel settings are invalid: {exc}") from exc
+        raise ConfigError(f"{what} channel settings are invalid:\n{describe_invalid(exc)}") from None
+
+
+# A setting whose name holds one of these may carry a credential (partner_key, app_secret, access_token,
+# password, sign...): its value is never repeated back, even when it is where it must not be.
+_SECRET_NAME = re.compile(r"key|secret|token|passw|sign|credential", re.IGNORECASE)
+_SHOWN_TYPES = (str, int, float, bool)
+_SHOWN_CHARS = 60
+
+
+def describe_invalid(exc: ValidationError) -> str:
+    """One line per problem: where, what is wrong, and the value given unless it may be a secret.
+
+    Pydantic's own text repeats every input (``input_value='...'``): a partner key passed by mistake
+    as ``--set partner_key=...`` would be printed back to the terminal and into logs (DESIGN rule 8).
+    Here a value is shown only when it is a plain scalar under a name that does not look secret; a
+    table or list is never shown (it may hold a secret under any name), and the whole text is scrubbed
+    of every registered secret besides.
+    """
+    lines = []
+    for error in exc.errors(include_url=False, include_context=False, include_input=True):
+        where = ".".join(str(part) for part in error["loc"]) or "(settings)"
+        line = f"  {where} — {error['msg']}"  # not "name: ...": the scrubber would take it for a secret pair
+        value = error.get("input")
+        secret_looking = any(_SECRET_NAME.search(str(part)) for part in error["loc"])
+        if isinstance(value, _SHOWN_TYPES) and not secret_looking and error["type"] != "missing":
+            text = repr(value)
+            line += f" (given {text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + '...'})"
+        lines.append(line)
+    return scrub("\n".join(lines))
 
 
 def read_secret(what: str, *, file: Path | None, env_var: str, environ: Mapping[str, str] | None, hint: str) -> str:

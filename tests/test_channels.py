@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import MetaData, select, update
 
 from connectors.base import Tokens
 from connectors.sandbox.shopee import DEMO_PARTNER_ID, DEMO_PARTNER_KEY, ShopeeConfig, ShopeeSandbox
@@ -19,8 +19,10 @@ from core.errors import UsageError
 from core.logs import scrub
 from core.models import CHANNEL_TOKEN, utcnow
 from core.settings import PROJECT_ROOT
+from tests.catalog_files import make_rows, write_csv
 from tests.conftest import Invoke
 from tests.servers import serve_in_thread
+from tests.sync_world import FAST_SETTINGS, JPEG
 
 SHOP = 14701711
 
@@ -74,10 +76,68 @@ def test_add_list_and_set_an_account(cli: Invoke) -> None:
     )
 
 
-def test_the_partner_key_is_never_stored(cli: Invoke, sqlite_url: str) -> None:
-    _add(cli)
-    raw = Path(sqlite_url.removeprefix("sqlite:///")).read_bytes()
-    assert DEMO_PARTNER_KEY.encode() not in raw
+CUSTOM_KEY = "custom-partner-key-7f3a9c41d2"
+
+
+def _every_stored_value(store: Store) -> Iterator[tuple[str, str, str]]:
+    """(table, column, value as text) for every non-null cell of every table in the database."""
+    tables = MetaData()
+    tables.reflect(bind=store.engine)
+    with store.engine.connect() as conn:
+        for table in tables.sorted_tables:
+            for row in conn.execute(select(table)).mappings():
+                for column, value in row.items():
+                    if value is not None:
+                        yield table.name, column, value.hex() if isinstance(value, bytes) else str(value)
+
+
+def test_the_partner_key_is_never_stored(
+    cli: Invoke, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Add (key in a custom variable), connect, sync, pull orders, reconcile: the key is in no table, no output."""
+    monkeypatch.delenv("CHOSYNC_SHOPEE_PARTNER_KEY")  # only the variable named by --partner-key-env holds it
+    monkeypatch.setenv("CUSTOM_NAME", CUSTOM_KEY)
+    sandbox = ShopeeSandbox(ShopeeConfig(partners={DEMO_PARTNER_ID: CUSTOM_KEY}, shops=[SHOP]))
+    (tmp_path / "anh.jpg").write_bytes(JPEG)
+    rows = make_rows(2, 2)
+    for row in rows:
+        row["images"] = "anh.jpg"
+    outputs: list[str] = []
+
+    def ok(*args: str) -> str:
+        code, out, err = cli(*args)
+        outputs.extend((out, err))
+        assert code == 0, f"chosync {' '.join(args)}: {out}{err}"
+        return out
+
+    with serve_in_thread(sandbox) as base_url:
+        ok("catalog", "import", str(write_csv(tmp_path / "catalog.csv", rows)))
+        (tmp_path / "map.csv").write_text("category,marketplace_category_id\nGạo,100012\n", encoding="utf-8")
+        ok("categories", "map", "shopee", str(tmp_path / "map.csv"))
+        code, out, err = _add(
+            cli, base_url, "--partner-key-env", "CUSTOM_NAME",
+            "--set", f"retry={json.dumps(FAST_SETTINGS['retry'])}", "--set", 'listing={"tier_variation_delay_s": 0}',
+        )  # fmt: skip
+        outputs.extend((out, err))
+        assert code == 0, err
+        link = ok("channels", "connect", "shopee", "--seller", "HTX-DANTIEN")
+        assert f"partner_id={DEMO_PARTNER_ID}" in link
+        ok("channels", "connect", "shopee", "--seller", "HTX-DANTIEN", "--code", sandbox.issue_code(SHOP),
+           "--shop-id", str(SHOP))  # fmt: skip
+        ok("sync")
+        listed = [item for item in sandbox.items.values() if not item.is_deleted]
+        assert len(listed) == 2
+        item, model = next((i, m) for i in listed for m in i.models.values() if m.seller_stock > 0)
+        sandbox.place_order(SHOP, [(item.item_id, model.model_id, 1)])
+        ok("orders", "pull")
+        ok("reconcile")
+    assert len(json.loads(cli("orders", "list", "--json")[1])) == 1  # the pull really went through
+    [account] = json.loads(ok("channels", "list", "--json"))
+    assert account["settings"]["partner_key_env"] == "CUSTOM_NAME"
+    scanned = list(_every_stored_value(store))
+    assert any(table == "channel_account" for table, _, _ in scanned)
+    assert [(table, column) for table, column, value in scanned if CUSTOM_KEY in value] == []
+    assert all(CUSTOM_KEY not in text for text in outputs)
 
 
 def test_adding_twice_or_to_an_unknown_channel_or_with_bad_settings_is_refused(cli: Invoke) -> None:
@@ -94,6 +154,31 @@ def test_adding_twice_or_to_an_unknown_channel_or_with_bad_settings_is_refused(c
     code, _, err = cli("channels", "add", "shopee", "--seller", "NOBODY", "--partner-id", "1", "--shop-id", "2")
     assert code == 1
     assert "seller 'NOBODY' is not registered" in err
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "partner_key=s3cr3t-VALUE-9876",
+        'auth={"access_token": "s3cr3t-VALUE-9876"}',
+        "app_secret=s3cr3t-VALUE-9876",
+        'extra={"harmless_name": "s3cr3t-VALUE-9876"}',  # a table is never echoed: any key in it may be secret
+        "sign=s3cr3t-VALUE-9876",
+    ],
+)
+def test_a_secret_given_as_a_setting_is_refused_without_being_echoed(cli: Invoke, setting: str) -> None:
+    code, out, err = _add(cli, "https://partner.example", "--set", setting)
+    assert code == 2
+    assert "settings are invalid" in err
+    assert "not permitted" in err  # what is wrong, and where (the setting's name), is still said
+    assert setting.split("=", 1)[0] in err
+    assert "s3cr3t-VALUE-9876" not in out + err
+
+
+def test_an_invalid_ordinary_setting_still_shows_the_value_given(cli: Invoke) -> None:
+    code, _, err = _add(cli, "https://partner.example", "--set", 'limits={"images_max": "many"}')
+    assert code == 2
+    assert "limits.images_max" in err and "'many'" in err
 
 
 def test_two_shops_on_one_channel_need_a_name(cli: Invoke, store: Store) -> None:
