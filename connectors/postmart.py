@@ -11,7 +11,10 @@ connector shares, :class:`~connectors.configured.ApiConnector`) over its helpers
 
 Creating is idempotent by construction (DESIGN rule 1): the SKU is looked up first, and a create whose
 answer carries no ids is read back before anything is said. Prices and stock go per SKU, ``batch_max``
-a call, the last value per SKU winning; delisting puts products off the shelf (``goods_state``). One
+a call, the last value per SKU winning; delisting puts products off the shelf (``goods_state``) and an
+update puts them back on sale. An update sends the product's whole SKU list (ASSUMED, see the toml), so it
+adds, removes and renames variants; when the SKUs change it reads the product first, and a call that adds
+SKUs is never repeated blindly (its answer lost, the next attempt reads what Postmart holds). One
 call's failure is reported for its SKUs and the others go on; a refused account (AuthError) stops the
 whole batch, since every other call would be refused too.
 """
@@ -48,7 +51,7 @@ from connectors.postmart_reads import PostmartArea, PostmartCategory, PostmartRe
 from connectors.ratelimit import Throttle
 from connectors.retry import RetryPolicy, Sleep
 from core.catalog.records import ProductRecord
-from core.errors import AuthError, ChosyncError, PermanentError
+from core.errors import AuthError, ChosyncError, OutcomeUnknown, PermanentError
 
 __all__ = ["PostmartConnector"]
 
@@ -84,6 +87,8 @@ class PostmartConnector(ApiConnector[PostmartConfig, PostmartProduct]):
         )  # fmt: skip
         self._reader = PostmartReader(self.client, now=self._now)
         self._images = PostmartImages(self.client, http=http)
+        # Product id → its SKU ids as this connector's updates left them in this run (see _skus_of).
+        self._made: dict[str, dict[str, str]] = {}
 
     @classmethod
     def load_config(cls, settings: Mapping[str, Any]) -> PostmartConfig:
@@ -117,16 +122,37 @@ class PostmartConnector(ApiConnector[PostmartConfig, PostmartProduct]):
     async def update_listing(self, ref: ListingRef, product: ProductRecord) -> ListingRef:
         listing = self.mapped(product)
         wanted = {sku.serial for sku in listing.content.skus}
-        if ref.models and wanted != set(ref.models):
-            added, removed = sorted(wanted - set(ref.models)), sorted(set(ref.models) - wanted)
-            raise PermanentError(
-                f"the variants of {product.sku} changed (added: {', '.join(added) or 'none'}; removed: "
-                f"{', '.join(removed) or 'none'}); changing a Postmart product's SKUs is not supported yet",
-                field="variants", hint="delist the product on Postmart and create it again",
-            )  # fmt: skip
+        current = dict(ref.models)
+        if wanted != set(current):
+            # The SKUs change: read what Postmart holds, so each kept SKU goes with Postmart's id and a
+            # SKU that an update whose answer was lost already added is not added a second time.
+            live = await self.find_by_sku(product.sku)
+            if live is not None and live.item_id == ref.item_id:
+                current = dict(live.models)
+        adds = sorted(wanted - set(current))
         names = await self._images.upload_all(listing.content.images)
-        await self.client.call("product_update", json=update_body(ref.item_id, listing, names, self.config),
-                               ids={"spu_id": ref.item_id}, idempotent=True)  # fmt: skip
+        body = update_body(ref.item_id, listing, names, self.config, current)
+        # Repeating an update that adds SKUs could add them twice: such a call is not blindly retried.
+        result = await self.client.call("product_update", json=body, ids={"spu_id": ref.item_id},
+                                        idempotent=not adds)  # fmt: skip
+        if wanted == set(current):
+            return self._updated(ListingRef(item_id=ref.item_id, models=current))
+        if isinstance(result, dict) and result.get(self.config.fields.product.spu_id) is not None:
+            answered = self._reader.ref_of(result)
+            if set(answered.models) == wanted:
+                return self._updated(answered, sku=product.sku, before=current)
+        # The answer did not say every SKU id (ASSUMED shape): read the product back rather than guess.
+        found = await self.find_by_sku(product.sku)
+        if found is None or found.item_id != ref.item_id or set(found.models) != wanted:
+            raise OutcomeUnknown(f"Postmart took the new variants of {product.sku} but does not show them all")
+        return self._updated(found, sku=product.sku, before=current)
+
+    def _updated(self, ref: ListingRef, *, sku: str = "", before: Mapping[str, str] | None = None) -> ListingRef:
+        # Remembered for this run's price and stock operations, whose refs were read before the update.
+        self._made[ref.item_id] = dict(ref.models)
+        if before is not None:
+            added, removed = sorted(set(ref.models) - set(before)), sorted(set(before) - set(ref.models))
+            _log.info("postmart.variants_changed", spu_id=ref.item_id, sku=sku, added=added, removed=removed)
         return ref
 
     async def update_prices(self, updates: Sequence[PriceUpdate]) -> BatchResult:
@@ -142,7 +168,7 @@ class PostmartConnector(ApiConnector[PostmartConfig, PostmartProduct]):
     ) -> BatchResult:
         s = self.config.fields.sku
         pending, results = pending_updates(
-            updates, lambda u: u.ref.models.get(u.variant_sku),
+            updates, lambda u: self._skus_of(u.ref).get(u.variant_sku),
             unknown=lambda u: f"variant {u.variant_sku} is not on Postmart product {u.ref.item_id}",
         )  # fmt: skip
 
@@ -158,6 +184,11 @@ class PostmartConnector(ApiConnector[PostmartConfig, PostmartProduct]):
         batches = chunks(pending, self.config.limits.batch_max)
         results += await send_in_batches(batches, send, marketplace="Postmart", what=what)
         return BatchResult(items=tuple(results))
+
+    def _skus_of(self, ref: ListingRef) -> Mapping[str, str]:
+        """The product's SKU ids: the binding's, unless an update of this run changed its SKUs. The price
+        and stock operations of a run were planned before its updates, so their refs lag a new SKU."""
+        return self._made.get(ref.item_id, ref.models)
 
     async def delist(self, refs: Sequence[ListingRef], *, delete: bool = False) -> BatchResult:
         f = self.config.fields.product

@@ -14,6 +14,7 @@ by their own calls); :func:`create_body` and :func:`update_body` speak the wire 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
@@ -153,12 +154,31 @@ def create_body(
 
 
 def update_body(
-    spu_id: str, listing: MappedListing[PostmartProduct], image_names: list[str], config: PostmartConfig
+    spu_id: str,
+    listing: MappedListing[PostmartProduct],
+    image_names: list[str],
+    config: PostmartConfig,
+    current: Mapping[str, str],
 ) -> dict[str, Any]:
-    """product_update: the content and the on-sale state (prices and stock have their own calls)."""
+    """product_update: the content, the on-sale state and the product's whole SKU list.
+
+    ASSUMED (see the toml): the list replaces the product's SKUs, as the ShopNC / DSMall seller centre's
+    edit does: an entry with the id of a SKU the product has (``current``: our variant SKU → Postmart
+    id) updates that SKU (its serial and option text), an entry without an id is a new SKU and carries
+    its price and stock, and a SKU left out is removed. The prices and stock of the SKUs that stay have
+    their own calls.
+    """
     s = config.fields.sku
     body = {config.fields.product.spu_id: wire_id(spu_id), **_content(listing, image_names, config)}
-    body[config.fields.product.skus] = [{s.serial: sku.serial, s.spec: sku.spec} for sku in listing.content.skus]
+    entries: list[dict[str, Any]] = []
+    for sku in listing.content.skus:
+        sku_id = current.get(sku.serial)
+        if sku_id is not None:
+            entries.append({s.sku_id: wire_id(sku_id), s.serial: sku.serial, s.spec: sku.spec})
+        else:
+            entries.append({s.serial: sku.serial, s.spec: sku.spec, s.price: listing.prices[sku.serial],
+                            s.stock: listing.stocks[sku.serial]})  # fmt: skip
+    body[config.fields.product.skus] = entries
     return body
 
 

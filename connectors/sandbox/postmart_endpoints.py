@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.postmart_config import PostmartConfig
-from connectors.sandbox.postmart_state import PostmartBackOffice, SandboxOrder, SandboxProduct
+from connectors.sandbox.postmart_state import PostmartBackOffice, SandboxOrder, SandboxProduct, SandboxSku
 from connectors.sandbox.shopee_wire import FilePart
 
 __all__ = ["HANDLERS", "PostmartCall", "PostmartRefusal", "order_wire", "product_wire"]
@@ -208,18 +208,38 @@ def _product(call: PostmartCall, spu_id: object) -> SandboxProduct:
 
 
 def product_update(call: PostmartCall) -> Any:
-    f, s = call.contract.fields.product, call.contract.fields.sku
+    """The content, the state, and the whole SKU list (ASSUMED, as the toml says): an entry with the id of
+    one of the product's SKUs updates it, an entry without an id is a new SKU, a SKU left out is removed."""
+    f, s, limits = call.contract.fields.product, call.contract.fields.sku, call.contract.limits
     product = _product(call, call.ids.get("spu_id") or call.body.get(f.spu_id))
     content = _content(call)
-    serials = {str(k.get(s.serial)) for k in call.body.get(f.skus) or [] if isinstance(k, dict)}
-    if serials and serials != {k.serial for k in product.skus}:
-        raise bad("không thể đổi danh sách SKU khi cập nhật")
+    raw_skus = call.body.get(f.skus)
+    if not isinstance(raw_skus, list) or not raw_skus or not all(isinstance(k, dict) for k in raw_skus):
+        raise bad(f"{f.skus} là bắt buộc")
+    owned = {k.sku_id: k for k in product.skus}
+    kept: list[tuple[SandboxSku, str, str]] = []
+    added: list[tuple[str, str, int, int]] = []
+    for entry in raw_skus:
+        serial = _text(entry, s.serial, limit=limits.sku_max_chars)
+        spec = _text(entry, s.spec, limit=limits.spec_max_chars, required=False)
+        sku_id = entry.get(s.sku_id)
+        if sku_id is None:
+            added.append((serial, spec, _whole(entry.get(s.price), s.price, minimum=1),
+                          _whole(entry.get(s.stock), s.stock, minimum=0)))  # fmt: skip
+        elif isinstance(sku_id, int) and sku_id in owned:
+            kept.append((owned[sku_id], serial, spec))
+        else:
+            raise PostmartRefusal(404, f"SKU {sku_id} không thuộc sản phẩm {product.spu_id}")
+    serials = [serial for _, serial, _ in kept] + [serial for serial, *_ in added]
+    if len(set(serials)) != len(serials):
+        raise PostmartRefusal(409, f"{s.serial} bị trùng")
     product.name, product.gc_id, product.image = content["name"], content["gc_id"], content["image"]
     product.images, product.body, product.weight = content["images"], content["body"], content["weight"]
     if product.state != call.contract.listing.banned_value:  # only Postmart lifts a ban
         product.state = content["state"]
-    for k in call.body.get(f.skus) or []:
-        product.sku(str(k[s.serial])).spec = str(k.get(s.spec) or "")
+    for sku, serial, spec in kept:
+        sku.serial, sku.spec = serial, spec
+    product.skus = [sku for sku, _, _ in kept] + [call.office.new_sku(*new) for new in added]
     return product_wire(call, product)
 
 

@@ -188,10 +188,14 @@ class PostmartBackOffice:
         product = SandboxProduct(
             spu_id=next(self._spu_ids), merchant=merchant, serial=serial, name=name, gc_id=gc_id, body=body,
             image=image, images=list(images), weight=weight,
-            skus=[SandboxSku(next(self._sku_ids), s, spec, price, stock) for s, spec, price, stock in skus],
+            skus=[self.new_sku(s, spec, price, stock) for s, spec, price, stock in skus],
         )  # fmt: skip
         self.products[product.spu_id] = product
         return product
+
+    def new_sku(self, serial: str, spec: str, price: int, stock: int) -> SandboxSku:
+        """A SKU with a fresh id (ids are never reused, as a database's are not)."""
+        return SandboxSku(next(self._sku_ids), serial, spec, price, stock)
 
     def live_products(self, merchant: str) -> list[SandboxProduct]:
         return [p for p in self.products.values() if p.merchant == merchant and not p.deleted]
