@@ -2,16 +2,16 @@
 
 Two renderings of the same content: Markdown (``checklist.md``, readable anywhere) and a printable HTML
 page (``checklist.html``, with a box to tick per line). They list only what this pack carries: new
-listings, content updates, price and stock changes (last confirmed value → new value) and delistings,
-each with product name and SKU. What earlier packs carried and was confirmed is not there; what was
-not confirmed is there again (the pack says which pack it replaces). Money is shown as ``175.000 đ``,
-times in Vietnam time.
+listings, content updates (each changed field, last confirmed → new), price and stock changes (last
+confirmed value → new value) and delistings, each with product name and SKU. What earlier packs carried
+and was confirmed is not there; what was not confirmed is there again (the pack says which pack it
+replaces). Money is shown as ``175.000 đ``, times in Vietnam time.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
@@ -19,9 +19,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from core.sync.packs import PackEntry
 
-__all__ = ["ChecklistHeader", "render_html", "render_markdown"]
+__all__ = ["ChecklistHeader", "content_changes", "render_html", "render_markdown"]
 
 _VIETNAM = timezone(timedelta(hours=7))
+# The listing's fields as a seller reads them (keys: the facts packs.py takes from the listing).
+_FIELDS = {
+    "name": "Tên", "description": "Mô tả", "category": "Danh mục", "brand": "Thương hiệu", "images": "Ảnh",
+    "weight_g": "Khối lượng (g)", "origin": "Xuất xứ", "ocop_stars": "Hạng OCOP",
+    "ocop_certificate": "Chứng nhận OCOP", "traceability_code": "Mã truy xuất",
+    "traceability_url": "Đường dẫn truy xuất", "variants": "Phân loại",
+}  # fmt: skip
+_SHORT = 60  # longer values (a description) are said to have changed, not copied into the table
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +53,36 @@ def _count(amount: int | None) -> str:
     return "—" if amount is None else f"{amount:,}".replace(",", ".")
 
 
+def content_changes(old: Mapping[str, str] | None, new: Mapping[str, str]) -> list[str] | None:
+    """What an update changes, one "field: old → new" per changed field, in the fields' order.
+
+    ``old`` is the content last confirmed on the floor (None when no pack left on disk records it). Long
+    values are reported as changed with their lengths; images by count, their names being listed beside.
+    """
+    if old is None:
+        return None
+    changes = []
+    for key in [*_FIELDS, *sorted(set(new) - set(_FIELDS))]:
+        before, after = old.get(key, ""), new.get(key, "")
+        if before == after:
+            continue
+        label = _FIELDS.get(key, key)
+        if key == "images":
+            counts = [len(v.split("\n")) if v else 0 for v in (before, after)]
+            changes.append(f"{label}: {counts[0]} → {counts[1]} ảnh, tải lại ảnh")
+        elif len(before) > _SHORT or len(after) > _SHORT or "\n" in before + after:
+            changes.append(f"{label}: đã sửa ({len(before)} → {len(after)} ký tự)")
+        else:
+            changes.append(f"{label}: {before or '—'} → {after or '—'}")
+    return changes
+
+
+def _what_changed(changes: list[str] | None) -> str:
+    if changes is None:
+        return "nội dung đã đổi (không còn gói cũ để so sánh: xem tệp tải lên)"
+    return "; ".join(changes) or "—"
+
+
 def _sections(entries: Sequence[PackEntry]) -> list[tuple[str, list[str], list[list[str]]]]:
     """(heading, column headers, rows) for each kind of change the pack carries, in a fixed order."""
     new, update, price, stock, delist = [], [], [], [], []
@@ -55,7 +93,7 @@ def _sections(entries: Sequence[PackEntry]) -> list[tuple[str, list[str], list[l
                 name = f"{e.name} ({label})" if label else e.name
                 new.append([sku, name, _vnd(e.prices[sku]), _count(e.stocks.get(sku)), str(len(e.images))])
         elif e.kind == "update":
-            update.append([e.product_sku, e.name, ", ".join(e.images) or "—"])
+            update.append([e.product_sku, e.name, _what_changed(e.changes), ", ".join(e.images) or "—"])
         elif e.kind == "price":
             price.append([e.variant_sku or e.product_sku, e.name, f"{_vnd(e.old)} → {_vnd(e.new)}"])
         elif e.kind == "stock":
@@ -66,7 +104,7 @@ def _sections(entries: Sequence[PackEntry]) -> list[tuple[str, list[str], list[l
         (heading, columns, rows)
         for heading, columns, rows in (
             ("Sản phẩm mới", ["Mã SKU", "Tên sản phẩm", "Giá bán", "Tồn kho", "Số ảnh"], new),
-            ("Cập nhật thông tin sản phẩm", ["Mã sản phẩm", "Tên sản phẩm", "Ảnh"], update),
+            ("Cập nhật thông tin sản phẩm", ["Mã sản phẩm", "Tên sản phẩm", "Thay đổi (cũ → mới)", "Ảnh"], update),
             ("Thay đổi giá", ["Mã SKU", "Tên sản phẩm", "Giá cũ → giá mới"], price),
             ("Thay đổi tồn kho", ["Mã SKU", "Tên sản phẩm", "Tồn cũ → tồn mới"], stock),
             ("Ngừng bán", ["Mã sản phẩm", "Tên sản phẩm"], delist),

@@ -3,7 +3,7 @@
 A push of an assisted account plans and queues exactly as for any channel; then :func:`write_pack` turns
 every operation not yet confirmed into ONE pack in ``<account folder>/packs/pack-<id>-<time>/``: the
 floor's import spreadsheet (the connector writes it, in the toml's layout), the listings' images named
-as the floor wants (copied as they are: resizing needs Pillow, which is not a dependency), a checklist
+and sized as the floor wants (the connector's ``read_image`` scales them to the toml's limit), a checklist
 in Markdown and HTML (:mod:`core.sync.checklist`) and ``manifest.json``, the exact record of what the
 pack holds, which confirming reads. The operations move to ``awaiting_confirmation`` with the pack's id.
 
@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import structlog
+from pydantic import BaseModel
 from sqlalchemy import Connection, select, update
 
 from connectors.assisted import UploadLine
@@ -40,7 +41,7 @@ from core.db import Store
 from core.errors import ConfigError, PermanentError, RetryableError, UsageError
 from core.logs import scrub
 from core.models import PRODUCT, ProductStatus, VariantStatus, utcnow
-from core.sync.checklist import ChecklistHeader, render_html, render_markdown
+from core.sync.checklist import ChecklistHeader, content_changes, render_html, render_markdown
 from core.sync.models import LISTING, OPERATION, UPLOAD_PACK, OpKind, OpState
 from core.sync.plan import load_products
 
@@ -83,6 +84,10 @@ class PackEntry:
     stocks: dict[str, int] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)  # variant SKU → its options ("5kg")
     images: list[str] = field(default_factory=list)  # file names in images/
+    # A new or updated listing's facts as the floor shows them (name, description, ...), so that a later
+    # update can say what changed since the confirmed one; and, for an update, that "field: old → new".
+    content: dict[str, str] = field(default_factory=dict)
+    changes: list[str] | None = None  # None: the confirmed content is in no pack left to compare with
 
 
 @dataclass
@@ -113,7 +118,7 @@ def _due(conn: Connection, account_id: int) -> list[Any]:
     query = (
         select(OPERATION, PRODUCT.c.id.label("product_id"), PRODUCT.c.sku.label("product_sku"),
                PRODUCT.c.name.label("product_name"), LISTING.c.item_id, LISTING.c.prices.label("bound_prices"),
-               LISTING.c.stocks.label("bound_stocks"))
+               LISTING.c.stocks.label("bound_stocks"), LISTING.c.content_hash.label("bound_hash"))
         .join(LISTING, LISTING.c.id == OPERATION.c.listing_id)
         .join(PRODUCT, PRODUCT.c.id == LISTING.c.product_id)
         .where(OPERATION.c.account_id == account_id, OPERATION.c.state.in_([s.value for s in _DUE]))
@@ -155,12 +160,32 @@ def _open_pack(conn: Connection, account_id: int) -> Any:
 class _Builder:
     """Entries, sheet lines and images of one pack, fetched into its hidden staging folder."""
 
-    def __init__(self, connector: _AssistedConnector, stage: Path) -> None:
+    def __init__(self, connector: _AssistedConnector, stage: Path, earlier: Sequence[Path] = ()) -> None:
         self.connector = connector
         self.stage = stage
         self.entries: list[PackEntry] = []
         self.lines: list[UploadLine] = []
         self.failed: dict[int, str] = {}  # op id → why it cannot go in a pack
+        self._earlier = earlier  # the account's earlier pack folders, newest first
+        self._contents: dict[tuple[int, str], dict[str, str]] | None = None
+
+    def confirmed_content(self, listing_id: int, content_hash: str | None) -> dict[str, str] | None:
+        """The facts of the content the binding holds as confirmed (found by its hash in an earlier
+        pack's manifest: the hash is of that very content), or None when no pack left on disk has it."""
+        if content_hash is None:
+            return None
+        if self._contents is None:
+            self._contents = {}
+            for folder in self._earlier:
+                try:
+                    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    continue  # a pack folder removed by hand: its contents are simply not known
+                for entry in manifest.get("entries") or []:
+                    if entry.get("content") and entry.get("content_hash"):
+                        key = (int(entry["listing_id"]), str(entry["content_hash"]))
+                        self._contents.setdefault(key, entry["content"])
+        return self._contents.get((listing_id, content_hash))
 
     async def add_product(self, product: ProductRecord, rows: Sequence[Any]) -> None:
         mapped = self.connector.map_product(product)
@@ -188,6 +213,10 @@ class _Builder:
                               new=row.value)  # fmt: skip
             if row.kind in ("create", "update") and listing is not None:
                 entry.content_hash, entry.images = payload_hash(listing.content), images
+                entry.content = _facts(listing.content)
+                if row.kind == "update":
+                    entry.changes = content_changes(self.confirmed_content(row.listing_id, row.bound_hash),
+                                                    entry.content)  # fmt: skip
                 if row.kind == "create":
                     entry.prices, entry.stocks = dict(listing.prices), dict(listing.stocks)
                     entry.labels = {sku: labels.get(sku, "") for sku in listing.prices}
@@ -215,10 +244,29 @@ class _Builder:
         for position, reference in enumerate(product.images, start=1):
             name = self.connector.image_file_name(product.sku, position, reference)
             if not (folder / name).exists():
-                # Copied unchanged: resizing to the floor's size needs Pillow, not a dependency (yet).
+                # read_image hands back the image as the floor takes it (checked, scaled to its size).
                 (folder / name).write_bytes(await self.connector.read_image(reference))
             names.append(name)
         return names
+
+
+def _facts(content: object) -> dict[str, str]:
+    """A listing's content as text per field, for the checklist to compare (the SKU is the key, not a fact)."""
+    data: dict[str, Any] = content.model_dump(mode="json") if isinstance(content, BaseModel) else {}
+    facts: dict[str, str] = {}
+    for key, value in data.items():
+        if key == "product_sku":
+            continue
+        if key == "variants":
+            text = ", ".join(" ".join(str(o[1]) for o in v.get("options") or []) or str(v.get("sku")) for v in value)
+        elif key == "images":
+            text = "\n".join(str(reference) for reference in value)
+        elif isinstance(value, list | dict):
+            text = json.dumps(value, ensure_ascii=False)
+        else:
+            text = "" if value is None else str(value)
+        facts[key] = text
+    return facts
 
 
 def _write_files(stage: Path, header: ChecklistHeader, builder: _Builder, account: AccountSummary) -> None:
@@ -293,6 +341,9 @@ async def write_pack(
         rows = _due(conn, account.id)
         products = load_products(conn, sorted({row.product_id for row in rows}))
         open_pack = _open_pack(conn, account.id)
+        earlier = [Path(p) for p in conn.execute(select(UPLOAD_PACK.c.path).where(
+            UPLOAD_PACK.c.account_id == account.id, UPLOAD_PACK.c.path != "").order_by(UPLOAD_PACK.c.id.desc())
+        ).scalars()]  # fmt: skip
     kept, dropped = _prune(rows, products)
     open_id = None if open_pack is None else int(open_pack.id)
     fresh = any(row.state != OpState.AWAITING.value or row.pack_id != open_id for row in kept)
@@ -309,7 +360,7 @@ async def write_pack(
     stage = packs / f"{_STAGE}{uuid.uuid4().hex}"
     stage.mkdir()
     try:
-        builder = _Builder(floor, stage)
+        builder = _Builder(floor, stage, earlier)
         by_product: dict[int, list[Any]] = {}
         for row in kept:
             by_product.setdefault(row.product_id, []).append(row)
