@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -15,6 +16,7 @@ from core.sync.models import LISTING
 from core.sync.push import PushResult, push_account
 from core.sync.reconcile import ReconcileReport, reconcile_job
 from tests.catalog_files import make_rows, write_csv
+from tests.floors_world import make_floors
 from tests.sync_world import World, make_world
 
 NO_WAIT = RetrySchedule(base_s=0, max_s=0)
@@ -121,3 +123,57 @@ def test_drift_on_an_item_without_variations_is_found(
     assert (report.stock_drift, report.price_drift) == (1, 0)
     assert push(world).report.stocks == 1
     assert world.sandbox.model(single.item_id).seller_stock == 0  # type: ignore[attr-defined]
+
+
+def test_a_variant_deleted_by_hand_is_flagged_and_the_next_sync_restores_it(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = make_world(store, tmp_path, monkeypatch, products=2, variants=2)
+    push(world)
+    target = item(world, "P000001")
+    by_sku = {m.model_sku: m.model_id for m in target.models.values()}  # type: ignore[attr-defined]
+    del target.models[by_sku["P000001-V1"]]  # type: ignore[attr-defined]  # the seller deletes a model by hand
+    assert set(models(world, "P000001")) == {"P000001-V0"}
+    report = reconcile(world)
+    assert (report.variant_missing, report.missing, report.drift) == (1, 0, 1)
+    assert report.counts()["variant_missing"] == 1
+    [note] = report.notes
+    assert "P000001-V1" in note and "archive the variant" in note
+    with store.engine.connect() as conn:
+        [bound] = conn.execute(select(LISTING.c.models).where(LISTING.c.item_id == str(target.item_id))).scalars()  # type: ignore[attr-defined]
+    assert set(bound) == {"P000001-V0"}
+    result = push(world)
+    # The listing is updated (the variant added back), then its price and stock are sent; nothing is created.
+    assert (result.report.created, result.report.updated, result.outcome) == (0, 1, "ok")
+    assert models(world, "P000001") == {"P000001-V0": (10_001, 1), "P000001-V1": (11_001, 2)}
+    assert reconcile(world).drift == 0
+    assert push(world).report.updated == 0  # settled: nothing more to send
+
+
+def test_a_listing_rejected_in_review_is_flagged_for_a_person(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Postmart reviews products; one it rejects is kept on the listing with what the seller must do."""
+    floors = make_floors(store, tmp_path, monkeypatch, products=2, variants=1)
+    assert floors.push("postmart").outcome == "ok"
+    with store.engine.connect() as conn:
+        item_id = conn.execute(
+            select(LISTING.c.item_id).where(LISTING.c.account_id == floors.account("postmart").id).limit(1)
+        ).scalar_one()
+    floors.postmart.reject(int(item_id))
+
+    async def run() -> ReconcileReport | None:
+        async with httpx.AsyncClient(transport=floors.transport, timeout=5.0) as http:
+            report, error = await reconcile_job(store, floors.account("postmart"), http, trigger="test")
+            assert error is None
+            return report
+
+    report = asyncio.run(run())
+    assert report is not None and report.flagged == 1
+    assert any("rejected in review" in note for note in report.notes)
+    with store.engine.connect() as conn:
+        status, last_error = conn.execute(
+            select(LISTING.c.status, LISTING.c.last_error).where(LISTING.c.item_id == item_id)
+        ).one()
+    assert status == "rejected"
+    assert last_error.startswith("rejected in review: fix what the marketplace names")

@@ -7,6 +7,23 @@ records what the marketplace really holds in the binding, so the next plan sends
 corrections (price and stock back to the catalog's, a deleted item created again); what a person must
 handle (banned, rejected in review, a second item with our SKU) is reported and kept on the listing.
 An item carrying one of our SKUs with no binding is adopted, never duplicated.
+
+Drift kinds (each counted in :class:`ReconcileReport` and explained in its notes):
+
+- ``price_drift`` / ``stock_drift``: the value the marketplace shows is recorded as pushed, so the next
+  plan sends ours again;
+- ``missing``: a bound item is gone; it is unbound, and the next push creates it again;
+- ``variant_missing``: a variant we bound is gone from an item that is still there (a model deleted by
+  hand in the seller centre, or an update answered as done that never took). It is unbound from the
+  listing and the listing's content hash forgotten, so the next plan sends an update (the connector adds
+  the variants the item lacks, as for a variant added to the catalog) and the variant's price and stock
+  again. The note tells the operator to archive the variant in the catalog if it should really go;
+- ``flagged``: what only a person can fix (banned, rejected in review, a second item with our SKU).
+
+Limitation: only status, variants, price and stock are read back. Content (title, description,
+images, attributes) is not compared, so content edited by hand on the marketplace, or a content update
+that did not take, goes unnoticed until the catalog changes that product or ``chosync sync --full``
+sends everything again.
 """
 
 from __future__ import annotations
@@ -50,6 +67,7 @@ class ReconcileReport:
     price_drift: int = 0
     stock_drift: int = 0
     missing: int = 0
+    variant_missing: int = 0
     adopted: int = 0
     flagged: int = 0
     foreign: int = 0  # items whose SKU is not in our catalog
@@ -58,13 +76,13 @@ class ReconcileReport:
     def counts(self) -> dict[str, int]:
         return {
             "checked": self.checked, "price_drift": self.price_drift,
-            "stock_drift": self.stock_drift, "missing": self.missing, "adopted": self.adopted,
-            "flagged": self.flagged, "foreign": self.foreign,
+            "stock_drift": self.stock_drift, "missing": self.missing, "variant_missing": self.variant_missing,
+            "adopted": self.adopted, "flagged": self.flagged, "foreign": self.foreign,
         }  # fmt: skip
 
     @property
     def drift(self) -> int:
-        return self.price_drift + self.stock_drift + self.missing + self.adopted
+        return self.price_drift + self.stock_drift + self.missing + self.variant_missing + self.adopted
 
 
 def _observed(state: ListingState, listing: Any) -> tuple[dict[str, str], dict[str, int], dict[str, int]]:
@@ -133,6 +151,7 @@ class _Reconciler:
                       "remove the extra item in the seller centre")  # fmt: skip
             return
         values = self._drift(listing, prices, stocks)
+        values.update(self._variants_gone(state, listing, models, values))
         if state.status.value != listing.status:
             values["status"] = state.status.value
             if state.status in _NEEDS_A_PERSON:
@@ -158,6 +177,37 @@ class _Reconciler:
             for sku, stock in stock_drift.items():
                 self.note(f"{sku}: stock on the marketplace is {stock}, we had pushed {pushed_stocks[sku]}")
         return values
+
+    def _variants_gone(
+        self, state: ListingState, listing: Any, models: dict[str, str], values: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Variants bound to the item that it no longer has: unbound, and the content re-planned.
+
+        Forgetting the content hash is how the plan learns of it: a listing whose hash differs from the
+        mapper's is updated, and the connector's update adds the variants the live item lacks (from what
+        the marketplace holds, not from the binding). Their price and stock, no longer in the binding, are
+        planned again too. ``values`` (price and stock drift found already) is narrowed to the variants left.
+        """
+        bound: dict[str, str] = dict(listing.models or {})
+        if not bound or not state.variants:
+            # An item without variations is its one variant: it cannot lose it and stay. No variants read
+            # at all means the connector does not read them: nothing to compare.
+            return {}
+        gone = sorted(sku for sku in bound if sku not in models)
+        # A variant still there under a new model id (deleted and made again by hand) is bound to the new id.
+        kept = {sku: models[sku] for sku in bound if sku in models}
+        if not gone:
+            return {"models": kept} if kept != bound else {}
+        self.report.variant_missing += len(gone)
+        for sku in gone:
+            self.note(
+                f"{sku}: variant gone from item {state.item_id} on the marketplace (deleted by hand, or an "
+                "update that did not take); the next sync adds it again. If it should not be sold there, "
+                "archive the variant in the catalog instead"
+            )
+        prices = {k: v for k, v in values.get("prices", listing.prices or {}).items() if k not in gone}
+        stocks = {k: v for k, v in values.get("stocks", listing.stocks or {}).items() if k not in gone}
+        return {"models": kept, "prices": prices, "stocks": stocks, "content_hash": None}
 
     def missing(self) -> None:
         """Bound items the marketplace no longer has: unbind them, so the next push creates them again."""
