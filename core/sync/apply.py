@@ -2,14 +2,23 @@
 
 Each operation is marked ``sending`` (its attempt counted) in the store before its request leaves, and
 the binding is updated in the same transaction that marks it ``done``. A process killed in between
-leaves operations in ``sending``; the next run treats them as ``unknown`` and resolves them before
-sending again: a create by looking our SKU up on the marketplace (the connector does that before every
-create), a price, stock, update or delist by sending the same value again (those are idempotent).
+leaves operations in ``sending``; the next run treats them as ``unknown`` (as it does an operation whose
+answer was lost) and resolves them before anything is sent again:
+
+- a create, by looking our SKU up on the marketplace (the connector does that before every create);
+- a price, stock or delist, by reading the listing back (:mod:`core.sync.readback`): when the
+  marketplace already shows the target value (or the item delisted) the operation is done with no
+  request; otherwise it is sent again. Until the read succeeds nothing is sent;
+- a content update is sent again as it is: it sets the listing's whole content, so applying it twice
+  leaves the marketplace as applying it once, and a read-back would cost more requests than it saves.
 
 Errors are settled by their class (DESIGN rule 5): a rate limit reschedules without spending the
-attempt; a retryable error reschedules with exponential backoff until ``max_attempts``, then parks the
-operation as failed; a permanent error parks it at once with the marketplace's reason; an auth error
-stops the account's run (every other call would be refused too) and leaves the rest queued.
+attempt, but the time an operation has waited on rate limits is summed and bounded
+(``RetrySchedule.max_rate_limited_s``, each wait counted as at least a second): past it the operation is
+parked, since a marketplace throttling it that long means a spent quota a person must look at; a
+retryable error reschedules with exponential backoff until ``max_attempts``, then parks the operation as
+failed ("gave up after N attempts"); a permanent error parks it at once with the marketplace's reason;
+an auth error stops the account's run (every other call would be refused too) and leaves the rest queued.
 
 Phases run in order — creates, content updates, prices, stock, delists — so a variant's price never
 reaches a listing before the listing exists; a listing whose create or update did not settle (outcome
@@ -28,6 +37,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import Connection, func, select, update
+from structlog.contextvars import bound_contextvars
 
 from connectors.base import BatchResult, Connector, ListingRef, PriceUpdate, StockUpdate, payload_hash
 from core.channels import AccountSummary
@@ -35,10 +45,12 @@ from core.db import Store
 from core.errors import AuthError, ChosyncError, OutcomeUnknown, PermanentError, RateLimited, RetryableError
 from core.logs import scrub
 from core.models import PRODUCT, utcnow
+from core.settings import ScheduleSettings
 from core.sync.models import LISTING, OPERATION, OpKind, OpState
 from core.sync.plan import load_products
+from core.sync.readback import READ_BACK_KINDS, read_listings, shows
 
-__all__ = ["ApplyReport", "RetrySchedule", "apply_account", "pending_count"]
+__all__ = ["ApplyReport", "RetrySchedule", "Waiting", "apply_account", "pending_count", "waiting_work"]
 
 log = structlog.get_logger(__name__)
 _PHASES = (OpKind.CREATE, OpKind.UPDATE, OpKind.PRICE, OpKind.STOCK, OpKind.DELIST)
@@ -50,11 +62,20 @@ _DONE_COUNTER = {
 
 @dataclass(frozen=True)
 class RetrySchedule:
-    """When a failed operation is tried again: base × 2^(attempt−1), capped; parked after max_attempts."""
+    """When a failed operation is tried again: base × 2^(attempt−1), capped; parked after max_attempts.
+
+    A rate limit spends no attempt; an operation is parked once its rate-limit waits add up to more than
+    ``max_rate_limited_s`` (a throttle measured in seconds is normal; one lasting an hour is a quota).
+    """
 
     max_attempts: int = 8
     base_s: float = 30.0
     max_s: float = 3600.0
+    max_rate_limited_s: float = 3600.0
+
+    @classmethod
+    def from_settings(cls, settings: ScheduleSettings) -> RetrySchedule:
+        return cls(max_attempts=settings.retry_attempts, base_s=settings.retry_base, max_s=settings.retry_max)
 
     def delay(self, attempts: int) -> timedelta:
         return timedelta(seconds=min(self.max_s, self.base_s * 2 ** max(0, attempts - 1)))
@@ -70,6 +91,7 @@ class ApplyReport:
     failed: int = 0
     retrying: int = 0
     unknown: int = 0
+    resolved: int = 0  # outcomes unknown, settled by reading the marketplace back: nothing sent again
     stopped: str | None = None  # why the run stopped early (auth refused)
     failures: list[str] = field(default_factory=list)
 
@@ -81,7 +103,7 @@ class ApplyReport:
         return {
             "created": self.created, "updated": self.updated, "prices": self.prices,
             "stocks": self.stocks, "delisted": self.delisted, "failed": self.failed,
-            "retrying": self.retrying, "unknown": self.unknown,
+            "retrying": self.retrying, "unknown": self.unknown, "resolved": self.resolved,
         }  # fmt: skip
 
 
@@ -97,6 +119,8 @@ class _Op:
     attempts: int
     item_id: str | None
     models: dict[str, str]
+    unknown: bool = False  # its last send may have landed: read back before sending again
+    rate_limited_s: float = 0.0
 
     @property
     def ref(self) -> ListingRef:
@@ -170,7 +194,8 @@ class _Applier:
         ]  # fmt: skip
         return [
             _Op(r.id, OpKind(r.kind), r.listing_id, r.product_id, r.product_sku, r.variant_sku, r.value,
-                r.attempts, r.item_id, dict(r.models or {}))
+                r.attempts, r.item_id, dict(r.models or {}), unknown=r.state == OpState.UNKNOWN.value,
+                rate_limited_s=r.rate_limited_s or 0.0)
             for r in ready
         ]  # fmt: skip
 
@@ -189,9 +214,21 @@ class _Applier:
         message = scrub(str(error))
         values: dict[str, Any] = {"updated_at": now, "error": message, "error_code": type(error).__name__}
         if isinstance(error, RateLimited):
-            wait = timedelta(seconds=error.retry_after or self.schedule.base_s)
-            values.update(state=OpState.RETRY_WAIT.value, attempts=op.attempts - 1, next_attempt_at=now + wait)
-            self.report.retrying += 1
+            wait = self.schedule.base_s if error.retry_after is None else error.retry_after
+            # Every rate limit counts at least a second: "retry after 0 s" forever must reach the bound too.
+            waited = op.rate_limited_s + max(wait, 1.0)
+            values.update(attempts=op.attempts - 1, rate_limited_s=waited)  # a rate limit spends no attempt
+            if waited <= self.schedule.max_rate_limited_s:
+                values.update(state=OpState.RETRY_WAIT.value, next_attempt_at=now + timedelta(seconds=wait))
+                self.report.retrying += 1
+            else:
+                message = (
+                    f"rate-limited for {waited:.0f} s in all (more than the {self.schedule.max_rate_limited_s:.0f} s "
+                    "allowed): the shop's API quota on the marketplace may be spent; check it, then "
+                    f"'chosync retry': {message}"
+                )
+                values.update(state=OpState.FAILED.value, error=message)
+                self.park(conn, op, message)
         elif isinstance(error, OutcomeUnknown):
             values.update(state=OpState.UNKNOWN.value)
             self.report.unknown += 1
@@ -203,18 +240,20 @@ class _Applier:
         else:
             if not isinstance(error, PermanentError):
                 message = f"gave up after {op.attempts} attempts: {message}"
-                values["error"] = message
-            values.update(state=OpState.FAILED.value)
-            self.report.failed += 1
-            self.report.failures.append(f"{op.kind.value} {op.variant_sku or op.product_sku}: {message}")
-            conn.execute(
-                update(LISTING).where(LISTING.c.id == op.listing_id).values(last_error=message, updated_at=now)
-            )
+            values.update(state=OpState.FAILED.value, error=message)
+            self.park(conn, op, message)
         conn.execute(update(OPERATION).where(OPERATION.c.id == op.id).values(values))
         self.log.warning(
             "sync.operation_not_done", op_id=op.id, kind=op.kind.value,
             sku=op.variant_sku or op.product_sku, state=values["state"], error=message,
         )  # fmt: skip
+
+    def park(self, conn: Connection, op: _Op, message: str) -> None:
+        self.report.failed += 1
+        self.report.failures.append(f"{op.kind.value} {op.variant_sku or op.product_sku}: {message}")
+        conn.execute(
+            update(LISTING).where(LISTING.c.id == op.listing_id).values(last_error=message, updated_at=self.now())
+        )
 
     def settle_done(self, conn: Connection, op: _Op, listing: dict[str, Any]) -> None:
         now = self.now()
@@ -240,6 +279,11 @@ class _Applier:
 
     async def content(self, op: _Op) -> None:
         """A create or a content update: the product is mapped fresh, so the newest content goes out."""
+        # Each call runs in its own task (gather), so the binding names this operation only (rule 9).
+        with bound_contextvars(op_id=op.id):
+            await self._content(op)
+
+    async def _content(self, op: _Op) -> None:
         async with self.limit:
             with self.store.engine.connect() as conn:
                 product = load_products(conn, [op.product_id])[op.product_id]
@@ -268,6 +312,10 @@ class _Applier:
 
     async def values(self, kind: OpKind, ops: Sequence[_Op]) -> None:
         """Price or stock updates for one listing, in one connector call (it batches per marketplace)."""
+        with bound_contextvars(op_ids=[op.id for op in ops]):
+            await self._values(kind, ops)
+
+    async def _values(self, kind: OpKind, ops: Sequence[_Op]) -> None:
         async with self.limit:
             updates: list[PriceUpdate] | list[StockUpdate]
             if kind is OpKind.PRICE:
@@ -300,6 +348,64 @@ class _Applier:
                 pushed[op.variant_sku] = op.value
                 self.settle_done(conn, op, {column: dict(pushed)})
 
+    # --- reading back what may have landed ----------------------------------------------------------------
+
+    async def read_back(self, ops: list[_Op]) -> list[_Op]:
+        """Settle the unknown price, stock and delist operations the marketplace already shows.
+
+        Returns the operations still to send: an unknown one is among them only when the read showed
+        that it did not land; when the read fails, the unknown ones stay unknown and wait for the next run.
+        """
+        unsure = [op for op in ops if op.unknown and op.kind in READ_BACK_KINDS and op.item_id is not None]
+        if not unsure:
+            return ops
+        try:
+            with bound_contextvars(op_ids=[op.id for op in unsure]):
+                states = await read_listings(self.connector, {op.ref.item_id for op in unsure})
+        except ChosyncError as exc:
+            self.unread(unsure, exc)
+            held = {op.id for op in unsure}
+            return [op for op in ops if op.id not in held]
+        landed = [
+            op for op in unsure
+            if shows(states.get(op.ref.item_id), op.kind, variant_sku=op.variant_sku, value=op.value, models=op.models)
+        ]  # fmt: skip
+        groups: dict[tuple[int, OpKind], list[_Op]] = {}
+        for op in landed:
+            groups.setdefault((op.listing_id, op.kind), []).append(op)
+        for (_, kind), group in groups.items():
+            if kind is OpKind.DELIST:
+                with self.store.engine.begin() as conn:
+                    for op in group:
+                        self.settle_done(conn, op, {"status": "delisted", "last_error": None})
+            else:
+                column = "prices" if kind is OpKind.PRICE else "stocks"
+                self.settle_batch(group, BatchResult(items=()), column=column)
+        self.report.resolved += len(landed)
+        self.log.info("sync.read_back", op_ids=[op.id for op in unsure], landed=[op.id for op in landed])
+        done = {op.id for op in landed}
+        return [op for op in ops if op.id not in done]
+
+    def unread(self, ops: Sequence[_Op], error: ChosyncError) -> None:
+        """The read-back failed: nothing is sent again; each try counts, and the last one parks them."""
+        if isinstance(error, AuthError):
+            self.report.stopped = scrub(str(error))
+            return
+        now = self.now()
+        message = f"could not read the marketplace back to see whether it was applied: {scrub(str(error))}"
+        with self.store.engine.begin() as conn:
+            for op in ops:
+                op.attempts += 1
+                values: dict[str, Any] = {"attempts": op.attempts, "updated_at": now, "error": message,
+                                          "error_code": type(error).__name__}  # fmt: skip
+                if op.attempts >= self.schedule.max_attempts:
+                    values.update(state=OpState.FAILED.value, error=f"gave up after {op.attempts} attempts: {message}")
+                    self.park(conn, op, values["error"])
+                else:
+                    self.report.unknown += 1
+                conn.execute(update(OPERATION).where(OPERATION.c.id == op.id).values(values))
+        self.log.warning("sync.read_back_failed", op_ids=[op.id for op in ops], error=message)
+
     async def delists(self, ops: Sequence[_Op]) -> None:
         try:
             result = await self.connector.delist([op.ref for op in ops])
@@ -316,6 +422,7 @@ class _Applier:
                     self.settle_done(conn, op, {"status": "delisted", "last_error": None})
 
     async def run(self, ops: list[_Op]) -> None:
+        ops = await self.read_back(ops)
         for phase in _PHASES:
             chosen = [op for op in ops if op.kind is phase and (phase is OpKind.CREATE or op.item_id is not None)]
             if phase in (OpKind.PRICE, OpKind.STOCK):
@@ -358,14 +465,41 @@ async def apply_account(
     return applier.report
 
 
+_WAITING = (OpState.PLANNED.value, OpState.RETRY_WAIT.value, OpState.UNKNOWN.value, OpState.SENDING.value)
+
+
 def pending_count(store: Store, account_id: int) -> int:
     """Operations of the account not yet done or parked (planned, waiting to retry, unknown)."""
-    waiting = [OpState.PLANNED.value, OpState.RETRY_WAIT.value, OpState.UNKNOWN.value, OpState.SENDING.value]
+    return waiting_work(store, account_id).total
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An account's operations not yet done nor parked, by why they wait."""
+
+    planned: int = 0  # held behind a listing's create or update that did not settle, or never tried
+    retrying: int = 0  # waiting for their next attempt (a retryable error, or a rate limit)
+    unknown: int = 0  # the answer was lost: the next run reads the marketplace back first
+    next_attempt_at: datetime | None = None  # the soonest retry, when any waits for one
+
+    @property
+    def total(self) -> int:
+        return self.planned + self.retrying + self.unknown
+
+
+def waiting_work(store: Store, account_id: int) -> Waiting:
     with store.engine.connect() as conn:
-        return int(
-            conn.execute(
-                select(func.count())
-                .select_from(OPERATION)
-                .where(OPERATION.c.account_id == account_id, OPERATION.c.state.in_(waiting))
-            ).scalar_one()
-        )
+        rows = conn.execute(
+            select(OPERATION.c.state, func.count(), func.min(OPERATION.c.next_attempt_at))
+            .where(OPERATION.c.account_id == account_id, OPERATION.c.state.in_(_WAITING))
+            .group_by(OPERATION.c.state)
+        ).all()
+    counts = {state: int(count) for state, count, _ in rows}
+    soonest = next((at for state, _, at in rows if state == OpState.RETRY_WAIT.value), None)
+    return Waiting(
+        planned=counts.get(OpState.PLANNED.value, 0),
+        retrying=counts.get(OpState.RETRY_WAIT.value, 0),
+        # A run killed mid-send left "sending": the next run treats it as unknown.
+        unknown=counts.get(OpState.UNKNOWN.value, 0) + counts.get(OpState.SENDING.value, 0),
+        next_attempt_at=soonest,
+    )

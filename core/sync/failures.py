@@ -87,7 +87,7 @@ def requeue(
     seller: str | None = None,
     channel: str | None = None,
 ) -> int:
-    """Put failed operations back to planned with fresh attempts; the next sync sends them."""
+    """Put failed operations back to planned with fresh attempts and rate-limit budget; the next sync sends them."""
     if not ids and not every:
         raise UsageError("name the operations to retry", hint="chosync retry ID [ID…], or --all")
     failed = {f.id for f in list_failures(store, seller=seller, channel=channel)}
@@ -104,6 +104,12 @@ def requeue(
             conn.execute(
                 update(OPERATION)
                 .where(OPERATION.c.id.in_(sorted(chosen)), OPERATION.c.state == OpState.FAILED.value)
-                .values(state=OpState.PLANNED.value, attempts=0, next_attempt_at=None, updated_at=utcnow())
+                .values(
+                    state=OpState.PLANNED.value,
+                    attempts=0,
+                    rate_limited_s=0.0,
+                    next_attempt_at=None,
+                    updated_at=utcnow(),
+                )
             )
     return len(chosen)

@@ -18,7 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Float, Index, String, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.models import UTCDateTime, utcnow
@@ -122,6 +122,8 @@ class Operation(SQLModel, table=True):
     content_hash: str | None = Field(default=None, max_length=64)
     state: OpState = Field(default=OpState.PLANNED, sa_type=String(32))
     attempts: int = 0
+    # Seconds waited on rate limits: a rate limit spends no attempt, so this is what bounds the wait.
+    rate_limited_s: float = Field(default=0.0, sa_column=Column(Float, nullable=False, server_default="0"))
     next_attempt_at: datetime | None = _at(nullable=True)
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     error_code: str | None = Field(default=None, max_length=64)

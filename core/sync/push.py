@@ -3,6 +3,14 @@
 An assisted account (its connector is :class:`~connectors.base.Assisted`: no seller API) plans and
 queues the same way, then writes or refreshes its upload pack (:mod:`core.sync.packs`) instead of
 applying: a person uploads it and confirms it.
+
+A push's outcome: ``failed`` when it stopped (configuration, authorisation), ``partial`` when an
+operation is parked as failed or still waits in the queue after the apply (to retry, or with its
+outcome unknown: the next run settles it), ``ok`` when everything planned was applied. An assisted
+account's pack awaiting the seller's upload is not waiting work of the engine: it is the end of the push.
+
+Every log event of the push, the connector's included, carries the seller, channel, account and run id
+(DESIGN rule 9), bound as structlog context variables for its duration.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from datetime import datetime
 import httpx
 import structlog
 from sqlalchemy import and_, func, or_, select
+from structlog.contextvars import bound_contextvars
 
 from connectors.base import Assisted
 from connectors.retry import RetryTally, counting_retries
@@ -23,7 +32,7 @@ from core.db import Store
 from core.errors import ChosyncError
 from core.logs import scrub
 from core.models import CHANNEL_ACCOUNT, PRODUCT, ProductStatus, utcnow
-from core.sync.apply import ApplyReport, RetrySchedule, apply_account, pending_count
+from core.sync.apply import ApplyReport, RetrySchedule, Waiting, apply_account, pending_count, waiting_work
 from core.sync.connect import build_connector
 from core.sync.models import LISTING
 from core.sync.packs import PackResult, write_pack
@@ -42,7 +51,8 @@ class PushResult:
     plan: AccountPlan | None = None
     report: ApplyReport = field(default_factory=ApplyReport)
     unchanged: int = 0
-    waiting: int = 0
+    waiting: int = 0  # the queue's waiting operations, and an assisted account's changes awaiting upload
+    queued: Waiting = field(default_factory=Waiting)  # the queue's alone, by why they wait
     seconds: float = 0.0
     error: str | None = None
     pack: PackResult | None = None  # an assisted account's upload pack
@@ -55,9 +65,10 @@ class PushResult:
 
     @property
     def outcome(self) -> str:
+        """failed (stopped), partial (some parked as failed, or still waiting in the queue), or ok."""
         if self.error is not None or self.report.stopped:
             return "failed"
-        return "partial" if self.failed else "ok"
+        return "partial" if self.failed or self.queued.total else "ok"
 
 
 def _listed_count(store: Store, account: AccountSummary) -> int:
@@ -88,9 +99,30 @@ async def push_account(
     on_progress: Callable[[int], None] | None = None,
 ) -> PushResult:
     """Plan and apply everything due for ``account``; never raises for marketplace or config errors."""
-    started = time.perf_counter()
     result = PushResult(account, start_run(store, account_id=account.id, kind="push", trigger=trigger))
-    bound = log.bind(seller=account.seller, channel=account.channel, account_id=account.id, run_id=result.run_id)
+    # The caller's task owns this context (asyncio.gather gives each push its own), so pushes running
+    # side by side never see each other's binding.
+    with bound_contextvars(seller=account.seller, channel=account.channel, account=account.name, run_id=result.run_id):
+        await _push(store, account, http, result, full=full, sku=sku, schedule=schedule, now=now,
+                    on_planned=on_planned, on_progress=on_progress)  # fmt: skip
+    return result
+
+
+async def _push(
+    store: Store,
+    account: AccountSummary,
+    http: httpx.AsyncClient,
+    result: PushResult,
+    *,
+    full: bool,
+    sku: str | None,
+    schedule: RetrySchedule | None,
+    now: Callable[[], datetime],
+    on_planned: Callable[[int], None] | None,
+    on_progress: Callable[[int], None] | None,
+) -> None:
+    started = time.perf_counter()
+    bound = log.bind(account_id=account.id)
     try:
         with counting_retries() as result.retries:
             connector = build_connector(store, account, http, now=now)
@@ -108,7 +140,8 @@ async def push_account(
     except ChosyncError as exc:
         result.error = scrub(str(exc))
         bound.error("sync.push_failed", error=result.error)
-    result.waiting = pending_count(store, account.id) + (result.pack.awaiting if result.pack else 0)
+    result.queued = waiting_work(store, account.id)
+    result.waiting = result.queued.total + (result.pack.awaiting if result.pack else 0)
     result.seconds = time.perf_counter() - started
     counts = {**result.report.counts(), "unchanged": result.unchanged, "waiting": result.waiting,
               "retried": result.retries.total}  # fmt: skip
@@ -124,4 +157,3 @@ async def push_account(
         error=result.error or result.report.stopped,
     )
     bound.info("sync.push", outcome=result.outcome, seconds=round(result.seconds, 3), **counts)
-    return result

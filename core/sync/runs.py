@@ -42,7 +42,8 @@ def start_run(store: Store, *, account_id: int | None, kind: str, trigger: str) 
 
 
 def finish_run(store: Store, run_id: int, *, outcome: str, counts: Mapping[str, int], error: str | None = None) -> None:
-    """Close a run: ``outcome`` is ok (all done), partial (some parked as failed) or failed (stopped)."""
+    """Close a run: ``outcome`` is ok (all done), partial (some parked as failed, or a push's operations
+    still waiting to retry or to be read back) or failed (stopped)."""
     with store.engine.begin() as conn:
         conn.execute(
             update(SYNC_RUN)
