@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.catalog.importer import import_catalog
 from core.db import Store
 from core.sync.apply import RetrySchedule
-from core.sync.models import LISTING, OPERATION, OpState
+from core.sync.models import LISTING
 from core.sync.push import PushResult, push_account
 from tests.catalog_files import make_rows, write_csv
 from tests.sync_world import World, make_world, no_requests
@@ -76,13 +76,3 @@ def test_archiving_a_product_delists_it(store: Store, tmp_path: Path, monkeypatc
     assert result.report.delisted == 1
     [item] = [i for i in world.items() if i.item_sku == "P000001"]
     assert item.item_status == "UNLIST"
-
-
-def test_operations_are_recorded_before_and_after_they_are_sent(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    world = make_world(store, tmp_path, monkeypatch, products=2, variants=1)
-    push(world)
-    with store.engine.connect() as conn:
-        states = [r.state for r in conn.execute(select(OPERATION.c.state))]
-    assert states == [OpState.DONE, OpState.DONE]

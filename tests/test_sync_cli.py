@@ -165,3 +165,66 @@ def test_status_and_runs_after_a_sync(cli: Invoke) -> None:
     code, out, _ = cli("status")
     assert code == 0
     assert "HTX-DANTIEN" in out
+
+
+def live_skus(sandbox: ShopeeSandbox) -> list[str]:
+    return sorted(i.item_sku for i in sandbox.items.values() if not i.is_deleted)
+
+
+def test_sync_dry_run_sku_and_full(cli: Invoke, sandbox: ShopeeSandbox) -> None:
+    code, out, _ = cli("sync", "--dry-run")
+    assert (code, "new listing" in out, sandbox.calls()) == (0, True, 0)  # the plan, nothing sent
+    code, out, err = cli("sync", "--sku", "P000001")
+    assert code == 0, out + err
+    assert live_skus(sandbox) == ["P000001"]
+    assert cli("sync")[0] == 0
+    assert live_skus(sandbox) == ["P000000", "P000001", "P000002"]
+    before = sandbox.calls()
+    assert cli("sync")[0] == 0
+    assert sandbox.calls() == before  # nothing changed: nothing sent
+    code, out, err = cli("sync", "--full")
+    assert code == 0, out + err
+    # The admin's manual resync: every listing's content, prices and stock go out again, once each.
+    assert sandbox.calls("/api/v2/product/update_item") == 3
+    assert sandbox.calls("/api/v2/product/update_price") == 3  # one call per item, both variants in it
+    assert sandbox.calls("/api/v2/product/update_stock") == 3
+    assert live_skus(sandbox) == ["P000000", "P000001", "P000002"]
+
+
+def test_sync_exits_1_and_says_when_while_changes_wait_to_retry(cli: Invoke, sandbox: ShopeeSandbox) -> None:
+    # Each create looks its SKU up first; five 502s each exhaust the transport's tries: all three wait.
+    sandbox.faults.enqueue("/api/v2/product/search_item", Fault.server_error(502), times=15)
+    code, out, err = cli("sync")
+    assert code == 1, out + err
+    assert "3 change(s) still wait: 3 to retry after a marketplace error or rate limit (next attempt at " in out
+    assert "in 30 s)" in out  # the first retry waits retry_base (30 s by default)
+    assert json.loads(cli("failures", "--json")[1]) == []  # waiting, not parked
+    [run] = [r for r in json.loads(cli("runs", "--json")[1]) if r["kind"] == "push"]
+    assert (run["outcome"], run["counts"]["waiting"]) == ("partial", 3)
+
+
+def test_failures_filters_retry_all_and_runs_limit(cli: Invoke, sandbox: ShopeeSandbox, tmp_path: Path) -> None:
+    rows = make_rows(3, 2)
+    for r in rows:
+        r["images"] = "anh.jpg"
+    for r in rows[:4]:
+        r["name"] = "Gạo hàng giả giá rẻ"  # refused by the marketplace: two creates parked
+    assert cli("catalog", "import", str(write_csv(tmp_path / "catalog.csv", rows)))[0] == 0
+    assert cli("sync")[0] == 1
+    parked = json.loads(cli("failures", "--json")[1])
+    assert sorted(f["product_sku"] for f in parked) == ["P000000", "P000001"]
+    assert json.loads(cli("failures", "--seller", "HTX-DANTIEN", "--channel", "shopee", "--json")[1]) == parked
+    assert json.loads(cli("failures", "--seller", "HTX-KHAC", "--json")[1]) == []
+    assert json.loads(cli("failures", "--channel", "postmart", "--json")[1]) == []
+    code, out, _ = cli("retry", "--all", "--channel", "postmart")
+    assert (code, "0 operations re-queued" in out) == (0, True)
+    code, out, _ = cli("retry", "--all")
+    assert (code, "2 operations re-queued" in out) == (0, True)
+    assert json.loads(cli("failures", "--json")[1]) == []
+    assert cli("retry")[0] == 2  # neither ids nor --all: a usage error
+    assert cli("sync")[0] == 1  # still refused: parked again
+    assert len(json.loads(cli("failures", "--json")[1])) == 2
+    runs = json.loads(cli("runs", "--json")[1])
+    assert len(runs) == 2
+    [latest] = json.loads(cli("runs", "--limit", "1", "--json")[1])
+    assert latest["id"] == max(r["id"] for r in runs)

@@ -1,4 +1,10 @@
-"""``chosync plan``, ``sync``, ``failures`` and ``retry``: pushing the catalog to every marketplace."""
+"""``chosync plan``, ``sync``, ``failures`` and ``retry``: pushing the catalog to every marketplace.
+
+``sync`` exits 0 only when everything planned was applied; 1 when an operation is parked as failed,
+when changes still wait in the queue (to retry after a marketplace error or rate limit, or with an
+answer lost that the next sync reads back first: a line says how many and when the next attempt is),
+or when an account's push stopped. A script that syncs again on 1 converges; the daemon does so itself.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +19,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from core.channels import AccountSummary, list_accounts
-from core.cli.context import account_label, console, escape, local_time, print_json, state
+from core.cli.context import VIETNAM, account_label, console, escape, local_time, print_json, state
 from core.errors import NotFound
 from core.http import http_client
+from core.models import utcnow
 from core.scheduler.locks import hold_accounts
+from core.sync.apply import RetrySchedule
 from core.sync.connect import build_connector
 from core.sync.failures import list_failures, requeue
 from core.sync.models import OpKind
@@ -140,6 +148,7 @@ def sync(
         disable=not out.is_terminal,
     )
     trigger = cli_trigger()
+    schedule = RetrySchedule.from_settings(state.settings().schedule)  # the daemon's, so both agree
 
     async def one(http: httpx.AsyncClient, account: AccountSummary) -> PushResult:
         task = progress.add_task(f"{account.seller} · {account.channel}", total=None)
@@ -150,6 +159,7 @@ def sync(
             trigger=trigger,
             full=full,
             sku=sku,
+            schedule=schedule,
             on_planned=lambda total: progress.update(task, total=total),
             on_progress=lambda n: progress.advance(task, n),
         )
@@ -203,11 +213,36 @@ def _summary(results: list[PushResult]) -> None:
         out.print(note, highlight=False)
     if any(r.report.failed for r in results):
         out.print("Failed operations are parked: see 'chosync failures', fix, then 'chosync retry'.")
+    waiting = _waiting_line(results)
+    if waiting:
+        out.print(waiting, highlight=False)
     retried = sum(r.retries.total for r in results)
     if retried:
         limited = sum(r.retries.rate_limited for r in results)
         out.print(f"{retried} request(s) were sent again ({limited} after a rate limit): the marketplaces' "
                   "hiccups cost time, not correctness.", highlight=False)  # fmt: skip
+
+
+def _waiting_line(results: list[PushResult]) -> str | None:
+    """How many changes still wait in the queue, why, and when the next attempt is due."""
+    retrying = sum(r.queued.retrying for r in results)
+    unknown = sum(r.queued.unknown for r in results)
+    held = sum(r.queued.planned for r in results)
+    if not retrying + unknown + held:
+        return None
+    why: list[str] = []
+    if retrying:
+        soonest = min(r.queued.next_attempt_at for r in results if r.queued.next_attempt_at is not None)
+        seconds = max(0, round((soonest - utcnow()).total_seconds()))
+        due = f"next attempt at {soonest.astimezone(VIETNAM):%H:%M:%S}, in {seconds} s"
+        why.append(f"{retrying} to retry after a marketplace error or rate limit ({due})")
+    if unknown:
+        why.append(f"{unknown} whose answer was lost (read back from the marketplace first)")
+    if held:
+        why.append(f"{held} behind a listing that did not settle")
+    total = retrying + unknown + held
+    return (f"{total} change(s) still wait: {'; '.join(why)}. Run 'chosync sync' again then; the daemon does "
+            "it on its own.")  # fmt: skip
 
 
 def failures(seller: str | None = _SELLER, channel: str | None = _CHANNEL, as_json: bool = _JSON) -> None:
@@ -257,8 +292,9 @@ def reconcile(seller: str | None = _SELLER, channel: str | None = _CHANNEL) -> N
             http_client() as http,
         ):
             checked = [(a, *(await reconcile_job(state.store(), a, http, trigger=trigger))) for a in accounts]
+            schedule = RetrySchedule.from_settings(state.settings().schedule)
             pushes = [
-                await push_account(state.store(), a, http, trigger=trigger)
+                await push_account(state.store(), a, http, trigger=trigger, schedule=schedule)
                 for a, report, _ in checked
                 if report is not None
             ]
