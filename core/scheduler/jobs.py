@@ -41,7 +41,7 @@ from core.sync.connect import build_connector
 from core.sync.ledger import LedgerPolicy
 from core.sync.models import SYNC_RUN
 from core.sync.orders import pull_orders
-from core.sync.push import push_account
+from core.sync.push import PushResult, push_account
 from core.sync.reconcile import reconcile_account
 from core.sync.runs import finish_run, start_run
 
@@ -96,6 +96,19 @@ class JobResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "kind": self.kind.value, "seconds": round(self.seconds, 3)}
+
+
+def _progressed(pushed: PushResult) -> bool:
+    """Did a push make headway (so the change watcher may push the account again at once)?
+
+    It did when it sent something, or left nothing in the queue. An assisted account's changes wait for
+    the seller's upload by design: writing or refreshing its pack is the whole of its push, not a push
+    that got stuck, so they do not count as waiting here (``waiting`` includes them).
+    """
+    if pushed.error is not None:
+        return False
+    in_pack = pushed.pack.awaiting if pushed.pack is not None else 0
+    return pushed.report.done > 0 or pushed.waiting - in_pack <= 0
 
 
 class JobRunner:
@@ -186,7 +199,7 @@ class JobRunner:
             result.run_id, result.outcome = pushed.run_id, pushed.outcome
             result.error = pushed.error or pushed.report.stopped
             result.counts = {**pushed.report.counts(), "waiting": pushed.waiting}
-            result.progressed = pushed.error is None and (pushed.report.done > 0 or pushed.waiting == 0)
+            result.progressed = _progressed(pushed)
         elif result.kind is JobKind.PULL:
             report = await pull_orders(
                 self.store,
