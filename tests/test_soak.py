@@ -10,6 +10,10 @@ import pytest
 
 from core.settings import PROJECT_ROOT
 
+# After the warm-up. A 2-minute run settled at ~98 MB, growing 0.8 MB in its second minute and ~0.3 MB/min
+# over its last 40 s (caches filling); a leak would keep climbing. 5 MB over the ten minutes at most.
+RSS_GROWTH_BOUND_MB_PER_MIN = 0.5
+
 
 @pytest.mark.slow
 def test_ten_minutes_of_faults_leave_memory_descriptors_and_connections_flat(
@@ -25,9 +29,13 @@ def test_ten_minutes_of_faults_leave_memory_descriptors_and_connections_flat(
     assert report.exit_code == 0
     assert report.bugs == []
     assert report.caught_up_s is not None, "the shops show the catalog once the faults stop"
-    assert report.faults_hit > 100 and report.orders_placed > 50
+    # Requests that failed on a 5xx, a rate limit, a timeout or a lost answer (latency is not counted):
+    # about 5 % of the calls; a 2-minute run saw 53 of 1 038, so ten minutes see some 250.
+    assert report.error_faults > 150, report.faults_by_kind
+    assert report.orders_placed > 50
     rss = summary["rss_mb"]
-    assert rss["last_fifth"]["median"] <= rss["second_fifth"]["median"] * 1.10 + 5, rss
+    # A leak of a few kB per job climbs steadily over ~40 000 job runs; a flat daemon wanders by noise.
+    assert rss["slope_per_min"] <= RSS_GROWTH_BOUND_MB_PER_MIN, rss
     for name, bound in (("fds", 40), ("sockets", 16), ("connections", 12)):  # connections: the client's pool
         stats = summary[name]
         assert stats["last_fifth"]["median"] <= stats["second_fifth"]["median"] + 2, (name, stats)
