@@ -4,7 +4,8 @@
 checklist in its folder) instead of sending them. A person uploads it in the floor's seller centre and
 then runs ``assisted confirm``, which records what the floor now shows, so the next pack carries only
 what is still to do. ``--from-export`` confirms only what the floor's own product export shows.
-``assisted packs`` lists an account's packs and where they are.
+``assisted packs`` lists an account's packs and where they are. ``assisted rebind`` carries a floor's
+listings over once its channel has an API connector (:mod:`core.sync.rebind`).
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from connectors.base import Assisted
 from core.channels import find_account
-from core.cli.context import console, escape, local_time, print_json, state
+from core.cli.context import console, console_err, escape, local_time, print_json, state
+from core.errors import UsageError
 from core.http import http_client
 from core.scheduler.locks import hold_accounts
 from core.sync.connect import build_connector
 from core.sync.pack_confirm import ConfirmResult, confirm_pack, list_packs
+from core.sync.rebind import RebindReport, rebind_listings
 from core.sync.runs import cli_trigger
 
 __all__ = ["app"]
@@ -93,3 +97,32 @@ def packs(
         confirmed = f"{local_time(v.confirmed_at)} by {escape(v.confirmed_by or '?')}" if v.confirmed_at else ""
         table.add_row(str(v.id), v.state, str(v.operations), local_time(v.created_at), confirmed, folder)
     console().print(table)
+
+
+@app.command("rebind")
+def rebind(seller: str = _SELLER, channel: str = _CHANNEL, name: str | None = _NAME) -> None:
+    """After a floor's channel gets an API connector: find its pack-confirmed listings by SKU and bind them
+    to the API's item ids; changes still awaiting a pack go through the API at the next sync."""
+    store = state.store()
+    account = find_account(store, seller=seller, channel=channel, name=name)
+
+    async def run() -> RebindReport:
+        async with (
+            hold_accounts(store, [account], role="cli assisted rebind", settings=state.settings().schedule),
+            http_client() as http,
+        ):
+            connector = build_connector(store, account, http)
+            if isinstance(connector, Assisted):
+                raise UsageError(f"{channel} is still worked through upload packs: there is nothing to rebind",
+                                 hint="rebind once the channel's connector talks to an API")  # fmt: skip
+            return await rebind_listings(store, account, connector)
+
+    report = asyncio.run(run())
+    console().print(f"{len(report.rebound)} listing(s) bound to {channel}'s item ids; {report.replanned} with "
+                    "unconfirmed pack changes, sent by the next sync.")  # fmt: skip
+    if report.missing:
+        console_err().print(
+            f"[bold yellow]warning:[/] not found on {channel} by SKU (left as they were): "
+            f"{escape(', '.join(report.missing))}",
+            highlight=False,
+        )

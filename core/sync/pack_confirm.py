@@ -118,7 +118,8 @@ def _apply(conn: Connection, entry: Mapping[str, Any], listing: Any, now: dateti
     kind = entry["kind"]
     values: dict[str, Any] = {"updated_at": now, "last_error": None}
     if kind in ("create", "update"):
-        # The floor knows the listing by our product SKU: it stands for the item id we cannot learn.
+        # The floor knows the listing by our product SKU: it stands for the item id we cannot learn
+        # (core/sync/rebind.py swaps it for the real one if the channel later gets an API connector).
         values |= {"item_id": listing.item_id or entry["product_sku"], "content_hash": entry["content_hash"],
                    "status": "live"}  # fmt: skip
         if kind == "create":
