@@ -28,7 +28,16 @@ from connectors.sandbox.seller_centre_site import SellerCentreSite
 from connectors.sandbox.serving import serve_in_thread
 from connectors.sandbox.shopee import ShopeeSandbox
 
-__all__ = ["FLOORS", "Fleet", "fresh_fleet", "load_fleet", "save_fleet", "serve_fleet", "wait_for_interrupt"]
+__all__ = [
+    "FLOORS",
+    "Fleet",
+    "fleet_accounts",
+    "fresh_fleet",
+    "load_fleet",
+    "save_fleet",
+    "serve_fleet",
+    "wait_for_interrupt",
+]
 
 FLOORS = ("voso", "provincial")
 _VERSION = 1
@@ -60,6 +69,13 @@ def fresh_fleet() -> Fleet:
     postmart.add_merchant(DEMO_USERNAME, DEMO_PASSWORD)
     shopee = ShopeeSandbox(ShopeeConfig(partners={DEMO_PARTNER_ID: DEMO_PARTNER_KEY}, shops=[DEMO_SHOP_ID]))
     return Fleet(shopee, postmart, {floor: SellerCentreSite(floor) for floor in FLOORS})
+
+
+def fleet_accounts() -> str:
+    """Who :func:`fresh_fleet` lets sign in, for ``serve all`` to announce (the CLI knows no marketplace)."""
+    from connectors.sandbox.shopee import DEMO_PARTNER_ID, DEMO_SHOP_ID
+
+    return f"Shopee: partner {DEMO_PARTNER_ID}, shop {DEMO_SHOP_ID}; Postmart: merchant {DEMO_USERNAME}."
 
 
 @contextmanager

@@ -91,6 +91,8 @@ class ItemLimits:
 
 
 def default_categories() -> tuple[Category, ...]:
+    """The tree a sandbox starts with: every id `config/demo/shopee-categories.csv` maps is a leaf here,
+    so the README's steps work against ``chosync sandbox serve shopee`` as they do in the demo."""
     return (
         Category(100001, 0, "Thực phẩm và đồ uống", "Food & Beverages"),
         Category(100011, 100001, "Đặc sản vùng miền", "Regional Specialties"),
@@ -99,6 +101,10 @@ def default_categories() -> tuple[Category, ...]:
         Category(100113, 100011, "Mật ong", "Honey"),
         Category(100114, 100011, "Nước mắm", "Fish Sauce"),
         Category(100012, 100001, "Gạo và ngũ cốc", "Rice & Grains"),
+        Category(100015, 100001, "Trái cây tươi", "Fresh fruit"),
+        Category(100016, 100001, "Bánh kẹo", "Snacks & sweets"),
+        Category(100017, 100001, "Hải sản khô", "Dried seafood"),
+        Category(100018, 100001, "Thực phẩm chế biến", "Processed food"),
         Category(100002, 0, "Nhà cửa và đời sống", "Home & Living"),
         Category(100021, 100002, "Đồ thủ công mỹ nghệ", "Handicrafts"),
         Category(100003, 0, "Sắc đẹp", "Beauty"),
@@ -176,6 +182,13 @@ class ShopeeConfig:
     rate_limit_error: str = "error_system_busy"  # GUESS; a doc scrape also names "error_rate_limit"
     rate_limit_status: int = 429
     retry_after: bool = True  # send a Retry-After header with the 429
+
+    def __post_init__(self) -> None:
+        # A tree extended from the defaults may name a default category again: keep each id once.
+        first: dict[int, Category] = {}
+        for category in self.categories:
+            first.setdefault(category.category_id, category)
+        self.categories = tuple(first.values())
 
     def category(self, category_id: int) -> Category | None:
         return next((c for c in self.categories if c.category_id == category_id), None)

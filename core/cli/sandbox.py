@@ -14,6 +14,12 @@ app = typer.Typer(help="Local marketplace simulators.", no_args_is_help=True)
 DEMO_SNAPSHOT = Path(".demo") / "sandboxes.pickle"
 
 
+_FAULT_HELP = (
+    "KIND:RATE, repeatable: that fault on that share of requests (0.1 or 10%). Kinds: latency, server_error, "
+    "rate_limit, timeout, malformed_json, lost_response (applied, answer lost)."
+)
+
+
 @app.command("serve")
 def serve(
     name: str = typer.Argument(..., help="Which sandbox: shopee, postmart, voso, provincial, or all."),
@@ -23,19 +29,34 @@ def serve(
         None, "--from", help=f"all: the sandboxes saved by the demo (default {DEMO_SNAPSHOT} when it exists)."
     ),
     fresh: bool = typer.Option(False, "--fresh", help="all: start empty sandboxes even when the demo saved some."),
+    rate_limit: str | None = typer.Option(
+        None, "--rate-limit", metavar="N/s", help="Refuse requests past N per second per partner app (5/s, 120/min)."
+    ),
+    access_ttl: str | None = typer.Option(
+        None, "--access-token-ttl", metavar="DURATION", help="Access token lifetime (90s, 10m, 4h)."
+    ),
+    refresh_ttl: str | None = typer.Option(
+        None, "--refresh-token-ttl", metavar="DURATION", help="Refresh token lifetime (1h, 30d)."
+    ),
+    faults: list[str] = typer.Option([], "--fault", metavar="KIND:RATE", help=_FAULT_HELP),
 ) -> None:
-    """Serve a sandbox until Ctrl-C; `all` serves every one, the demo's own when it saved them."""
-    from connectors.sandbox import SANDBOXES
-    from connectors.sandbox import serve as serve_sandbox
+    """Serve a sandbox until Ctrl-C; `all` serves every one, the demo's own when it saved them.
 
+    Rate limit, token lifetimes and faults tune one sandbox (shopee): try retries and token refreshes by hand.
+    """
+    from connectors.sandbox.standalone import Tuning, serve_one
+
+    tuning = Tuning.parse(
+        rate_limit=rate_limit, access_token_ttl=access_ttl, refresh_token_ttl=refresh_ttl, faults=faults
+    )
     if name == "all":
+        if not tuning.is_default:
+            raise UsageError("--rate-limit, --access-token-ttl, --refresh-token-ttl and --fault go with one sandbox")
         _serve_all(port, None if fresh else snapshot or (DEMO_SNAPSHOT if DEMO_SNAPSHOT.exists() else None))
         return
     if snapshot is not None or fresh:
         raise UsageError("--from and --fresh go with 'serve all'")
-    if name in SANDBOXES:
-        typer.echo(f"{name} sandbox on http://{host}:{port} (Ctrl-C to stop)")
-    serve_sandbox(name, port, host)
+    serve_one(name, port, host, tuning, announce=typer.echo)
 
 
 def _serve_all(first_port: int, snapshot: Path | None) -> None:
@@ -66,12 +87,11 @@ def _serve_all(first_port: int, snapshot: Path | None) -> None:
 
 
 def _announce(urls: dict[str, str], snapshot: Path | None) -> None:
-    from connectors.sandbox.postmart import DEMO_USERNAME
-    from connectors.sandbox.shopee import DEMO_PARTNER_ID, DEMO_SHOP_ID
+    from connectors.sandbox.fleet import fleet_accounts
 
     origin = f"the demo's marketplaces, from {snapshot}" if snapshot else "fresh sandboxes"
     typer.echo(f"Serving {origin} (Ctrl-C to stop):")
     for channel, url in urls.items():
         typer.echo(f"  {channel:<11} {url}")
     if snapshot is None:
-        typer.echo(f"Shopee: partner {DEMO_PARTNER_ID}, shop {DEMO_SHOP_ID}; Postmart: merchant {DEMO_USERNAME}.")
+        typer.echo(fleet_accounts())
