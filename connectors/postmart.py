@@ -202,8 +202,8 @@ class PostmartConnector(ApiConnector[PostmartConfig, PostmartProduct]):
             except AuthError:
                 raise
             except PermanentError as exc:
-                # Deleting what is gone is done, not failed (ASSUMED: "not found" is code 404).
-                gone = delete and exc.code == "postmart_404"
+                # Deleting what is gone is done, not failed ("not found" is the toml's not_found_code).
+                gone = delete and exc.code == f"postmart_{self.config.envelope.not_found_code}"
                 results.extend(BatchItem(item_id=ref.item_id, error=None if gone else exc) for ref in chunk)
             except ChosyncError as exc:
                 results.extend(BatchItem(item_id=ref.item_id, error=exc) for ref in chunk)

@@ -14,6 +14,7 @@ environment variable (or file) the model names, by :meth:`PostmartConfig.load_se
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,6 +28,7 @@ from core.errors import ConfigError
 
 __all__ = [
     "CodeResolution",
+    "CodeRule",
     "Endpoint",
     "PostmartAuth",
     "PostmartConfig",
@@ -36,9 +38,43 @@ __all__ = [
     "PostmartLimits",
     "load_postmart_config",
     "load_postmart_contract",
+    "read_time",
+    "wire_time",
 ]
 
 CodeResolution = Literal["retry", "rate_limited", "auth", "permanent", "unsafe"]
+TimeFormat = Literal["unix_s", "unix_ms", "iso8601"]
+# How an ISO 8601 time without an offset is read, and the offset ISO times are sent with (ASSUMED with
+# the format: a Vietnamese floor's clock).
+_VIETNAM = timezone(timedelta(hours=7))
+
+
+def wire_time(moment: datetime, time_format: TimeFormat) -> int | str:
+    """``moment`` as the contract's ``time_format`` writes it (query parameters, and the sandbox's answers)."""
+    if time_format == "unix_s":
+        return int(moment.timestamp())
+    if time_format == "unix_ms":
+        return int(moment.timestamp() * 1000)
+    return moment.astimezone(_VIETNAM).isoformat(timespec="seconds")
+
+
+def read_time(value: object, time_format: TimeFormat) -> datetime | None:
+    """A time written in ``time_format``, in UTC; None when it is not one."""
+    if time_format == "iso8601":
+        if not isinstance(value, str):
+            return None
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=_VIETNAM)).astimezone(UTC)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if not isinstance(value, int):
+        return None
+    return datetime.fromtimestamp(value / 1000 if time_format == "unix_ms" else value, UTC)
 
 
 class Endpoint(ChannelTable):
@@ -73,13 +109,35 @@ class PostmartEndpoints(ChannelTable):
     orders: Endpoint
 
 
+class CodeRule(ChannelTable):
+    """What one body code (or class of codes, "4xx") means: how to react, and what to tell the seller."""
+
+    resolution: CodeResolution
+    message: str = "Postmart refused the request"
+    field: str | None = None
+    hint: str | None = None
+
+
 class PostmartEnvelope(ChannelTable):
     code: str
     message: str
     result: str
     request_method: str
     success_code: int
-    codes: dict[str, CodeResolution] = Field(default_factory=dict)
+    not_found_code: int
+    codes: dict[str, CodeRule]
+
+    @field_validator("codes", mode="before")
+    @classmethod
+    def _bare_resolutions(cls, value: object) -> object:
+        # An account may override a code with its resolution alone: "409" = "retry".
+        if isinstance(value, Mapping):
+            return {str(k): {"resolution": v} if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    def rule_for(self, code: int) -> CodeRule | None:
+        """The table's rule for a body code: its own entry, else its class ("4xx"), else None."""
+        return self.codes.get(str(code)) or self.codes.get(f"{code // 100}xx")
 
 
 class PostmartAuth(ChannelTable):
@@ -97,6 +155,7 @@ class PostmartAuth(ChannelTable):
 
 
 class PostmartPaging(ChannelTable):
+    first_page: NonNegativeInt
     page_param: str
     size_param: str
     items_field: str
@@ -160,6 +219,7 @@ class OrderFields(ChannelTable):
     total: str
     lines: str
     since_param: str
+    time_format: TimeFormat
 
 
 class OrderLineFields(ChannelTable):

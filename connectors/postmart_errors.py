@@ -3,10 +3,10 @@
 Postmart answers with an envelope ``{code, message, result, requestMethod}`` (CONFIRMED) in which
 ``code`` 200 means success (CONFIRMED). How it reports failures is not published: we ASSUME the body's
 ``code`` mirrors HTTP statuses (400, 401, 404, 429, 500 ...), sent with HTTP 200 as often as not, so the
-body is read first and the HTTP status only when the body says nothing. The table below is the one
-place that decides, in this order: an HTTP 429, then the body's code (:data:`POSTMART_CODE_RULES`,
-overridden per code by ``[envelope.codes]`` in the toml, then by the code's hundreds), then the HTTP
-status, and for requests that got no answer the httpx exception. Messages pass through
+body is read first and the HTTP status only when the body says nothing. The order of decision: an HTTP
+429, then the body's code by the toml's table (``[envelope.codes]``: every code's resolution and message
+are ASSUMED, so they are config, and a code the table misses is permanent), then the HTTP status, and
+for requests that got no answer the httpx exception. Messages pass through
 :func:`core.logs.scrub`; nothing past this module sees an httpx exception or a Postmart code.
 """
 
@@ -25,7 +25,6 @@ from core.errors import ChosyncError
 __all__ = [
     "HTTP_CLASS_RULES",
     "HTTP_STATUS_RULES",
-    "POSTMART_CODE_RULES",
     "TRANSPORT_RULES",
     "check_envelope",
     "rule_for_code",
@@ -34,28 +33,7 @@ __all__ = [
 
 _R = Resolution
 
-# ASSUMED codes (Postmart publishes none): HTTP-like codes in the body.
-POSTMART_CODE_RULES: Mapping[int, ErrorRule] = {
-    400: ErrorRule(_R.PERMANENT, "Postmart refused a value in the request"),
-    401: ErrorRule(_R.AUTH, "Postmart refused our token"),
-    403: ErrorRule(
-        _R.PERMANENT, "Postmart does not allow this merchant to do that", hint="check the shop's rights on Postmart"
-    ),
-    404: ErrorRule(_R.PERMANENT, "Postmart did not find what was asked for"),
-    409: ErrorRule(_R.PERMANENT, "Postmart already has this", field="sku"),
-    422: ErrorRule(_R.PERMANENT, "Postmart refused the data sent"),
-    429: ErrorRule(_R.RATE_LIMITED, "Postmart asked us to slow down"),
-    # A server failure does not say whether the change was applied: unsafe to repeat blindly.
-    500: ErrorRule(_R.UNSAFE, "Postmart had a server error"),
-    502: ErrorRule(_R.UNSAFE, "Postmart's gateway failed"),
-    503: ErrorRule(_R.UNSAFE, "Postmart is unavailable"),
-    504: ErrorRule(_R.UNSAFE, "Postmart timed out answering"),
-}
-
-_BY_HUNDREDS: Mapping[int, ErrorRule] = {
-    4: ErrorRule(_R.PERMANENT, "Postmart refused the request"),
-    5: ErrorRule(_R.UNSAFE, "Postmart had a server error"),
-}
+# A code the toml's table does not cover: refused, not retried (OURS: a guess could repeat a bad write).
 _UNKNOWN_CODE = ErrorRule(_R.PERMANENT, "Postmart refused the request")
 
 HTTP_STATUS_RULES: Mapping[int, ErrorRule] = {
@@ -83,12 +61,11 @@ TRANSPORT_RULES: tuple[tuple[type[httpx.RequestError], ErrorRule], ...] = (
 
 
 def rule_for_code(code: int, envelope: PostmartEnvelope) -> ErrorRule:
-    """The rule for a body code: the toml's override, else the table, else by its hundreds."""
-    rule = POSTMART_CODE_RULES.get(code) or _BY_HUNDREDS.get(code // 100) or _UNKNOWN_CODE
-    override = envelope.codes.get(str(code))
-    if override is not None:
-        rule = ErrorRule(Resolution(override), rule.message, rule.field, rule.hint)
-    return rule
+    """The rule for a body code: the toml's table (its entry, else its class), else permanent."""
+    rule = envelope.rule_for(code)
+    if rule is None:
+        return _UNKNOWN_CODE
+    return ErrorRule(Resolution(rule.resolution), rule.message, rule.field, rule.hint)
 
 
 def translate_transport(exc: httpx.RequestError, *, call: str, idempotent: bool) -> ChosyncError:

@@ -2,13 +2,16 @@
 
 :class:`PostmartReader` never writes. Every field name it reads, and every status code it maps, comes from
 the toml (:class:`~connectors.postmart_config.PostmartConfig`), so an answer shaped differently from
-our assumptions is a config fix. Lists are paged as ``[paging]`` says (ASSUMED: 1-based ``page`` and
-``limit``, ``{data, total}``); a page that promises more but brings nothing is an error, never a loop.
+our assumptions is a config fix. Lists are paged as ``[paging]`` says (ASSUMED: ``page`` from
+``first_page`` and ``limit``, ``{data, total}``); a page that promises more but brings nothing is an
+error, never a loop.
 Statuses go through tables; an unknown one is an error, never a guess (a wrong status moves stock).
 Money must be whole đồng (DSMall keeps prices as decimal(10,2), so ``"175000.00"`` is read as 175000
-and ``"175000.50"`` is refused). Times are Unix seconds, read as UTC.
+and ``"175000.50"`` is refused). Times are read and written in ``fields.order.time_format`` (ASSUMED:
+Unix seconds).
 
-The order cursor is ours: ``{"v": 1, "update_time_from": <unix s>}``. Until every page is read the
+The order cursor is ours: ``{"v": 1, "update_time_from": <unix s>}`` (the query parameter is written in
+the contract's time format). Until every page is read the
 cursor stays at its start (a crash replays the window, harmlessly); then it moves to the pull's start
 less ``overlap_s``, so an order changed during the pull is read again next time rather than missed.
 """
@@ -26,6 +29,7 @@ from pydantic import ValidationError
 from connectors.base import ListingRef, ListingState, ListingStatus, Order, OrderBatch, OrderLine, VariantState
 from connectors.normalize import data_error, decode_cursor, encode_cursor, whole_vnd
 from connectors.postmart_client import PostmartClient
+from connectors.postmart_config import TimeFormat, read_time, wire_time
 from core.errors import PermanentError
 
 __all__ = ["PostmartArea", "PostmartCategory", "PostmartReader", "vnd"]
@@ -73,8 +77,11 @@ def _id(value: object, *, what: str) -> str:
     return str(value)
 
 
-def _utc(value: object, *, what: str) -> datetime:
-    return datetime.fromtimestamp(_int(value, what=what), UTC)
+def _utc(value: object, *, what: str, time_format: TimeFormat) -> datetime:
+    moment = read_time(value, time_format)
+    if moment is None:
+        raise _data_error(f"Postmart sent {what} = {value!r}, which is not a time ({time_format})", field=what)
+    return moment
 
 
 class PostmartReader:
@@ -88,7 +95,7 @@ class PostmartReader:
     async def _pages(self, endpoint: str, params: Mapping[str, Any]) -> AsyncIterator[list[dict[str, Any]]]:
         paging = self._config.paging
         seen = 0
-        for page in range(1, _MAX_PAGES):
+        for page in range(paging.first_page, paging.first_page + _MAX_PAGES):
             query = {**params, paging.page_param: page, paging.size_param: paging.page_size}
             result = await self._client.call(endpoint, params=query, idempotent=True)
             if isinstance(result, list):  # an unpaged answer: everything at once
@@ -175,7 +182,9 @@ class PostmartReader:
         lookback = int(timedelta(days=settings.initial_lookback_days).total_seconds())
         start = decode_cursor(cursor, default=started - lookback, marketplace="Postmart")
         pages: list[list[dict[str, Any]]] = []
-        async for page in self._pages("orders", {self._config.fields.order.since_param: start}):
+        f = self._config.fields.order
+        since = wire_time(datetime.fromtimestamp(start, UTC), f.time_format)
+        async for page in self._pages("orders", {f.since_param: since}):
             pages.append(page)
         done = encode_cursor(max(start, started - settings.overlap_s))
         if not pages:
@@ -193,8 +202,9 @@ class PostmartReader:
         if status is None:
             raise _data_error(f"Postmart order {order_id} has {f.state} {raw_status!r}, which chosync does not know",
                               field=f.state, code="unknown_order_status")  # fmt: skip
-        created = _utc(raw.get(f.created), what=f.created)
-        updated = _utc(raw[f.updated], what=f.updated) if raw.get(f.updated) is not None else created
+        created = _utc(raw.get(f.created), what=f.created, time_format=f.time_format)
+        updated = (_utc(raw[f.updated], what=f.updated, time_format=f.time_format)
+                   if raw.get(f.updated) is not None else created)  # fmt: skip
         lines: list[OrderLine] = []
         for position, line in enumerate(raw.get(f.lines) or [], start=1):
             sku_id = str(line.get(lf.sku_id) or "")

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from connectors.postmart_config import PostmartConfig
+from connectors.postmart_config import PostmartConfig, read_time, wire_time
 from connectors.sandbox.postmart_state import PostmartBackOffice, SandboxOrder, SandboxProduct, SandboxSku
 from connectors.sandbox.shopee_wire import FilePart
 
@@ -55,6 +56,14 @@ def _money(call: PostmartCall, amount: int) -> int | str:
     return f"{amount}.00" if call.decimal_prices else amount
 
 
+def _time(call: PostmartCall, unix_s: int) -> int | str:
+    return wire_time(datetime.fromtimestamp(unix_s, UTC), call.contract.fields.order.time_format)
+
+
+def not_found(call: PostmartCall, message: str) -> PostmartRefusal:
+    return PostmartRefusal(call.contract.envelope.not_found_code, message)
+
+
 def _whole(value: Any, name: str, *, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float) or float(value) != int(value):
         raise bad(f"{name} phải là số nguyên")
@@ -88,7 +97,8 @@ def product_wire(call: PostmartCall, product: SandboxProduct) -> dict[str, Any]:
 def order_wire(call: PostmartCall, order: SandboxOrder) -> dict[str, Any]:
     f, lf = call.contract.fields.order, call.contract.fields.order_line
     return {
-        f.order_id: order.order_sn, f.state: order.state, f.created: order.add_time, f.updated: order.update_time,
+        f.order_id: order.order_sn, f.state: order.state, f.created: _time(call, order.add_time),
+        f.updated: _time(call, order.update_time),
         f.total: _money(call, order.amount),
         # Buyer data a real order carries; the connector must never read or keep it (DESIGN rule 8).
         "buyer_name": "Nguyễn Văn Khách", "buyer_phone": "0900000000", "reciver_address": "Càng Long, Trà Vinh",
@@ -100,13 +110,13 @@ def order_wire(call: PostmartCall, order: SandboxOrder) -> dict[str, Any]:
 def _page(call: PostmartCall, entries: list[dict[str, Any]]) -> dict[str, Any]:
     paging = call.contract.paging
     try:
-        page = int(call.query.get(paging.page_param, "1"))
+        page = int(call.query.get(paging.page_param, str(paging.first_page)))
         size = int(call.query.get(paging.size_param, str(paging.page_size)))
     except ValueError:
         raise bad("page / limit phải là số") from None
-    if page < 1 or not 1 <= size <= 100:
-        raise bad("page >= 1, 1 <= limit <= 100")
-    start = (page - 1) * size
+    if page < paging.first_page or not 1 <= size <= 100:
+        raise bad(f"page >= {paging.first_page}, 1 <= limit <= 100")
+    start = (page - paging.first_page) * size
     return {paging.items_field: entries[start : start + size], paging.total_field: len(entries)}
 
 
@@ -203,7 +213,7 @@ def product_create(call: PostmartCall) -> Any:
 def _product(call: PostmartCall, spu_id: object) -> SandboxProduct:
     product = call.office.products.get(int(str(spu_id))) if str(spu_id).isdigit() else None
     if product is None or product.deleted or product.merchant != call.merchant:
-        raise PostmartRefusal(404, f"không tìm thấy sản phẩm {spu_id}")
+        raise not_found(call, f"không tìm thấy sản phẩm {spu_id}")
     return product
 
 
@@ -229,7 +239,7 @@ def product_update(call: PostmartCall) -> Any:
         elif isinstance(sku_id, int) and sku_id in owned:
             kept.append((owned[sku_id], serial, spec))
         else:
-            raise PostmartRefusal(404, f"SKU {sku_id} không thuộc sản phẩm {product.spu_id}")
+            raise not_found(call, f"SKU {sku_id} không thuộc sản phẩm {product.spu_id}")
     serials = [serial for _, serial, _ in kept] + [serial for serial, *_ in added]
     if len(set(serials)) != len(serials):
         raise PostmartRefusal(409, f"{s.serial} bị trùng")
@@ -303,11 +313,13 @@ def product_list(call: PostmartCall) -> Any:
 
 
 def orders(call: PostmartCall) -> Any:
-    since = call.query.get(call.contract.fields.order.since_param, "0")
-    if not since.isdigit():
-        raise bad(f"{call.contract.fields.order.since_param} phải là số")
+    f = call.contract.fields.order
+    raw = call.query.get(f.since_param)
+    since = read_time(raw, f.time_format) if raw is not None else datetime.fromtimestamp(0, UTC)
+    if since is None:
+        raise bad(f"{f.since_param} không đúng định dạng ({f.time_format})")
     chosen = sorted(
-        (o for o in call.office.orders.values() if o.merchant == call.merchant and o.update_time >= int(since)),
+        (o for o in call.office.orders.values() if o.merchant == call.merchant and o.update_time >= since.timestamp()),
         key=lambda o: (o.update_time, o.order_sn),
     )
     return _page(call, [order_wire(call, o) for o in chosen])

@@ -189,3 +189,40 @@ async def test_a_connector_on_another_contract_than_the_sandbox_fails_loudly(tmp
         with pytest.raises(PermanentError, match="did not find"):
             await _created(w)
         assert [c.path for c in w.sandbox.log.entries][-1] == "/apis/v9/products"
+
+
+WIRE_EDIT = {
+    "paging": ("first_page = 1 ", "first_page = 0 "),
+    "times": ('time_format = "unix_s"', 'time_format = "iso8601"'),
+    "not_found": ("not_found_code = 404 ", "not_found_code = 4004 "),
+    "table": ('"404" = { resolution = "permanent"', '"4004" = { resolution = "permanent"'),
+}
+
+
+async def test_paging_times_and_not_found_follow_the_config_on_both_sides(tmp_path: Path) -> None:
+    """Pages from 0, ISO 8601 times and "not found" as code 4004, in a copy of the toml: both sides follow."""
+    path = _copied_toml(tmp_path, WIRE_EDIT)
+    async with postmart_world(config_path=path, settings={"paging": {"page_size": 2}}) as w:
+        refs = [await _created(w, f"GAO-{n}") for n in range(3)]
+        assert len([s async for s in w.connector.listing_states()]) == 3
+        assert [c.query.split("page=")[1][0] for c in w.sandbox.recorded("product_list")[-2:]] == ["0", "1"]
+        order = w.sandbox.place_order(USERNAME, [("GAO-1-1KG", 1)])
+        [batch] = [b async for b in w.connector.pull_orders(None)]
+        [pulled] = batch.orders
+        assert (pulled.order_id, int(pulled.created_at.timestamp())) == (order.order_sn, order.add_time)
+        assert "update_time_from=2024-05-02T07%3A00%3A00%2B07%3A00" in w.sandbox.recorded("orders")[-1].query
+        await w.connector.delist([refs[0]], delete=True)
+        with pytest.raises(PermanentError) as raised:
+            await w.connector.update_listing(refs[0], rice("GAO-0"))
+        assert raised.value.code == "postmart_4004"  # the sandbox's "not found" is the config's code
+        assert (await w.connector.delist([refs[0]], delete=True)).ok  # and so the connector's: gone, done
+
+
+async def test_a_connector_paging_and_dating_otherwise_than_the_sandbox_is_refused(tmp_path: Path) -> None:
+    """The negative control: only the connector reads the changed toml, and the sandbox refuses it."""
+    path = _copied_toml(tmp_path, WIRE_EDIT)
+    async with postmart_world(config_path=path, sandbox_on_shipped_toml=True) as w:
+        with pytest.raises(PermanentError, match="page >= 1"):
+            [s async for s in w.connector.listing_states()]
+        with pytest.raises(PermanentError, match="update_time_from"):
+            [b async for b in w.connector.pull_orders(None)]

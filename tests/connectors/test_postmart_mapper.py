@@ -160,3 +160,22 @@ def test_a_code_can_be_reclassified_in_the_toml() -> None:
 )
 def test_transport_failures(exc: httpx.RequestError, idempotent: bool, expected: type[ChosyncError]) -> None:
     assert type(translate_transport(exc, call="c", idempotent=idempotent)) is expected
+
+
+def test_the_whole_code_table_is_config_a_code_added_there_is_followed_and_an_unlisted_class_is_permanent() -> None:
+    """Every code, its class fallbacks and its message come from [envelope.codes]; nothing left in Python
+    decides a code but the last resort (a code in no entry and no class: refused, not retried)."""
+    config = load_postmart_config(username="htx", envelope={"codes": {
+        "4xx": {"resolution": "retry", "message": "thử lại"},
+        "460": {"resolution": "auth", "message": "phiên đăng nhập hết hạn", "hint": "đăng nhập lại"},
+    }})  # fmt: skip
+    with pytest.raises(AuthError, match="phiên đăng nhập hết hạn"):
+        check_envelope(_answer(200, _envelope(460)), config.envelope, call="c", idempotent=True)
+    with pytest.raises(RetryableError, match="thử lại") as retried:
+        check_envelope(_answer(200, _envelope(418)), config.envelope, call="c", idempotent=False)
+    assert type(retried.value) is RetryableError
+    with pytest.raises(PermanentError, match="Postmart already has this"):  # the shipped entry stays
+        check_envelope(_answer(200, _envelope(409)), config.envelope, call="c", idempotent=False)
+    with pytest.raises(PermanentError) as unknown:
+        check_envelope(_answer(200, _envelope(700)), config.envelope, call="c", idempotent=True)
+    assert type(unknown.value) is PermanentError and unknown.value.code == "postmart_700"
