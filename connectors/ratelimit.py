@@ -11,6 +11,18 @@ flight), then the partner budget shared with the other shops. Budgets are shared
 :func:`shared_budget`, which keeps one per name and event loop for the life of the process.
 
 Clock and sleep are injected so tests run on virtual time, with no real waiting.
+
+**Limit: every budget lives in one process's memory.** The per-account and per-partner-app budgets are
+shared by the connectors of one process (one event loop), not across processes or hosts. The daemon is
+one process, so within it the partner app's rate is respected and shared fairly. But each other process
+that calls the marketplace at the same time (a ``chosync sync``, ``chosync orders pull`` or
+``chosync reconcile`` run by hand while the daemon works, a second daemon host) has budgets of its own:
+together they may send up to N times the configured partner rate, N being the number of such processes,
+and fairness holds only within each. (Two processes never work on the same account at once: the
+account lease in the database serialises them; it is the partner budget, summed over different accounts,
+that can be exceeded.) The marketplace's own refusals (429, ``error_system_busy``) are still honoured
+by the retry policy, so the excess costs waits, not failures. Run one daemon per partner app, use
+``--via-daemon`` for manual runs, or lower ``partner_per_second`` to share it between processes.
 """
 
 from __future__ import annotations
@@ -178,7 +190,10 @@ _shared: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, FairRate
 
 
 def shared_budget(name: str, rate: float, burst: int) -> FairRateBudget:
-    """The process's one budget of that name (per event loop: asyncio primitives belong to a loop)."""
+    """The process's one budget of that name (per event loop: asyncio primitives belong to a loop).
+
+    Shared within this process only: another process has its own (see the module docstring).
+    """
     budgets = _shared.setdefault(asyncio.get_running_loop(), {})
     budget = budgets.get(name)
     if budget is None or not math.isclose(budget.rate, rate) or budget.burst != burst:

@@ -149,7 +149,9 @@ _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.L
 
 def _account_lock(key: str) -> asyncio.Lock:
     # One lock per account for the whole process (and event loop): two connector instances of the same
-    # shop must still refresh once.
+    # shop must still refresh once. Across processes the core's account lease (a row in the database)
+    # keeps two jobs of one shop from running at once; and should two ever refresh together anyway,
+    # the loser's refresh is refused (ReauthorizeRequired), never retried with the spent token.
     locks = _locks.setdefault(asyncio.get_running_loop(), {})
     return locks.setdefault(key, asyncio.Lock())
 
@@ -332,7 +334,16 @@ class ShopeePush(BaseModel):
 
 
 class PushReplayGuard:
-    """Remembers the pushes seen within the accepted age, by digest of their body."""
+    """Remembers the pushes seen within the accepted age, by digest of their body.
+
+    **In memory, per process.** A replay is caught only by the process that saw the original, and only
+    while it runs: a restart forgets, and behind several webhook workers (or hosts) a push replayed to
+    another worker passes as new. What bounds the damage is the age check (``push_max_age_s``, 15
+    minutes) and what a push does: it only says "look at this order again", and the order pull that
+    follows is idempotent (DESIGN rule 1), so a replayed push costs a request, never a double booking.
+    Whoever serves webhooks from more than one process must keep the digests in shared storage (a table
+    with a unique key on the digest, rows older than the max age deleted) and pass that as ``guard``.
+    """
 
     def __init__(self) -> None:
         self._seen: dict[str, datetime] = {}
