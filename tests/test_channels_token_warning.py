@@ -52,8 +52,9 @@ def test_a_channel_config_warning_ten_days_ahead_flags_eight_days_left(
     shipped = (PROJECT_ROOT / "config" / "channels" / "shopee.toml").read_text(encoding="utf-8")
     assert "refresh_warn_days = 5 " in shipped
     (tmp_path / "config" / "channels").mkdir(parents=True)
-    for beside in (PROJECT_ROOT / "config" / "channels").glob("*.txt"):  # the description template it names
-        (tmp_path / "config" / "channels" / beside.name).write_bytes(beside.read_bytes())
+    for beside in (PROJECT_ROOT / "config" / "channels").iterdir():  # the files it names, relative to it
+        if beside.is_file():
+            (tmp_path / "config" / "channels" / beside.name).write_bytes(beside.read_bytes())
     (tmp_path / "config" / "channels" / "shopee.toml").write_text(
         shipped.replace("refresh_warn_days = 5 ", "refresh_warn_days = 10 "), encoding="utf-8"
     )
