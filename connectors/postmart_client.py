@@ -3,7 +3,8 @@ translated and retried.
 
 :class:`PostmartClient` is the only code that touches httpx for Postmart (what it is given, it holds as
 every API client does: :mod:`connectors.api_client`). A call is named by its endpoint key in the toml
-(``product_create``, ``orders`` ...): method and path come from the config, never from code. Each
+(``product_create``, ``orders`` ...): method and path come from the config, never from code, and so does
+the body's encoding (``[wire] body``: JSON or a PHP-style form, ASSUMED). Each
 request takes a slot from the account's :class:`~connectors.ratelimit.Throttle`, carries the auth
 header, and is logged as one ``postmart.request`` event (endpoint key, method, HTTP status, elapsed
 time, the envelope code), never with its headers or body. Answers go through the error boundary
@@ -25,6 +26,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import structlog
@@ -36,10 +38,25 @@ from connectors.postmart_errors import check_envelope, translate_transport
 from core.errors import AuthError, ChosyncError, PermanentError
 from core.logs import register_secret
 
-__all__ = ["PostmartClient"]
+__all__ = ["PostmartClient", "form_fields"]
 
 _log = structlog.get_logger("chosync.connectors.postmart")
 Files = Mapping[str, tuple[str, bytes, str]]
+
+
+def form_fields(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """A body as form fields, nested PHP-style: ``{"goods": [{"goods_id": 1}]}`` → ``goods[0][goods_id]=1``
+    (``[wire] body = "form"``, ASSUMED in the toml). None values are left out, as a form cannot say null."""
+    fields: list[tuple[str, str]] = []
+    for key, value in data.items():
+        name = f"{prefix}[{key}]" if prefix else str(key)
+        if isinstance(value, Mapping):
+            fields += form_fields(value, name)
+        elif isinstance(value, list | tuple):
+            fields += form_fields({str(index): item for index, item in enumerate(value)}, name)
+        elif value is not None:
+            fields.append((name, str(value)))
+    return fields
 
 
 class PostmartClient(ApiClient[PostmartConfig]):
@@ -140,6 +157,14 @@ class PostmartClient(ApiClient[PostmartConfig]):
         if credential is not None:
             scheme = self.config.auth.scheme.strip()
             headers[self.config.auth.header] = f"{scheme} {credential}" if scheme else credential
+        body: dict[str, Any] = {}
+        if files is not None:
+            body = {"files": files, "data": dict(form_fields(json or {}))}
+        elif json is not None and self.config.wire.body == "form":
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            body = {"content": urlencode(form_fields(json)).encode()}
+        elif json is not None:
+            body = {"json": dict(json)}
         async with self._throttle.slot():
             started = time.perf_counter()
             try:
@@ -147,11 +172,9 @@ class PostmartClient(ApiClient[PostmartConfig]):
                     spec.method,
                     url,
                     params=dict(params) if params else None,
-                    json=dict(json) if json is not None and files is None else None,
-                    data={k: str(v) for k, v in json.items()} if json is not None and files is not None else None,
-                    files=files,
                     headers=headers,
                     timeout=self._timeout,
+                    **body,
                 )
             except httpx.RequestError as exc:
                 self._log(endpoint, spec.method, started, status=None, error=type(exc).__name__)

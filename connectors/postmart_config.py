@@ -36,6 +36,7 @@ __all__ = [
     "PostmartEnvelope",
     "PostmartFields",
     "PostmartLimits",
+    "PostmartWire",
     "load_postmart_config",
     "load_postmart_contract",
     "read_time",
@@ -181,7 +182,16 @@ class AreaFields(ChannelTable):
 
 class ImageFields(ChannelTable):
     file: str
+    filename: str
     name: str
+
+
+class PostmartWire(ChannelTable):
+    """How requests are encoded: POST bodies as JSON or as a PHP-style form, images as a multipart file or
+    as base64 text in an ordinary body."""
+
+    body: Literal["json", "form"]
+    upload: Literal["multipart", "base64"]
 
 
 class ProductFields(ChannelTable):
@@ -274,6 +284,7 @@ class PostmartConfig(ChannelTable):
     auth: PostmartAuth
     endpoints: PostmartEndpoints
     paging: PostmartPaging
+    wire: PostmartWire
     fields: PostmartFields
     orders: PostmartOrders
     listing: PostmartListing

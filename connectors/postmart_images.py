@@ -1,7 +1,8 @@
 """Product images into Postmart: our references (URLs or files) in, Postmart image names out.
 
 Postmart has an "Image Product" page (a separate upload step, its details ASSUMED): every image is
-uploaded as multipart to ``endpoints.image_upload`` and the answer's ``fields.image.name`` (a file name,
+uploaded to ``endpoints.image_upload``, as a multipart file or as base64 text as ``[wire] upload`` says,
+and the answer's ``fields.image.name`` (a file name,
 as DSMall stores ``goods_image``) is what a product references. An image is read from disk (path or
 ``file://``) or downloaded with the injected HTTP client, checked (JPG or PNG by its first bytes, at most
 ``limits.image_max_bytes``: all of a product's images before the first upload, so one bad image sends
@@ -12,6 +13,7 @@ A repeated upload only orphans a file on Postmart, so uploads are retried as ide
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -56,8 +58,14 @@ class PostmartImages:
                     raise _error(reference, "Postmart takes JPG and PNG images only")
                 checked[reference] = (name, content, kind)
         field = self._client.config.fields.image
-        for reference, part in checked.items():
-            result = await self._client.call("image_upload", files={field.file: part}, json={}, idempotent=True)
+        base64_text = self._client.config.wire.upload == "base64"
+        for reference, (name, content, kind) in checked.items():
+            if base64_text:
+                body = {field.file: base64.b64encode(content).decode("ascii"), field.filename: name}
+                result = await self._client.call("image_upload", json=body, idempotent=True)
+            else:
+                result = await self._client.call("image_upload", files={field.file: (name, content, kind)}, json={},
+                                                 idempotent=True)  # fmt: skip
             uploaded = result.get(field.name) if isinstance(result, dict) else None
             if not isinstance(uploaded, str) or not uploaded:
                 raise OutcomeUnknown(f"Postmart took image {reference} but did not say its name")

@@ -3,7 +3,8 @@
 Postmart publishes one page of its merchant API; the rest of the contract is assumed, in the toml. This
 sandbox READS THE SAME TOML as the connector: its routes are the toml's endpoints (method and path),
 its auth is the toml's scheme (login for a token sent in the configured header, or a fixed API key),
-its envelope keys, field names, paging and status codes are the toml's. So a test can change a path in
+its envelope keys, field names, paging, time format, body encoding (``[wire]``: a body in the other
+encoding is refused) and "not found" code are the toml's. So a test can change a path in
 a copied toml, build both from it, and see both follow; and when the real docs arrive, fixing the toml
 fixes the simulator with the connector.
 
@@ -25,6 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 import uvicorn
@@ -52,7 +54,7 @@ from connectors.sandbox.postmart_endpoints import HANDLERS, PostmartCall, Postma
 from connectors.sandbox.postmart_state import PostmartBackOffice
 from connectors.sandbox.shopee_wire import parse_multipart
 
-__all__ = ["BASE_URL", "DEMO_PASSWORD", "DEMO_USERNAME", "PostmartSandbox", "serve"]
+__all__ = ["BASE_URL", "DEMO_PASSWORD", "DEMO_USERNAME", "PostmartSandbox", "parse_form", "serve"]
 
 BASE_URL = "https://open.postmart.com.vn"
 DEMO_USERNAME = "htx-dantien"
@@ -60,6 +62,33 @@ DEMO_PASSWORD = "demo-password"  # noqa: S105 (the sandbox's demo merchant, not 
 
 _GATEWAY_PAGE = "<html><head><title>{0}</title></head><body><center><h1>{0}</h1></center></body></html>"
 _REASONS = {502: "502 Bad Gateway", 503: "503 Service Temporarily Unavailable", 504: "504 Gateway Time-out"}
+
+
+_FORM_KEY = re.compile(r"([^\[\]]+)|\[([^\[\]]*)\]")
+
+
+def parse_form(fields: list[tuple[str, str]], text_fields: set[str]) -> dict[str, Any]:
+    """A PHP-style form (``goods[0][goods_id]=1``) back into nested values, numbers as numbers."""
+    root: dict[str, Any] = {}
+    for key, value in fields:
+        names = [m.group(1) or m.group(2) for m in _FORM_KEY.finditer(key)]
+        if not names:
+            continue
+        node = root
+        for name in names[:-1]:
+            node = node.setdefault(name, {})
+        number = not set(names) & text_fields and value.lstrip("-").isdigit()
+        node[names[-1]] = int(value) if number else value
+    return _lists(root)  # type: ignore[no-any-return]
+
+
+def _lists(node: Any) -> Any:
+    # PHP's list keys: a table whose keys are 0, 1, 2 ... is a list.
+    if isinstance(node, dict):
+        if node and all(str(k).isdigit() for k in node):
+            return [_lists(node[k]) for k in sorted(node, key=int)]
+        return {k: _lists(v) for k, v in node.items()}
+    return node
 
 
 def _route_pattern(path: str) -> re.Pattern[str]:
@@ -95,6 +124,11 @@ class PostmartSandbox(PostmartBackOffice):
             for key, endpoint in self.contract.endpoints
             if key in HANDLERS
         ]
+        f, s, a = self.contract.fields.product, self.contract.fields.sku, self.contract.auth
+        image = self.contract.fields.image
+        # Values a form carries as text whatever they look like; every other all-digit value is a number.
+        self._text_fields = {f.serial, f.name, f.description, f.image, f.images, s.serial, s.spec,
+                             a.username_field, a.password_field, image.file, image.filename}  # fmt: skip
         routes = [Route("/{path:path}", self._handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])]
         self.app = FaultMiddleware(Starlette(routes=routes), self.faults, self._render_fault, self.log)
 
@@ -185,8 +219,17 @@ class PostmartSandbox(PostmartBackOffice):
                 call = PostmartCall(self, self.contract, merchant, dict(request.query_params),
                                     ids=match.groupdict(), decimal_prices=self.decimal_prices)  # fmt: skip
                 content_type = request.headers.get("content-type", "")
-                if content_type.startswith("multipart/"):
+                wire = self.contract.wire
+                if key == "image_upload" and wire.upload == "multipart":
+                    if not content_type.startswith("multipart/"):
+                        raise PostmartRefusal(400, "ảnh phải gửi dạng multipart")
                     call.parts = parse_multipart(content_type, raw)
+                    call.body = parse_form([(p.name, p.data.decode()) for p in call.parts if not p.filename],
+                                           self._text_fields)  # fmt: skip
+                elif raw.strip() and wire.body == "form":
+                    if not content_type.startswith("application/x-www-form-urlencoded"):
+                        raise PostmartRefusal(400, "body phải là form")
+                    call.body = parse_form(parse_qsl(raw.decode(), keep_blank_values=True), self._text_fields)
                 elif raw.strip():
                     try:
                         body = json.loads(raw)

@@ -11,6 +11,7 @@ Limits are the toml's ``[limits]``: the sandbox refuses what the mapper should h
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -151,17 +152,32 @@ def areas(call: PostmartCall) -> Any:
     ]
 
 
+def _uploaded(call: PostmartCall) -> tuple[str, bytes]:
+    """The image's file name and bytes: a multipart file part, or base64 text beside its name ([wire])."""
+    f = call.contract.fields.image
+    if call.contract.wire.upload == "multipart":
+        part = next((p for p in call.parts if p.name == f.file and p.filename), None)
+        if part is None:
+            raise bad(f"{f.file} là bắt buộc")
+        return part.filename, part.data
+    text, filename = call.body.get(f.file), call.body.get(f.filename)
+    if not isinstance(text, str) or not isinstance(filename, str) or not filename:
+        raise bad(f"{f.file} và {f.filename} là bắt buộc")
+    try:
+        return filename, base64.b64decode(text, validate=True)
+    except ValueError:
+        raise bad(f"{f.file} không phải base64") from None
+
+
 def image_upload(call: PostmartCall) -> Any:
     f = call.contract.fields.image
-    part = next((p for p in call.parts if p.name == f.file and p.filename), None)
-    if part is None:
-        raise bad(f"{f.file} là bắt buộc")
-    if not part.data.startswith((_JPEG, _PNG)):
+    filename, data = _uploaded(call)
+    if not data.startswith((_JPEG, _PNG)):
         raise bad("chỉ nhận ảnh JPG hoặc PNG")
-    if len(part.data) > call.contract.limits.image_max_bytes:
+    if len(data) > call.contract.limits.image_max_bytes:
         raise bad("ảnh quá lớn")
-    name = f"goods/{call.merchant}/{len(call.office.images) + 1:05d}_{part.filename}"
-    call.office.images[name] = part.data
+    name = f"goods/{call.merchant}/{len(call.office.images) + 1:05d}_{filename}"
+    call.office.images[name] = data
     return {f.name: name}
 
 

@@ -226,3 +226,32 @@ async def test_a_connector_paging_and_dating_otherwise_than_the_sandbox_is_refus
             [s async for s in w.connector.listing_states()]
         with pytest.raises(PermanentError, match="update_time_from"):
             [b async for b in w.connector.pull_orders(None)]
+
+
+FORM_EDIT = {
+    "body": ('body = "json"', 'body = "form"'),
+    "upload": ('upload = "multipart"', 'upload = "base64"'),
+}
+
+
+async def test_form_bodies_and_base64_images_follow_the_config_on_both_sides(tmp_path: Path) -> None:
+    """PHP-style form bodies and base64 image uploads, in a copy of the toml: both sides follow."""
+    async with postmart_world(config_path=_copied_toml(tmp_path, FORM_EDIT)) as w:
+        ref = await _created(w)
+        [create] = w.sandbox.recorded("product_create")
+        assert b"goods_list%5B1%5D%5Bgoods_serial%5D=GAO-ST25-2KG" in create.body  # goods_list[1][goods_serial]
+        upload = w.sandbox.recorded("image_upload")[0].body
+        assert b"file=%2F9j%2F" in upload and b"filename=gao-st25-0.jpg" in upload  # base64 of FF D8 FF
+        ref = await w.connector.update_listing(ref, rice(variants=3))
+        await w.connector.update_prices([PriceUpdate(ref=ref, variant_sku="GAO-ST25-3KG", price_vnd=151_000)])
+        product = w.sandbox.by_serial(USERNAME, "GAO-ST25")
+        assert product is not None and product.image in w.sandbox.images
+        assert [(s.serial, s.price) for s in product.skus][-1] == ("GAO-ST25-3KG", 151_000)
+        assert (await w.connector.delist([ref])).ok and product.state == 0
+
+
+async def test_a_connector_sending_forms_to_a_json_sandbox_is_refused(tmp_path: Path) -> None:
+    """The negative control: only the connector reads the changed toml, and the sandbox refuses its body."""
+    async with postmart_world(config_path=_copied_toml(tmp_path, FORM_EDIT), sandbox_on_shipped_toml=True) as w:
+        with pytest.raises(PermanentError, match="JSON"):
+            await w.connector.categories()  # its login (a POST) is the first body sent
