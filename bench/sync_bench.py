@@ -264,10 +264,11 @@ def main() -> None:
     print(f"plan with the same {args.scale_changed} products changed, by catalog size (4 accounts, median of "
           f"{scaling['repeats']}):")  # fmt: skip
     for products, step in scaling["sizes"].items():
+        larger = int(products) / sizes[0]
         versus = (
             "the reference"
             if int(products) == sizes[0]
-            else f"{step['changed_ratio']:.2f}x the time on a {int(products) / sizes[0]:.1f}x smaller catalog"
+            else f"{step['changed_ratio']:.2f}x the {sizes[0]:,}-product time for a {larger:.0f}x larger catalog"
         )
         print(
             f"  {int(products):>6,} products ({step['variants']:,} variants): {step['changed_seconds']:.3f} s for "
