@@ -102,6 +102,9 @@ class ScheduleSettings(BaseModel):
     retry_base: Duration = Field(default=30.0, description="A failed operation is retried after this, doubling")
     retry_max: Duration = Field(default=3600.0, description="... up to this wait between attempts")
     retry_attempts: int = Field(default=8, ge=1, description="... and parked as failed after this many")
+    retry_rate_limited_max: Duration = Field(
+        default=3600.0, gt=0, description="A rate limit spends no attempt, but throttled this long in all it is parked"
+    )
     runs_kept: Duration = Field(default=90 * 86400.0, description="Run records are kept this long")
     quiet_runs_kept: Duration = Field(
         default=86400.0, description="Runs that found nothing to do are kept this long (the newest always)"

@@ -79,6 +79,18 @@ def test_the_shipped_config_gives_the_documented_defaults() -> None:
     )  # fmt: skip
 
 
+def test_the_retry_schedule_the_daemon_and_cli_use_comes_from_the_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "chosync.toml"
+    config.write_text('[schedule]\nretry_base = "1m"\nretry_attempts = 3\nretry_rate_limited_max = "10m"\n')
+    monkeypatch.setenv("CHOSYNC_CONFIG", str(config))
+    retry = RetrySchedule.from_settings(load_settings().schedule)
+    assert (retry.base_s, retry.max_attempts, retry.max_rate_limited_s) == (60, 3, 600)
+    shipped = RetrySchedule.from_settings(ScheduleSettings())
+    assert shipped.max_rate_limited_s == 3600
+
+
 @pytest.fixture
 def world(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
     return make_world(store, tmp_path, monkeypatch, products=3, variants=2, shops=(14701711, 14701712))

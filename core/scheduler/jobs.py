@@ -128,9 +128,7 @@ class JobRunner:
         self.settings = settings
         self.policy = policy
         self.role = role
-        self.retry = RetrySchedule(
-            max_attempts=settings.retry_attempts, base_s=settings.retry_base, max_s=settings.retry_max
-        )
+        self.retry = RetrySchedule.from_settings(settings)
 
     def account(self, account_id: int) -> AccountSummary | None:
         return next((a for a in list_accounts(self.store) if a.id == account_id), None)

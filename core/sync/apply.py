@@ -75,7 +75,12 @@ class RetrySchedule:
 
     @classmethod
     def from_settings(cls, settings: ScheduleSettings) -> RetrySchedule:
-        return cls(max_attempts=settings.retry_attempts, base_s=settings.retry_base, max_s=settings.retry_max)
+        return cls(
+            max_attempts=settings.retry_attempts,
+            base_s=settings.retry_base,
+            max_s=settings.retry_max,
+            max_rate_limited_s=settings.retry_rate_limited_max,
+        )
 
     def delay(self, attempts: int) -> timedelta:
         return timedelta(seconds=min(self.max_s, self.base_s * 2 ** max(0, attempts - 1)))
