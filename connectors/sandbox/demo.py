@@ -271,7 +271,7 @@ def _hand_edit_and_reconcile(demo: Demo) -> None:
     demo.fleet.shopee.set_price(item_id, 99_000, model_id)
     demo.fleet.shopee.set_stock(item_id, 999, model_id)
     demo.note(f"{seller} sets {sku} to 99.000 ₫ and 999 units in Shopee's Seller Centre")
-    demo.chosync("reconcile", "--seller", seller, "--channel", "shopee")
+    demo.chosync("reconcile", "--seller", seller, "--channel", "shopee", expect=None)  # exit 1 if a fix must wait
     _settle(demo)
     demo.say("   ...and the listing Shopee refused waits for a person, with the reason:")
     demo.chosync("failures")
