@@ -224,3 +224,14 @@ def test_a_listing_the_api_does_not_find_by_sku_is_reported_and_left_as_it_was(
 def test_rebind_refuses_while_the_floor_is_still_worked_through_packs(floors: Floors) -> None:
     assert floors.cli("assisted", "rebind", "--seller", floors.seller, "--channel", "voso") == 2
     assert _bindings(floors)["P000000"][0] == "P000000"
+
+
+def test_the_first_push_after_the_swap_rebinds_by_itself(floors: Floors, monkeypatch: pytest.MonkeyPatch) -> None:
+    api = _FloorApi(floors.centres["voso"])
+    _swap(monkeypatch, api)
+    result = floors.push("voso")  # nobody ran 'chosync assisted rebind'
+    assert (result.outcome, result.error, result.pack) == ("ok", None, None)
+    bound = _bindings(floors)
+    for item_id, item in api.items.items():
+        assert bound[item.product_sku] == (item_id, item.models)
+    assert api.created == [] and api.updated == []  # nothing listed twice, nothing re-sent

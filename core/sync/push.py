@@ -37,6 +37,7 @@ from core.sync.connect import build_connector
 from core.sync.models import LISTING
 from core.sync.packs import PackResult, write_pack
 from core.sync.plan import AccountPlan, plan_account, queue_operations
+from core.sync.rebind import rebind_listings
 from core.sync.runs import finish_run, start_run
 
 __all__ = ["PushResult", "push_account"]
@@ -126,6 +127,10 @@ async def _push(
     try:
         with counting_retries() as result.retries:
             connector = build_connector(store, account, http, now=now)
+            if not isinstance(connector, Assisted):
+                # A floor whose channel now has an API connector: its pack-confirmed listings are bound
+                # to the API's items before planning, or the plan would send to SKUs standing in for ids.
+                await rebind_listings(store, account, connector)
             result.plan = plan_account(store, account, connector, full=full, sku=sku)
             queue_operations(store, result.plan, run_id=result.run_id)
             if on_planned is not None:

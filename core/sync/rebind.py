@@ -88,6 +88,8 @@ async def rebind_listings(store: Store, account: AccountSummary, connector: Conn
         return report  # still worked by hand: the stand-ins are what the floor's files use
     with store.engine.connect() as conn:
         stand_ins, awaiting = _stand_ins(conn, account.id), _awaiting(conn, account.id)
+    if not stand_ins and not awaiting:
+        return report  # the usual case, checked before every API push: two reads, no write
     found: dict[int, tuple[str, ListingRef]] = {}
     unsent = {(row.id, row.sku) for row in awaiting if row.item_id is None and row.kind == OpKind.CREATE.value}
     for listing_id, sku in [*((row.id, row.sku) for row in stand_ins), *sorted(unsent)]:
