@@ -195,6 +195,12 @@ class ListingState(BaseModel):
 
 
 class OrderStatus(StrEnum):
+    """Our order statuses; each connector maps its marketplace's onto them (DESIGN's ledger table).
+
+    ``RETURNED`` is for goods that shipped and are coming back; a marketplace's undo before shipping
+    (a cancellation, a "return" of an order never picked up) maps to ``CANCELLED``, which releases.
+    """
+
     PENDING = "pending"
     READY = "ready"
     SHIPPED = "shipped"

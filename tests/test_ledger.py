@@ -60,12 +60,12 @@ TABLE = [
     # cancelled before shipping: give back what was held (nothing, if nothing was).
     pytest.param(LS.NONE, OS.CANCELLED, DEFAULT, (), LS.RELEASED, id="none+cancelled:nothing-held"),
     pytest.param(LS.RESERVED, OS.CANCELLED, DEFAULT, (TR.RELEASE,), LS.RELEASED, id="reserved+cancelled:release"),
-    # returned before any ship: it never left, so it is a cancellation; nothing sold, nothing to restock,
-    # and the policy that restocks returns at once has nothing to act on.
-    pytest.param(LS.NONE, OS.RETURNED, DEFAULT, (), LS.RELEASED, id="none+returned:never-left-nothing-held"),
-    pytest.param(LS.NONE, OS.RETURNED, AUTO, (), LS.RELEASED, id="none+returned:auto-nothing-to-restock"),
-    pytest.param(LS.RESERVED, OS.RETURNED, DEFAULT, (TR.RELEASE,), LS.RELEASED, id="reserved+returned:never-left"),
-    pytest.param(LS.RESERVED, OS.RETURNED, AUTO, (TR.RELEASE,), LS.RELEASED, id="reserved+returned:auto-release-only"),
+    # returned with no ship seen: "returned" means it shipped (between two pulls), so it is sold now and
+    # waits for the seller's confirmation; releasing it would count a parcel on the road as on hand.
+    pytest.param(LS.NONE, OS.RETURNED, DEFAULT, (TR.SELL,), LS.SOLD, id="none+returned:shipped-unseen-sell-wait"),
+    pytest.param(LS.NONE, OS.RETURNED, AUTO, (TR.SELL, TR.RESTOCK), LS.RESTOCKED, id="none+returned:auto"),
+    pytest.param(LS.RESERVED, OS.RETURNED, DEFAULT, (TR.SELL,), LS.SOLD, id="reserved+returned:shipped-unseen"),
+    pytest.param(LS.RESERVED, OS.RETURNED, AUTO, (TR.SELL, TR.RESTOCK), LS.RESTOCKED, id="reserved+returned:auto"),
     # cancelled / returned after shipping: the parcel travels back; stock returns when the seller confirms.
     pytest.param(LS.SOLD, OS.CANCELLED, DEFAULT, (), LS.SOLD, id="sold+cancelled:wait-for-return"),
     pytest.param(LS.SOLD, OS.CANCELLED, AUTO, (), LS.SOLD, id="sold+cancelled:auto-still-waits"),
@@ -322,20 +322,14 @@ def test_an_oversell_is_recorded_and_warned_about_never_clamped(store: Store, li
     assert (warning["log_level"], warning["variant_sku"], warning["on_hand"]) == ("warning", SKU, -2)
 
 
-def test_a_return_seen_before_any_ship_releases_once_and_never_restocks(store: Store, line_id: int) -> None:
+def test_a_return_seen_without_its_ship_sells_once_and_waits_for_the_seller(store: Store, line_id: int) -> None:
     see(store, line_id, OS.READY)
-    assert [see(store, line_id, OS.RETURNED, AUTO) for _ in range(3)] == [1, 0, 0]
-    assert stock(store)[:2] == (10, 0)  # never left: on hand untouched, the reservation given back
-    assert line_of(store, line_id).state is LS.RELEASED
-    # A confirmation of that return, or a ship reported late, moves nothing: nothing was sold.
+    assert [see(store, line_id, OS.RETURNED) for _ in range(3)] == [1, 0, 0]
+    assert stock(store)[:2] == (7, 0)  # off the shelf until the parcel is back: never oversold meanwhile
+    assert line_of(store, line_id).state is LS.SOLD
     tally = LedgerTally()
     with store.engine.begin() as conn:
         restock_line(conn, line_of(store, line_id), tally)
-    assert (tally.entries, see(store, line_id, OS.SHIPPED)) == (0, 0)
+    assert (tally.entries, see(store, line_id, OS.SHIPPED)) == (1, 0)  # a late ship report moves nothing
     assert stock(store)[:2] == (10, 0)
-    assert entries(store) == [("reserve", 0, 3), ("release", 0, -3)]
-
-
-def test_a_return_seen_first_holds_and_moves_nothing(store: Store, line_id: int) -> None:
-    assert see(store, line_id, OS.RETURNED) == 0
-    assert (stock(store)[:2], line_of(store, line_id).state, entries(store)) == ((10, 0), LS.RELEASED, [])
+    assert entries(store) == [("reserve", 0, 3), ("sell", -3, -3), ("restock", 3, 0)]

@@ -368,13 +368,15 @@ async def test_confirm_return_restocks_once_and_only_returns(world: World) -> No
 
 
 @pytest.mark.anyio
-async def test_a_return_before_shipping_releases_and_confirming_it_says_why_nothing_moves(world: World) -> None:
+async def test_a_cancellation_before_shipping_releases_and_confirming_a_return_says_why_nothing_moves(
+    world: World,
+) -> None:
     store = world.store
     account = world.accounts["shopee"]
     order_sn = world.order(("MATONG", 2))
     await world.pull()
     assert stock(store, "MATONG-500ML") == (10, 2)
-    world.move(order_sn, "TO_RETURN")  # returned, and we never saw it shipped: it did not leave us
+    world.move(order_sn, "CANCELLED")  # undone before it shipped: nothing left us
     await world.pull()
     await world.pull()  # a replay moves nothing
     assert stock(store, "MATONG-500ML") == (10, 0)
@@ -384,6 +386,20 @@ async def test_a_return_before_shipping_releases_and_confirming_it_says_why_noth
     assert stock(store, "MATONG-500ML") == (10, 0)
     [order] = list_orders(store)
     assert order.lines[0].ledger_state == "released"
+
+
+@pytest.mark.anyio
+async def test_a_return_whose_ship_fell_between_two_pulls_is_sold_until_the_seller_confirms(world: World) -> None:
+    store = world.store
+    account = world.accounts["shopee"]
+    order_sn = world.order(("MATONG", 2))
+    await world.pull()
+    world.move(order_sn, "SHIPPED")
+    world.move(order_sn, "TO_RETURN")  # shipped and returned between two pulls
+    await world.pull()
+    assert stock(store, "MATONG-500ML") == (8, 0)  # the parcel is on the road: not counted on hand
+    assert confirm_return(store, account_id=account.id, order_id=order_sn) == 1
+    assert stock(store, "MATONG-500ML") == (10, 0)
 
 
 # --- the CLI against a sandbox on a loopback port ----------------------------------------------------

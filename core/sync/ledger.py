@@ -7,17 +7,18 @@ Every order line walks a small, forward-only state machine (``LedgerState``):
 Each step is one or more **transitions**, each with a fixed effect on the line's variant:
 
 - ``reserve``: reserved += qty (an order holds stock it has not shipped yet);
-- ``release``: reserved −= qty (a reserved order was cancelled, or returned before it shipped);
+- ``release``: reserved −= qty (a reserved order was cancelled before it shipped);
 - ``sell``: on hand −= qty, and reserved −= qty if the line had reserved it (the goods left us);
 - ``restock``: on hand += qty (a returned parcel is back on the shelf).
 
-Only a ship (``shipped`` / ``completed``) sells. An order seen ``returned`` while its line is not sold
-never left us as far as the ledger knows: like a cancellation, it releases what was reserved and the
-line is done (``released``), so a later confirmation of the return restocks nothing, because nothing
-was taken off the shelf. The ledger knows only the statuses it was shown: a marketplace that moves an
-order from ready to shipped to returned between two pulls shows it as returned before shipping, and the
-parcel on its way back is then counted on hand before it arrives (the count is right once it is back;
-a parcel lost on the way must be corrected by hand with a stock edit).
+Our ``returned`` means goods that shipped are on their way back: every marketplace we know returns
+only what it delivered (Shopee's TO_RETURN, the floors' "Trả hàng" / "Hoàn trả"), and a connector maps a
+marketplace's undo *before* shipping onto ``cancelled``, which releases the reservation. So an order
+seen ``returned`` while its line is not yet sold shipped between two pulls: the line is sold then (the
+goods are off the shelf until the seller has them back) and waits for the seller's confirmation like
+any return. Releasing it instead would count a parcel still on the road as on hand and could oversell
+it, or keep a lost parcel on hand for ever; selling it errs the safe way (stock counted low until the
+return is confirmed).
 
 :func:`plan` is the pure half: the line's state, the order's status (ours, :class:`OrderStatus`) and the
 two settings in, the transitions and the next state out. It never plans a transition the line has
@@ -127,12 +128,11 @@ _RULES: dict[tuple[LedgerState, OrderStatus], tuple[tuple[Transition, ...], Ledg
     (_S.NONE, _O.SHIPPED): ((_T.SELL,), _S.SOLD),
     (_S.NONE, _O.COMPLETED): ((_T.SELL,), _S.SOLD),
     (_S.NONE, _O.CANCELLED): ((), _S.RELEASED),  # never held anything: nothing to give back
-    # Returned before any ship was seen: nothing left us, so nothing is sold and nothing will come
-    # back on hand; it ends like a cancellation.
-    (_S.NONE, _O.RETURNED): ((), _S.RELEASED),
+    # Returned means it shipped (a ship between two pulls): sold now, back on hand once confirmed.
+    (_S.NONE, _O.RETURNED): ((_T.SELL,), _S.SOLD),
     (_S.RESERVED, _O.SHIPPED): ((_T.SELL,), _S.SOLD),
     (_S.RESERVED, _O.COMPLETED): ((_T.SELL,), _S.SOLD),
-    (_S.RESERVED, _O.RETURNED): ((_T.RELEASE,), _S.RELEASED),
+    (_S.RESERVED, _O.RETURNED): ((_T.SELL,), _S.SOLD),  # as above: the ship was between two pulls
     (_S.RESERVED, _O.CANCELLED): ((_T.RELEASE,), _S.RELEASED),
     # SOLD + cancelled or returned: the parcel is on its way back; stock returns when the seller
     # confirms it is in hand (plan_confirmed_return), or at once for returns if the policy says so.
@@ -145,7 +145,7 @@ def plan(state: LedgerState, status: OrderStatus, quantity: int, policy: LedgerP
     transitions, target = _RULES.get((state, status), ((), state))
     if status is OrderStatus.PENDING and not policy.reserve_unpaid:
         transitions, target = (), state
-    # Only a line already sold restocks: one returned before it shipped was released above instead.
+    # Restocking at once (a policy) follows the sale the return implies.
     if status is OrderStatus.RETURNED and policy.restock_returns_automatically and target is _S.SOLD:
         transitions, target = (*transitions, _T.RESTOCK), _S.RESTOCKED
     was_reserved = state is LedgerState.RESERVED
