@@ -301,7 +301,9 @@ def reconcile(seller: str | None = _SELLER, channel: str | None = _CHANNEL) -> N
             return checked, pushes
 
     checked, pushes = asyncio.run(run())
-    table = Table(title="reconcile")
+    table = Table(
+        title="reconcile", caption="Missing: items gone from the marketplace (+Nv: variants gone from a live item)"
+    )
     for column in (
         "Seller",
         "Channel",
@@ -321,8 +323,9 @@ def reconcile(seller: str | None = _SELLER, channel: str | None = _CHANNEL) -> N
             notes.append(f"{where}: {escape(error or '')}")
             continue
         c = report.counts()
-        keys = ("checked", "price_drift", "stock_drift", "missing", "adopted", "flagged")
-        table.add_row(account.seller, account.channel, *(str(c[k]) for k in keys))
+        missing = str(c["missing"]) + (f" +{c['variant_missing']}v" if c["variant_missing"] else "")
+        table.add_row(account.seller, account.channel, *(str(c[k]) for k in ("checked", "price_drift", "stock_drift")),
+                      missing, str(c["adopted"]), str(c["flagged"]))  # fmt: skip
         notes.extend(f"{where}: {escape(n)}" for n in report.notes)
     out.print(table)
     for note in notes:

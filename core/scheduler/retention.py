@@ -37,7 +37,8 @@ WORK_COUNTS = frozenset(
     {
         "created", "updated", "prices", "stocks", "delisted", "failed", "retrying", "unknown", "waiting",
         "orders_new", "orders_updated", "lines_new", "lines_unknown", "ledger_entries", "products_touched",
-        "price_drift", "stock_drift", "missing", "adopted", "flagged", "problems", "retried",
+        "price_drift", "stock_drift", "missing", "variant_missing", "adopted", "flagged", "problems", "retried",
+        "resolved",
     }
 )  # fmt: skip
 _BATCH = 1000  # rows deleted per statement: never a huge IN list
