@@ -71,3 +71,10 @@ def test_one_account_may_set_its_own_warning(cli: Invoke, sqlite_url: str) -> No
     code, out, err = cli("channels", "list")
     assert code == 0
     assert "ok, 2 d left" in out and "warning:" not in err
+
+
+def test_status_warns_as_the_account_says_too(cli: Invoke, sqlite_url: str) -> None:
+    _shop_with_refresh_token_left(cli, sqlite_url, timedelta(days=2, hours=1), "--set", 'auth={"refresh_warn_days": 1}')
+    code, out, _ = cli("status", "--json")
+    assert code == 0 and '"authorisation": "ok, 2 d left"' in out
+    assert '"settings"' not in out  # the account's settings stay out of status

@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 
 from core.channels import add_account
-from core.db import Store
+from core.db import Store, open_store
 from core.sync.models import SYNC_RUN
 from core.sync.runs import finish_run, start_run
 from core.sync.status import account_status
 from tests.catalog_files import register
+from tests.conftest import Invoke
 
 
 def run(store: Store, account_id: int, kind: str, outcome: str) -> int:
@@ -57,3 +58,16 @@ def test_a_push_that_only_ever_ended_partial_has_never_succeeded(store: Store) -
     run(store, account_id, "pull", "failed")
     [status] = account_status(store)
     assert (status.last_push, status.last_pull, status.latest_push_outcome) == (None, None, "partial")
+
+
+def test_the_status_table_shows_a_newer_push_that_was_not_ok(run_cli: Invoke, sqlite_url: str) -> None:
+    store = open_store(sqlite_url)
+    register(store)
+    account_id = add_account(store, seller="HTX-DANTIEN", channel="shopee", settings={"partner_id": 1, "shop_id": 2})
+    finished_at(store, run(store, account_id, "push", "ok"), 0)
+    code, out, _ = run_cli("status")
+    assert code == 0 and "partial" not in out
+    run(store, account_id, "push", "partial")
+    store.dispose()
+    code, out, _ = run_cli("status")
+    assert code == 0 and "partial" in out

@@ -13,7 +13,7 @@ from rich.table import Table
 from core.cli.channels import access_health
 from core.cli.context import account_label, console, escape, local_time, print_json, state
 from core.models import utcnow
-from core.sync.status import account_status, recent_runs
+from core.sync.status import AccountStatus, account_status, recent_runs
 
 __all__ = ["register"]
 
@@ -26,6 +26,14 @@ def _when(moment: datetime | None, now: datetime) -> str:
     return shown[-5:] if shown[:10] == local_time(now)[:10] else shown
 
 
+def _pushed(r: AccountStatus, now: datetime) -> str:
+    """The last successful push; the newest one instead, in yellow with its outcome, when it was not ok."""
+    latest = r.latest_push
+    if latest is not None and r.latest_push_outcome != "ok" and (r.last_push is None or latest > r.last_push):
+        return f"[yellow]{_when(latest, now)} {r.latest_push_outcome}[/]"
+    return _when(r.last_push, now)
+
+
 def status(
     seller: str | None = typer.Option(None, "--seller", help="Only this seller."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -36,8 +44,9 @@ def status(
     if as_json:
         print_json(
             [
-                {**dataclasses.asdict(r), "live": r.live, "attention": r.attention,
-                 "authorisation": access_health(r.channel, r.refresh_expires_at, now)[0]}
+                {**{k: v for k, v in dataclasses.asdict(r).items() if k != "settings"},
+                 "live": r.live, "attention": r.attention,
+                 "authorisation": access_health(r.channel, r.refresh_expires_at, now, r.settings)[0]}
                 for r in rows
             ]
         )  # fmt: skip
@@ -54,7 +63,7 @@ def status(
         table.add_column(column, no_wrap=True)
     table.add_column("Access", min_width=13)
     for r in rows:
-        health, warn = access_health(r.channel, r.refresh_expires_at, now)
+        health, warn = access_health(r.channel, r.refresh_expires_at, now, r.settings)
         account = account_label(r.seller, r.channel, r.name)
         table.add_row(
             account + ("" if r.enabled else " (paused)"),
@@ -62,7 +71,7 @@ def status(
             str(r.pending_ops),
             f"[red]{r.attention}[/]" if r.attention else "0",
             f"[red]{r.failed_ops}[/]" if r.failed_ops else "0",
-            _when(r.last_push, now),
+            _pushed(r, now),
             _when(r.last_pull, now),
             f"[yellow]{escape(health)}[/]" if warn else escape(health.removesuffix(" left")),  # "ok, 29 d" fits 80 cols
         )

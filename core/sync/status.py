@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -42,6 +43,7 @@ class AccountStatus:
     latest_push_outcome: str | None = None  # ok, partial (some operations parked as failed) or failed
     last_error: str | None = None
     refresh_expires_at: datetime | None = None
+    settings: dict[str, Any] = field(default_factory=dict)  # the account's own settings (its warn days, ...)
 
     @property
     def live(self) -> int:
@@ -100,7 +102,9 @@ def account_status(store: Store, *, seller: str | None = None) -> list[AccountSt
             .order_by(SYNC_RUN.c.id)
         ).all()
     by_id = {
-        a.id: AccountStatus(a.seller, a.channel, a.name, a.enabled, refresh_expires_at=a.refresh_expires_at)
+        a.id: AccountStatus(
+            a.seller, a.channel, a.name, a.enabled, refresh_expires_at=a.refresh_expires_at, settings=dict(a.settings)
+        )
         for a in accounts
     }
     for account_id, status, count in listings:
