@@ -18,9 +18,17 @@ from typing import Any, Literal, get_args
 
 from pydantic import Field, NonNegativeInt, PositiveInt
 
-from connectors.channel_config import ChannelTable, HttpSettings, ListingLimits, load_channel_config, read_secret
+from connectors.channel_config import (
+    ChannelTable,
+    HttpSettings,
+    ListingLimits,
+    channel_toml_path,
+    load_channel_config,
+    read_secret,
+)
 from connectors.ratelimit import RateLimits
 from connectors.retry import RetrySettings
+from connectors.shopee_attributes import AttributeRule, legacy_rules, load_attribute_rules, merge_rules
 
 __all__ = [
     "ShopeeAuthSettings",
@@ -53,6 +61,7 @@ class ShopeeLimits(ListingLimits):
     item_base_info_batch: PositiveInt
     item_list_page_size: PositiveInt
     search_page_size: PositiveInt
+    attribute_value_max_chars: PositiveInt = 40
 
 
 class ShopeeLogistic(ChannelTable):
@@ -110,6 +119,11 @@ class ShopeeConfig(ChannelTable):
     shop_id: int
     logistics: tuple[ShopeeLogistic, ...] = ()
     category_map: dict[str, int | str] = Field(default_factory=dict)
+    # The per-category attribute rules (see connectors.shopee_attributes): the CSV named here, relative to
+    # the channel toml, with an account's own ``attributes`` rows laid over it.
+    attribute_map_file: Path | None = None
+    attributes: tuple[AttributeRule, ...] = ()
+    # Older flat settings (one source → attribute id map for every category), still honoured.
     attribute_map: dict[str, int] = Field(default_factory=dict)
     required_attributes: dict[str, tuple[int, ...]] = Field(default_factory=dict)
     brand: ShopeeBrandRules = Field(default_factory=ShopeeBrandRules)
@@ -132,11 +146,22 @@ class ShopeeConfig(ChannelTable):
             hint=f"set {self.partner_key_env} or partner_key_file in the channel settings",
         )
 
+    def attribute_rules(self) -> tuple[AttributeRule, ...]:
+        """Every attribute rule: the file's and the account's (``attributes``), then the older flat ones."""
+        return (*self.attributes, *legacy_rules(self.attribute_map, self.required_attributes))
+
 
 def load_shopee_config(path: Path | None = None, /, **account: Any) -> ShopeeConfig:
     """The channel toml (default `config/channels/shopee.toml`) overlaid with one account's settings.
 
     The toml's ``description_template_file`` is read relative to the toml and becomes
-    ``description_template``; an account may give its own ``description_template`` text.
+    ``description_template``; an account may give its own ``description_template`` text. The attribute
+    map file (``attribute_map_file``, relative to the toml unless absolute) is read here too, and the
+    account's own ``attributes`` rows replace its rows for the same category and attribute.
     """
-    return load_channel_config(ShopeeConfig, "shopee", path, account, what="Shopee")
+    toml = path or channel_toml_path("shopee")
+    config = load_channel_config(ShopeeConfig, "shopee", toml, account, what="Shopee")
+    if config.attribute_map_file is None:
+        return config
+    from_file = load_attribute_rules(toml.parent / config.attribute_map_file)  # an absolute path stays absolute
+    return config.model_copy(update={"attributes": merge_rules(from_file, config.attributes)})

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING
 from connectors.base import AccountRules, MappedListing, Mapper, Problem
 from connectors.description import origin_of
 from connectors.listing_checks import IMAGE_SUFFIXES, ListingChecks, image_suffix
+from connectors.shopee_attributes import FREE_ATTRIBUTE, AttributeRule, attribute_value, rules_for
 from connectors.shopee_config import ShopeeConfig, ShopeeLimits, ShopeeLogistic
 from connectors.shopee_payload import (
     ShopeeAttribute,
-    ShopeeAttributeValue,
     ShopeeBrand,
     ShopeeDimension,
     ShopeeItem,
@@ -44,8 +44,12 @@ def _vnd(amount: int) -> str:
     return f"{amount:,}".replace(",", ".") + " đ"
 
 
-def _catalog_value(product: ProductRecord, source: str) -> str:
-    """A product fact by the name the attribute map uses: a catalog field, else a free attribute."""
+def _catalog_value(product: ProductRecord, rule: AttributeRule) -> str:
+    """The product fact a rule's source names: a catalog field, or a free attribute (``attribute:<name>``)."""
+    source = rule.source
+    if source.startswith(FREE_ATTRIBUTE):
+        value: object = product.attributes.get(source.removeprefix(FREE_ATTRIBUTE).strip())
+        return "" if value is None else str(value).strip()
     fields: dict[str, object] = {
         "brand": product.brand,
         "origin": origin_of(product),
@@ -53,9 +57,10 @@ def _catalog_value(product: ProductRecord, source: str) -> str:
         "origin_district": product.origin_district,
         "ocop_stars": product.ocop_stars,
         "ocop_certificate": product.ocop_certificate,
+        "ocop_year": product.ocop_year,
         "traceability_code": product.traceability_code,
     }
-    value = fields.get(source) if source in fields else product.attributes.get(source)
+    value = fields.get(source)
     return "" if value is None else str(value).strip()
 
 
@@ -171,32 +176,36 @@ class _Mapping(ListingChecks):
         return ShopeeBrand(brand_id=rules.brand_ids.get(name, 0), original_brand_name=name or rules.no_brand_name)
 
     def attributes(self, category_id: int) -> tuple[ShopeeAttribute, ...]:
-        by_id: dict[int, ShopeeAttribute] = {}
-        sources: dict[int, str] = {}
-        for source, attribute_id in sorted(self.config.attribute_map.items()):
-            sources.setdefault(attribute_id, source)
-            value = _catalog_value(self.product, source)
-            if value and attribute_id not in by_id:
-                by_id[attribute_id] = ShopeeAttribute(
-                    attribute_id=attribute_id,
-                    attribute_value_list=(ShopeeAttributeValue(original_value_name=value),),
-                )
-        required = self.config.required_attributes
-        for attribute_id in (*required.get("*", ()), *required.get(str(category_id), ())):
-            if attribute_id in by_id:
+        """The category's attributes the catalog fills, by the attribute map (value ids, units, lengths);
+        a problem for a mandatory one nothing fills and for every value Shopee would refuse."""
+        found: list[ShopeeAttribute] = []
+        for attribute_id, rules in sorted(rules_for(self.config.attribute_rules(), category_id).items()):
+            required = any(rule.required for rule in rules)
+            given = [(rule, value) for rule in rules if rule.source and (value := _catalog_value(self.product, rule))]
+            if not given:
+                if required:
+                    self._missing(category_id, rules)
                 continue
-            if attribute_id not in sources:
-                self.problem(
-                    "attributes",
-                    f"Shopee requires attribute {attribute_id} for category {category_id} and no product "
-                    "field is mapped to it; add it to attribute_map in the Shopee settings",
-                )
-            else:
-                self.problem(
-                    "attributes",
-                    f"Shopee requires '{sources[attribute_id]}' for this category; the product does not give it",
-                )
-        return tuple(by_id[key] for key in sorted(by_id))
+            rule, text = given[0]
+            sent = attribute_value(rule, text, max_chars=self.limits.attribute_value_max_chars)
+            if isinstance(sent, str):
+                self.problem("attributes", sent)
+                continue
+            found.append(ShopeeAttribute(attribute_id=attribute_id, attribute_value_list=(sent,)))
+        return tuple(found)
+
+    def _missing(self, category_id: int, rules: list[AttributeRule]) -> None:
+        label = rules[0].label
+        sources = [rule.source for rule in rules if rule.source]
+        if not sources:
+            self.problem(
+                "attributes",
+                f"Shopee requires {label} for category {category_id} and no product field is mapped to it; "
+                "add a row for it to the Shopee attribute map (config/channels/shopee-attributes.csv)",
+            )
+            return
+        wanted = " or ".join(s.removeprefix("attribute:") for s in sources)
+        self.problem("attributes", f"Shopee requires {label} for this category; give the product's {wanted}")
 
     def variants(self) -> tuple[list[VariantRecord], tuple[ShopeeTier, ...], tuple[ShopeeModel, ...]]:
         """The active variants, and the tiers and models that tell them apart (none for a lone variant)."""

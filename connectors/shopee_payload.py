@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from connectors.base import MappedListing
+from connectors.shopee_attributes import AttributeValue as ShopeeAttributeValue  # value_id 0 = free text
 from connectors.shopee_config import ShopeeLogistic
 
 __all__ = [
@@ -40,13 +41,6 @@ class ShopeeDimension(BaseModel):
     package_length: int
     package_width: int
     package_height: int
-
-
-class ShopeeAttributeValue(BaseModel):
-    model_config = _FROZEN
-
-    value_id: int = 0  # 0 = a free-text value, given in original_value_name
-    original_value_name: str
 
 
 class ShopeeAttribute(BaseModel):
@@ -116,7 +110,7 @@ def _content_fields(item: ShopeeItem, image_ids: list[str]) -> dict[str, Any]:
     if item.dimension is not None:
         body["dimension"] = item.dimension.model_dump()
     if item.attribute_list:
-        body["attribute_list"] = [attribute.model_dump() for attribute in item.attribute_list]
+        body["attribute_list"] = [attribute.model_dump(exclude_none=True) for attribute in item.attribute_list]
     if item.brand is not None:
         body["brand"] = item.brand.model_dump()
     return body

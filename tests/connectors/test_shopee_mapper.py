@@ -236,8 +236,9 @@ def test_required_dimensions_when_the_shop_ships_by_size() -> None:
     assert [p.field for p in problems] == ["dimensions"]
 
 
-def test_attributes_fill_from_the_attribute_map() -> None:
+def test_attributes_fill_from_the_older_flat_attribute_map() -> None:
     config = make_config(
+        attribute_map_file=None,  # only the flat settings (per-category rules: test_shopee_attributes.py)
         attribute_map={"brand": 100001, "origin": 100002, "Hạn sử dụng": 100003},
         required_attributes={"100123": [100002, 100003]},
     )
@@ -247,11 +248,13 @@ def test_attributes_fill_from_the_attribute_map() -> None:
     assert all(a.attribute_value_list[0].value_id == 0 for a in item.attribute_list)
 
 
-def test_a_required_attribute_without_mapping_or_value_is_a_problem() -> None:
-    config = make_config(attribute_map={"Hạn sử dụng": 100003}, required_attributes={"*": [100003, 100009]})
+def test_a_required_attribute_of_the_older_flat_map_without_mapping_or_value_is_a_problem() -> None:
+    config = make_config(
+        attribute_map_file=None, attribute_map={"Hạn sử dụng": 100003}, required_attributes={"*": [100003, 100009]}
+    )
     messages = [p.message for p in _problems(product(), config=config)]
-    assert any("requires 'Hạn sử dụng'" in m for m in messages)
-    assert any("attribute 100009" in m and "attribute_map" in m for m in messages)
+    assert any("requires attribute 100003" in m and "Hạn sử dụng" in m for m in messages)
+    assert any("attribute 100009" in m and "attribute map" in m for m in messages)
 
 
 def test_registered_brands_use_their_id_and_brand_can_be_left_out() -> None:
