@@ -11,7 +11,10 @@ of live items (:mod:`connectors.shopee_variations`). This module holds the write
 
 Creating is idempotent by construction (DESIGN rule 1): :meth:`ShopeeConnector.create_listing` first
 looks our SKU up, so a create whose answer was lost, or whose variations step failed after the item
-was made, is finished instead of duplicated. Updating is too: :meth:`ShopeeConnector.update_listing`
+was made, is finished instead of duplicated. The look-up runs on every create, the first too: the core
+resolves an unknown create (a lost answer, a 5xx after add_item, a run killed mid-send) by calling
+create_listing again, and nothing in the call tells a first attempt from such a re-send.
+Updating is idempotent too: :meth:`ShopeeConnector.update_listing`
 sends the content, then reads the item's models back and adds, deletes or renames only what differs
 from the catalog (variants added or removed), so a retry after a lost add_model adds nothing twice;
 the ref it returns binds every variant SKU to its model id. Prices and stock go by update_price /
