@@ -76,7 +76,8 @@ async def test_an_order_export_in_the_inbox_refreshes_both_floors_packs_within_s
         voso.place_order("VS-1002", [(SKU, 3)])
         drop(voso.export_orders(outside, name="don-hang-2"), inbox)
         again = await wait_until(
-            lambda: stock_entries(floors, "provincial") == [(SKU, 3, 0)], what="the pack refreshed after the second order"
+            lambda: stock_entries(floors, "provincial") == [(SKU, 3, 0)],
+            what="the pack refreshed after the second order",
         )
         assert pack_ids(floors.store, provincial) != first_pack
         watcher_waits = dict(daemon.watcher._misses)
