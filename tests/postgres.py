@@ -79,6 +79,10 @@ class PostgresServer:
         name = f"chosync_test_{uuid.uuid4().hex[:12]}"
         copy = f' TEMPLATE "{template}"' if template else ""
         with psycopg.connect(self._conninfo(), autocommit=True) as conn:
+            if conn.info.server_version >= 150000:
+                # PostgreSQL 15's default (WAL_LOG) writes the copy through the WAL: ~8x slower for a small
+                # database than copying its files, which is what a test database needs.
+                copy += " STRATEGY FILE_COPY"
             conn.execute(f'CREATE DATABASE "{name}"{copy}')
         try:
             yield self._url(name)
@@ -93,9 +97,20 @@ def _as_server_user(argv: list[str]) -> list[str]:
     return ["runuser", "-u", "nobody", "--", *argv]
 
 
+def _fast_dir() -> str | None:
+    """Memory (tmpfs) when the machine has it: every test database is a file-by-file copy of the template,
+    hundreds of small files, which a disk-backed /tmp makes several times slower."""
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        return None
+    free = os.statvfs(shm)
+    # A container's default /dev/shm is 64 MB: too small for a cluster and its test databases.
+    return str(shm) if free.f_bavail * free.f_frsize >= 2 * 1024**3 else None
+
+
 @contextmanager
 def _throwaway_cluster(bindir: Path) -> Iterator[PostgresServer]:
-    root = Path(tempfile.mkdtemp(prefix="chosync-pg-"))
+    root = Path(tempfile.mkdtemp(prefix="chosync-pg-", dir=_fast_dir()))
     data = root / "data"
     port = _free_port()
     if os.geteuid() == 0:
