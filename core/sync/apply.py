@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, select, update
 from structlog.contextvars import bound_contextvars
 
 from connectors.base import BatchResult, Connector, ListingRef, PriceUpdate, StockUpdate, payload_hash
@@ -45,10 +45,11 @@ from core.db import Store
 from core.errors import AuthError, ChosyncError, OutcomeUnknown, PermanentError, RateLimited, RetryableError
 from core.logs import scrub
 from core.models import PRODUCT, utcnow
-from core.settings import ScheduleSettings
 from core.sync.models import LISTING, OPERATION, OpKind, OpState
 from core.sync.plan import load_products
 from core.sync.readback import READ_BACK_KINDS, read_listings, shows
+from core.sync.retry_schedule import RetrySchedule
+from core.sync.waiting import Waiting, pending_count, waiting_work
 
 __all__ = ["ApplyReport", "RetrySchedule", "Waiting", "apply_account", "pending_count", "waiting_work"]
 
@@ -58,32 +59,6 @@ _DONE_COUNTER = {
     OpKind.CREATE: "created", OpKind.UPDATE: "updated", OpKind.PRICE: "prices",
     OpKind.STOCK: "stocks", OpKind.DELIST: "delisted",
 }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class RetrySchedule:
-    """When a failed operation is tried again: base × 2^(attempt−1), capped; parked after max_attempts.
-
-    A rate limit spends no attempt; an operation is parked once its rate-limit waits add up to more than
-    ``max_rate_limited_s`` (a throttle measured in seconds is normal; one lasting an hour is a quota).
-    """
-
-    max_attempts: int = 8
-    base_s: float = 30.0
-    max_s: float = 3600.0
-    max_rate_limited_s: float = 3600.0
-
-    @classmethod
-    def from_settings(cls, settings: ScheduleSettings) -> RetrySchedule:
-        return cls(
-            max_attempts=settings.retry_attempts,
-            base_s=settings.retry_base,
-            max_s=settings.retry_max,
-            max_rate_limited_s=settings.retry_rate_limited_max,
-        )
-
-    def delay(self, attempts: int) -> timedelta:
-        return timedelta(seconds=min(self.max_s, self.base_s * 2 ** max(0, attempts - 1)))
 
 
 @dataclass
@@ -468,43 +443,3 @@ async def apply_account(
     await applier.run(ops)
     applier.log.info("sync.apply_finished", **applier.report.counts())
     return applier.report
-
-
-_WAITING = (OpState.PLANNED.value, OpState.RETRY_WAIT.value, OpState.UNKNOWN.value, OpState.SENDING.value)
-
-
-def pending_count(store: Store, account_id: int) -> int:
-    """Operations of the account not yet done or parked (planned, waiting to retry, unknown)."""
-    return waiting_work(store, account_id).total
-
-
-@dataclass(frozen=True)
-class Waiting:
-    """An account's operations not yet done nor parked, by why they wait."""
-
-    planned: int = 0  # held behind a listing's create or update that did not settle, or never tried
-    retrying: int = 0  # waiting for their next attempt (a retryable error, or a rate limit)
-    unknown: int = 0  # the answer was lost: the next run reads the marketplace back first
-    next_attempt_at: datetime | None = None  # the soonest retry, when any waits for one
-
-    @property
-    def total(self) -> int:
-        return self.planned + self.retrying + self.unknown
-
-
-def waiting_work(store: Store, account_id: int) -> Waiting:
-    with store.engine.connect() as conn:
-        rows = conn.execute(
-            select(OPERATION.c.state, func.count(), func.min(OPERATION.c.next_attempt_at))
-            .where(OPERATION.c.account_id == account_id, OPERATION.c.state.in_(_WAITING))
-            .group_by(OPERATION.c.state)
-        ).all()
-    counts = {state: int(count) for state, count, _ in rows}
-    soonest = next((at for state, _, at in rows if state == OpState.RETRY_WAIT.value), None)
-    return Waiting(
-        planned=counts.get(OpState.PLANNED.value, 0),
-        retrying=counts.get(OpState.RETRY_WAIT.value, 0),
-        # A run killed mid-send left "sending": the next run treats it as unknown.
-        unknown=counts.get(OpState.UNKNOWN.value, 0) + counts.get(OpState.SENDING.value, 0),
-        next_attempt_at=soonest,
-    )

@@ -1,0 +1,36 @@
+"""When a failed operation is tried again, and when it is given up on: one schedule for the CLI and the daemon."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from core.settings import ScheduleSettings
+
+__all__ = ["RetrySchedule"]
+
+
+@dataclass(frozen=True)
+class RetrySchedule:
+    """When a failed operation is tried again: base × 2^(attempt−1), capped; parked after max_attempts.
+
+    A rate limit spends no attempt; an operation is parked once its rate-limit waits add up to more than
+    ``max_rate_limited_s`` (a throttle measured in seconds is normal; one lasting an hour is a quota).
+    """
+
+    max_attempts: int = 8
+    base_s: float = 30.0
+    max_s: float = 3600.0
+    max_rate_limited_s: float = 3600.0
+
+    @classmethod
+    def from_settings(cls, settings: ScheduleSettings) -> RetrySchedule:
+        return cls(
+            max_attempts=settings.retry_attempts,
+            base_s=settings.retry_base,
+            max_s=settings.retry_max,
+            max_rate_limited_s=settings.retry_rate_limited_max,
+        )
+
+    def delay(self, attempts: int) -> timedelta:
+        return timedelta(seconds=min(self.max_s, self.base_s * 2 ** max(0, attempts - 1)))
