@@ -42,11 +42,14 @@ async def read_listings(connector: Connector, item_ids: Set[str]) -> dict[str, L
 
 
 def _variant(state: ListingState, variant_sku: str | None, models: Mapping[str, str]) -> VariantState | None:
-    # An item without variations has one variant, the item itself (model id "0", the item's SKU).
-    model_id = models.get(variant_sku or "") if models else "0"
+    model_id = models.get(variant_sku or "")
     for variant in state.variants:
         if variant.variant_sku == variant_sku or (model_id is not None and variant.model_id == model_id):
             return variant
+    if not models and len(state.variants) == 1:
+        # A listing bound without variant ids (an item without variations) has one variant: the item itself,
+        # which some marketplaces name by the product's SKU rather than ours.
+        return state.variants[0]
     return None
 
 
