@@ -24,6 +24,7 @@ from core.catalog.importer import import_catalog
 from core.channels import DatabaseTokenStore, find_account
 from core.cli.context import local_time
 from core.db import open_store
+from core.errors import ConfigError
 from core.models import VARIANT, utcnow
 from core.revisions import touch_products
 from core.scheduler.changes import accounts_with_work
@@ -354,6 +355,24 @@ async def test_token_health_refreshes_ahead_of_expiry_and_warns_before_reauthori
     assert result.counts == {"refreshed": 0}
 
 
+async def test_a_job_stopped_by_a_config_error_records_its_run_as_failed(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise ConfigError("config/channels/shopee.toml: base_url is missing", hint="set base_url")
+
+    monkeypatch.setattr("core.scheduler.jobs.build_connector", broken)
+    account = world.accounts[0]
+    async with world.http() as http:
+        result = await JobRunner(world.store, http, ScheduleSettings(**FAST), policy=LedgerPolicy()).run(
+            JobKind.PULL, account.id, trigger="test"
+        )
+    assert result.outcome == "failed" and "base_url is missing" in (result.error or "")
+    [run] = runs(world.store, "pull")
+    assert (run.id, run.outcome, run.finished_at is not None) == (result.run_id, "failed", True)
+    assert "base_url is missing" in (run.error or "")
+
+
 async def test_every_job_kind_logs_its_start_and_end_with_seller_channel_run_id_counts_and_duration(
     world: World,
 ) -> None:
@@ -381,8 +400,8 @@ async def test_every_job_kind_logs_its_start_and_end_with_seller_channel_run_id_
             assert finished["outcome"] == "ok" and isinstance(finished["seconds"], float)
             assert expected_counts[kind] <= finished.keys(), (kind, finished)
             if kind is JobKind.TOKENS:
-                assert finished["run_id"] is None, "a token check records no sync run"
+                assert started["run_id"] is finished["run_id"] is None, "a token check records no sync run"
             else:
-                assert finished["run_id"] == result.run_id == runs(world.store, kind.value)[-1].id
+                assert started["run_id"] == finished["run_id"] == result.run_id == runs(world.store, kind.value)[-1].id
                 inner = [e for e in logs if e.get("run_id") is not None and e["event"] != "job.finished"]
                 assert inner and {e["run_id"] for e in inner} == {result.run_id}, "the run id is bound inside"

@@ -70,6 +70,18 @@ def close_dead_runs(
     return int(closed)
 
 
+def _fail_if_open(store: Store, run_id: int | None, error: str) -> None:
+    """Record a run the job started as failed, unless the job's own code already finished it."""
+    if run_id is None:
+        return
+    with store.engine.begin() as conn:
+        conn.execute(
+            update(SYNC_RUN)
+            .where(SYNC_RUN.c.id == run_id, SYNC_RUN.c.outcome == "running")
+            .values(outcome="failed", finished_at=utcnow(), error=error)
+        )
+
+
 class JobKind(StrEnum):
     PUSH = "push"
     PULL = "pull"
@@ -151,14 +163,21 @@ class JobRunner:
         result.seller, result.channel, result.account = account.seller, account.channel, account.name
         started, started_at = time.perf_counter(), utcnow()
         with bound_contextvars(seller=account.seller, channel=account.channel, account=account.name, job=kind.value):
-            log.info("job.started", trigger=trigger)
             try:
                 async with hold_account(
                     self.store, account, role=f"{self.role} {kind.value}", ttl=self.settings.lease_ttl, wait=wait
                 ):
                     close_dead_runs(self.store, account.id, older_than=self.settings.lease_ttl)
+                    # The run starts once the account is ours (a busy job records none), so its start
+                    # event names the run every later event of the job carries.
+                    if kind is not JobKind.TOKENS:
+                        result.run_id = start_run(self.store, account_id=account.id, kind=kind.value, trigger=trigger)
+                    log.info("job.started", trigger=trigger, run_id=result.run_id)
                     try:
                         await self._run(result, account, trigger=trigger, sku=sku, full=full)
+                    except ChosyncError as exc:  # before the job's own code could record it (a config error)
+                        _fail_if_open(self.store, result.run_id, scrub(str(exc)))
+                        raise
                     except BaseException as exc:
                         close_dead_runs(self.store, account.id, since=started_at)  # ours, stopped mid-way
                         if isinstance(exc, asyncio.CancelledError):
@@ -192,8 +211,9 @@ class JobRunner:
     ) -> None:
         if result.kind is JobKind.PUSH:
             pushed = await push_account(
-                self.store, account, self.http, trigger=trigger, full=full, sku=sku, schedule=self.retry
-            )
+                self.store, account, self.http, trigger=trigger, full=full, sku=sku, schedule=self.retry,
+                run_id=result.run_id,
+            )  # fmt: skip
             result.run_id, result.outcome = pushed.run_id, pushed.outcome
             result.error = pushed.error or pushed.report.stopped
             result.counts = {**pushed.report.counts(), "waiting": pushed.waiting}
@@ -205,6 +225,7 @@ class JobRunner:
                 build_connector(self.store, account, self.http),
                 trigger=trigger,
                 policy=self.policy,
+                run_id=result.run_id,
             )
             result.run_id, result.outcome, result.error = report.run_id, report.outcome, report.error
             result.counts = report.counts()
@@ -225,8 +246,8 @@ class JobRunner:
             result.counts = {"refreshed": int(check.state == "refreshed")}
 
     async def _reconcile(self, result: JobResult, account: AccountSummary, *, trigger: str) -> None:
-        # As core.sync.reconcile.reconcile_job, keeping the run id for the job's log line.
-        result.run_id = start_run(self.store, account_id=account.id, kind="reconcile", trigger=trigger)
+        # As core.sync.reconcile.reconcile_job, in the run the job started.
+        assert result.run_id is not None
         try:
             with bound_contextvars(run_id=result.run_id):  # as push and pull bind theirs
                 report = await reconcile_account(self.store, account, build_connector(self.store, account, self.http))

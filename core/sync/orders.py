@@ -317,15 +317,18 @@ async def pull_orders(
     *,
     trigger: str,
     policy: LedgerPolicy | None = None,
+    run_id: int | None = None,
 ) -> PullReport:
     """Pull the account's orders since its cursor; a failed pull is reported (and recorded), not raised.
 
-    ``policy`` defaults to the settings in force. Only errors that are not :class:`ChosyncError`
-    (bugs) propagate, after the run is recorded as failed.
+    ``policy`` defaults to the settings in force; ``run_id`` is a pull run the caller started. Only
+    errors that are not :class:`ChosyncError` (bugs) propagate, after the run is recorded as failed.
     """
     policy = policy or LedgerPolicy.from_settings(load_settings())
     report = PullReport(account.id, account.seller, account.channel, account.name)
-    report.run_id = await asyncio.to_thread(start_run, store, account_id=account.id, kind="pull", trigger=trigger)
+    if run_id is None:
+        run_id = await asyncio.to_thread(start_run, store, account_id=account.id, kind="pull", trigger=trigger)
+    report.run_id = run_id
     # Bound for every event of the pull, the ledger's and the connector's included (rule 9);
     # asyncio.to_thread carries the context into the worker thread.
     with bound_contextvars(seller=account.seller, channel=account.channel, account=account.name, run_id=report.run_id):

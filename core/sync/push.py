@@ -98,9 +98,14 @@ async def push_account(
     now: Callable[[], datetime] = utcnow,
     on_planned: Callable[[int], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
+    run_id: int | None = None,
 ) -> PushResult:
-    """Plan and apply everything due for ``account``; never raises for marketplace or config errors."""
-    result = PushResult(account, start_run(store, account_id=account.id, kind="push", trigger=trigger))
+    """Plan and apply everything due for ``account``; never raises for marketplace or config errors.
+
+    ``run_id``: a push run the caller started (the daemon does, to log it when the job starts)."""
+    if run_id is None:
+        run_id = start_run(store, account_id=account.id, kind="push", trigger=trigger)
+    result = PushResult(account, run_id)
     # The caller's task owns this context (asyncio.gather gives each push its own), so pushes running
     # side by side never see each other's binding.
     with bound_contextvars(seller=account.seller, channel=account.channel, account=account.name, run_id=result.run_id):
