@@ -220,6 +220,9 @@ def _caught_up(store: Store, sandbox: ShopeeSandbox) -> bool:
     return bool(shown) and all(available.get(sku) == stock for sku, stock in shown)
 
 
+REFRESH_PATH = "/api/v2/auth/access_token/get"
+
+
 def _sandbox(shops: list[int]) -> ShopeeSandbox:
     """One Shopee sandbox for every shop, misbehaving: 5xx, rate limits, timeouts, latency, lost answers."""
     partners = {PARTNER_ID: PARTNER_KEY}
@@ -229,6 +232,11 @@ def _sandbox(shops: list[int]) -> ShopeeSandbox:
                           (Fault.latency(0.05), 0.2)):  # fmt: skip
         sandbox.faults.add_chance(ANY_PATH, fault, chance)
     sandbox.faults.add_chance("/api/v2/product/update_stock", Fault.lost_response(), 0.03)
+    # A refresh token is used once: a refresh whose answer is lost (5xx, timeout) stops the shop until its
+    # owner authorises again, by design (tests/connectors/test_shopee_refresh_faults.py). A soak has no
+    # owner to do that, so the refresh only meets faults that prove it was not applied: rate limits.
+    sandbox.faults.spare(REFRESH_PATH)
+    sandbox.faults.add_chance(REFRESH_PATH, Fault.rate_limited(), 0.05)
     return sandbox
 
 

@@ -103,13 +103,14 @@ class FaultPlan:
     """Which fault hits the next request on each path: queued faults first, then chances.
 
     A path is matched exactly; :data:`ANY_PATH` matches every path and is consulted after the path's own
-    entries. A queued ``None`` lets one request through, so "the second call fails" is
-    ``enqueue(path, None, fault)``.
+    entries, unless the path is spared (:meth:`spare`). A queued ``None`` lets one request through, so "the
+    second call fails" is ``enqueue(path, None, fault)``.
     """
 
     def __init__(self, seed: int = 0) -> None:
         self._queues: dict[str, deque[Fault | None]] = defaultdict(deque)
         self._chances: dict[str, list[tuple[float, Fault]]] = defaultdict(list)
+        self._spared: set[str] = set()
         self._rng = random.Random(seed)  # noqa: S311 - reproducible chaos, not cryptography
 
     def enqueue(self, path: str, *faults: Fault | None, times: int = 1) -> None:
@@ -120,9 +121,14 @@ class FaultPlan:
             raise ValueError(f"probability must be within [0, 1], got {probability}")
         self._chances[path].append((probability, fault))
 
+    def spare(self, path: str) -> None:
+        """Keep the chances added for :data:`ANY_PATH` off ``path`` (its own entries still apply)."""
+        self._spared.add(path)
+
     def clear(self) -> None:
         self._queues.clear()
         self._chances.clear()
+        self._spared.clear()
 
     def pending(self, path: str = ANY_PATH) -> int:
         """Queued entries not yet consumed on ``path``."""
@@ -133,7 +139,7 @@ class FaultPlan:
             queue = self._queues.get(key)
             if queue:
                 return queue.popleft()
-        for key in (path, ANY_PATH):
+        for key in (path,) if path in self._spared else (path, ANY_PATH):
             for probability, fault in self._chances.get(key, ()):
                 if self._rng.random() < probability:
                     return fault

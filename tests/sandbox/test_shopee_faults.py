@@ -189,6 +189,16 @@ def test_chance_faults_replay_exactly_with_the_same_seed() -> None:
         plans[0].add_chance(CATEGORY, Fault.server_error(), 1.5)
 
 
+def test_a_spared_path_meets_only_its_own_chances() -> None:
+    plan = FaultPlan(seed=7)
+    plan.add_chance("*", Fault.server_error(), 1.0)
+    plan.spare(CATEGORY)
+    assert _kinds(plan, 20) == [None] * 20  # every other path still fails
+    assert (fault := plan.pick("/api/v2/other")) is not None and fault.kind is FaultKind.SERVER_ERROR
+    plan.add_chance(CATEGORY, Fault.rate_limited(), 1.0)
+    assert set(_kinds(plan, 5)) == {FaultKind.RATE_LIMIT}
+
+
 async def test_chance_faults_through_http(config: ShopeeConfig, clock: ManualClock) -> None:
     sandbox = ShopeeSandbox(config, clock=clock, seed=1)
     sandbox.faults.add_chance(CATEGORY, Fault.server_error(), 1.0)
