@@ -107,19 +107,27 @@ def kill_after(world: World, path: str) -> None:
     world.transport = Hooked(world.transport, after=after)  # type: ignore[assignment]
 
 
+def push_killed_after(world: World, path: str) -> None:
+    """A push whose process dies right after the next request on ``path`` landed; the next push runs
+    on the plain transport again, as a restarted process would."""
+    inner = world.transport
+    kill_after(world, path)
+    try:
+        with pytest.raises(Killed):
+            push(world)
+    finally:
+        world.transport = inner
+
+
 def test_a_stock_update_that_landed_before_a_crash_is_read_back_not_sent_again(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = make_world(store, tmp_path, monkeypatch, products=2, variants=2)
-    inner = world.transport
     push(world)
     change(world, tmp_path, 2, 2, stock="37")
-    kill_after(world, STOCK)
-    with pytest.raises(Killed):
-        push(world)
+    push_killed_after(world, STOCK)
     assert model(world, "P000000-V0").seller_stock == 37  # it landed; the answer died with the process
     assert [op.state for op in ops(store, OpKind.STOCK)] == [OpState.SENDING]
-    world.transport = inner
     writes, reads = world.sandbox.calls(STOCK), world.sandbox.calls("/api/v2/product/get_item_list")
 
     result = push(world)
@@ -160,13 +168,9 @@ def test_a_delist_that_landed_before_a_crash_is_done_without_unlisting_again(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = make_world(store, tmp_path, monkeypatch, products=2, variants=1)
-    inner = world.transport
     push(world)
     change(world, tmp_path, 2, 1, status="archived")
-    kill_after(world, UNLIST)
-    with pytest.raises(Killed):
-        push(world)
-    world.transport = inner
+    push_killed_after(world, UNLIST)
     result = push(world)
     assert (result.report.resolved, result.report.delisted, world.sandbox.calls(UNLIST)) == (1, 1, 1)
     with store.engine.connect() as conn:
@@ -178,13 +182,9 @@ def test_nothing_is_sent_again_while_the_read_back_fails(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = make_world(store, tmp_path, monkeypatch, products=1, variants=1)
-    inner = world.transport
     push(world)
     change(world, tmp_path, 1, 1, stock="21")
-    kill_after(world, STOCK)
-    with pytest.raises(Killed):
-        push(world)
-    world.transport = inner
+    push_killed_after(world, STOCK)
     world.sandbox.faults.enqueue("/api/v2/product/get_item_list", Fault.server_error(502), times=20)
     writes = world.sandbox.calls(STOCK)
     result = push(world)
