@@ -11,14 +11,17 @@ listings over once its channel has an API connector (:mod:`core.sync.rebind`).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from connectors.base import Assisted
-from core.channels import find_account
+from connectors.base import Assisted, Connector
+from core.channels import AccountSummary, find_account
 from core.cli.context import console, console_err, escape, local_time, print_json, state
+from core.db import Store
 from core.errors import UsageError
 from core.http import http_client
 from core.scheduler.locks import hold_accounts
@@ -36,6 +39,16 @@ _CHANNEL = typer.Option(..., "--channel", help="Channel name, e.g. voso or provi
 _NAME = typer.Option(None, "--name", help="Account name, when the seller has several on the channel.")
 
 
+@asynccontextmanager
+async def _connected(store: Store, account: AccountSummary, command: str) -> AsyncIterator[Connector]:
+    """The account's connector, with the account's lock held (the daemon waits) for the command's length."""
+    async with (
+        hold_accounts(store, [account], role=f"cli assisted {command}", settings=state.settings().schedule),
+        http_client() as http,
+    ):
+        yield build_connector(store, account, http)
+
+
 @app.command("confirm")
 def confirm(
     seller: str = _SELLER,
@@ -51,11 +64,7 @@ def confirm(
     account = find_account(store, seller=seller, channel=channel, name=name)
 
     async def run() -> ConfirmResult:
-        async with (
-            hold_accounts(store, [account], role="cli assisted confirm", settings=state.settings().schedule),
-            http_client() as http,
-        ):
-            connector = build_connector(store, account, http)
+        async with _connected(store, account, "confirm") as connector:
             return confirm_pack(store, account, connector, by=cli_trigger(), pack_id=pack, export=from_export)
 
     result = asyncio.run(run())
@@ -107,11 +116,7 @@ def rebind(seller: str = _SELLER, channel: str = _CHANNEL, name: str | None = _N
     account = find_account(store, seller=seller, channel=channel, name=name)
 
     async def run() -> RebindReport:
-        async with (
-            hold_accounts(store, [account], role="cli assisted rebind", settings=state.settings().schedule),
-            http_client() as http,
-        ):
-            connector = build_connector(store, account, http)
+        async with _connected(store, account, "rebind") as connector:
             if isinstance(connector, Assisted):
                 raise UsageError(f"{channel} is still worked through upload packs: there is nothing to rebind",
                                  hint="rebind once the channel's connector talks to an API")  # fmt: skip
