@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -26,6 +27,9 @@ def test_ten_minutes_of_faults_leave_memory_descriptors_and_connections_flat(
     spec.loader.exec_module(soak)
     report = soak.soak(10, workdir=tmp_path)
     summary = report.summary()
+    out = PROJECT_ROOT / "bench" / "out"
+    out.mkdir(exist_ok=True)  # the figures behind a pass or a failure, for README and the next person
+    (out / "soak_test.json").write_text(json.dumps({"summary": summary, "report": repr(report)}, indent=2, default=str))
     assert report.exit_code == 0
     assert report.bugs == []
     assert report.caught_up_s is not None, "the shops show the catalog once the faults stop"
