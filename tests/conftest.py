@@ -27,17 +27,35 @@ def _postgres() -> PostgresServer | str:
     return _server
 
 
+_worker_reports: list[str] = []  # with xdist: what each worker's session did about PostgreSQL
+
+
+def _server_report() -> str | None:
+    if _server is None:
+        return None  # no test asked for PostgreSQL in this process
+    return f"ran on a {_server.how}" if isinstance(_server, PostgresServer) else f"SKIPPED: {_server}"
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    report = _server_report()
+    worker_output = getattr(session.config, "workeroutput", None)  # set only on an xdist worker
+    if worker_output is not None and report is not None:
+        worker_output["postgres"] = report
     _server_stack.close()
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    report = getattr(node, "workeroutput", {}).get("postgres")
+    if report:
+        _worker_reports.append(report)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if _server is None:
-        return
-    if isinstance(_server, PostgresServer):
-        terminalreporter.write_line(f"PostgreSQL store tests ran on a {_server.how}")
-    else:
-        terminalreporter.write_line(f"PostgreSQL store tests SKIPPED: {_server}", yellow=True, bold=True)
+    own = _server_report()
+    for report in ([own] if own else []) + _worker_reports:
+        skipped = report.startswith("SKIPPED")
+        terminalreporter.write_line(f"PostgreSQL store tests {report}", yellow=skipped, bold=skipped)
 
 
 @pytest.fixture(autouse=True)
