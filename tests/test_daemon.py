@@ -241,8 +241,9 @@ async def test_a_cli_sync_and_the_daemon_never_work_on_one_account_at_once(
                 assert code == 0, out + err
     everything = runs(store)
     store.dispose()
-    assert {r.trigger.split(":")[0] for r in everything} >= {"cli", "scheduler"}
-    assert len(everything) > 10
+    # Both worked the shop (how often the daemon got its turn depends on the machine's load, so no count).
+    assert len([r for r in everything if r.trigger.startswith("cli")]) == 6
+    assert any(r.trigger.startswith("scheduler") for r in everything)
     assert overlapping(everything) == []
     [item] = [i for i in sandbox.items.values() if i.item_sku == "P000001"]
     assert next(m.seller_stock for m in item.models.values() if m.model_sku == "P000001-V0") == 7
