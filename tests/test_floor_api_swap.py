@@ -8,6 +8,7 @@ API's ids; what a pack still awaited goes through the API at the next sync; noth
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -42,6 +43,7 @@ from core.catalog.records import ProductRecord
 from core.errors import PermanentError
 from core.models import PRODUCT
 from core.sync.models import LISTING, UPLOAD_PACK
+from core.sync.reconcile import reconcile_account
 from tests.floors_world import Floors, make_floors
 from tests.test_floors import _catalog_change, upload_and_confirm
 
@@ -235,3 +237,16 @@ def test_the_first_push_after_the_swap_rebinds_by_itself(floors: Floors, monkeyp
     for item_id, item in api.items.items():
         assert bound[item.product_sku] == (item_id, item.models)
     assert api.created == [] and api.updated == []  # nothing listed twice, nothing re-sent
+
+
+def test_a_reconcile_after_the_swap_rebinds_instead_of_taking_the_listings_for_gone(
+    floors: Floors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = _FloorApi(floors.centres["voso"])
+    _swap(monkeypatch, api)
+    report = asyncio.run(reconcile_account(floors.store, floors.account("voso"), _VosoApiConnector()))
+    assert (report.missing, report.adopted) == (0, 0)
+    bound = _bindings(floors)
+    for item_id, item in api.items.items():
+        assert bound[item.product_sku] == (item_id, item.models)
+    assert floors.push("voso").report.created == 0 and api.created == []

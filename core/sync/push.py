@@ -132,10 +132,10 @@ async def _push(
     try:
         with counting_retries() as result.retries:
             connector = build_connector(store, account, http, now=now)
-            if not isinstance(connector, Assisted):
-                # A floor whose channel now has an API connector: its pack-confirmed listings are bound
-                # to the API's items before planning, or the plan would send to SKUs standing in for ids.
-                await rebind_listings(store, account, connector)
+            # A floor whose channel now has an API connector: its pack-confirmed listings are bound to the
+            # API's items before planning, or the plan would send to SKUs standing in for ids (an assisted
+            # connector, or an account with no stand-ins, costs two reads).
+            await rebind_listings(store, account, connector)
             result.plan = plan_account(store, account, connector, full=full, sku=sku)
             queue_operations(store, result.plan, run_id=result.run_id)
             if on_planned is not None:

@@ -43,6 +43,7 @@ from core.logs import scrub
 from core.models import CHANNEL_ACCOUNT, PRODUCT, utcnow
 from core.sync.connect import build_connector
 from core.sync.models import LISTING
+from core.sync.rebind import rebind_listings
 from core.sync.runs import finish_run, start_run
 
 __all__ = ["ReconcileReport", "reconcile_account", "reconcile_job"]
@@ -238,6 +239,9 @@ async def reconcile_account(store: Store, account: AccountSummary, connector: Co
     if isinstance(connector, Assisted):
         # No API to read back: an assisted floor's read-back is its product export, given by a person.
         return ReconcileReport(notes=["no seller API to read back: use 'chosync assisted confirm --from-export'"])
+    # A floor whose channel now has an API connector: its pack-confirmed listings are bound to the API's
+    # items first, or their stand-in ids would read as gone and be listed a second time.
+    await rebind_listings(store, account, connector)
     reconciler = _Reconciler(store, account)
     async for state in connector.listing_states():
         reconciler.check(state)
