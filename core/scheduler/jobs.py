@@ -113,14 +113,11 @@ class JobResult:
 def _progressed(pushed: PushResult) -> bool:
     """Did a push make headway (so the change watcher may push the account again at once)?
 
-    It did when it sent something, or left nothing in the queue. An assisted account's changes wait for
-    the seller's upload by design: writing or refreshing its pack is the whole of its push, not a push
-    that got stuck, so they do not count as waiting here (``waiting`` includes them).
+    It did when it sent something, or left nothing in the engine's queue. An assisted account's changes
+    wait for the seller's upload by design: writing or refreshing its pack is the whole of its push, not a
+    push that got stuck, so only ``queued`` counts here (``waiting`` adds the pack's changes).
     """
-    if pushed.error is not None:
-        return False
-    in_pack = pushed.pack.awaiting if pushed.pack is not None else 0
-    return pushed.report.done > 0 or pushed.waiting - in_pack <= 0
+    return pushed.error is None and (pushed.report.done > 0 or pushed.queued.total == 0)
 
 
 class JobRunner:
