@@ -84,7 +84,8 @@ class ScheduleSettings(BaseModel):
     reconcile_window: Duration = Field(default=7200.0, description="Nightly reconciles are spread over this long")
     tokens_every: Duration = Field(default=3600.0, gt=0, description="Check each account's tokens this often")
     reauthorize_warning: Duration = Field(
-        default=5 * 86400.0, description="Warn this long before a refresh token dies (re-authorise the shop)"
+        default=5 * 86400.0,
+        description="Warn this long before a refresh token dies, where the channel names no auth.refresh_warn_days",
     )
     jitter: Duration = Field(default=30.0, description="Each run starts up to this much later, at random")
     reload_every: Duration = Field(

@@ -21,7 +21,7 @@ from connectors.sandbox.faults import ANY_PATH, Fault
 from connectors.sandbox.shopee import ShopeeSandbox
 from connectors.sandbox.shopee_config import ShopeeConfig as SandboxConfig
 from core.catalog.importer import import_catalog
-from core.channels import DatabaseTokenStore, find_account
+from core.channels import DatabaseTokenStore, find_account, update_account
 from core.cli.context import local_time
 from core.db import open_store
 from core.errors import ConfigError
@@ -354,6 +354,13 @@ async def test_token_health_refreshes_ahead_of_expiry_and_warns_before_reauthori
         )
     assert result.outcome == "warning" and "authorised again" in (result.error or "")
     assert result.counts == {"refreshed": 0}
+    # The account's own warning (auth.refresh_warn_days), as channels list and status read it: 1 day.
+    update_account(world.store, account.id, settings={"auth": {"refresh_warn_days": 1}})
+    async with world.http() as http:
+        result = await JobRunner(world.store, http, settings, policy=LedgerPolicy()).run(
+            JobKind.TOKENS, account.id, trigger="test"
+        )
+    assert (result.outcome, result.error) == ("ok", None)
 
 
 async def test_a_job_stopped_by_a_config_error_records_its_run_as_failed(

@@ -23,15 +23,14 @@ from core.channels import (
     update_account,
 )
 from core.cli.context import console, console_err, escape, local_time, print_json, state
-from core.errors import ChosyncError, InputRejected, UsageError
+from core.errors import InputRejected, UsageError
 from core.http import http_client
 from core.models import utcnow
+from core.scheduler.tokens import reauthorize_warning
 from core.sync.connect import build_connector
 
 app = typer.Typer(help="Connect sellers' shops on each marketplace.", no_args_is_help=True)
 categories_app = typer.Typer(help="Map our categories to each marketplace's.", no_args_is_help=True)
-
-DEFAULT_REAUTHORIZE_WARNING = timedelta(days=5)  # when the channel's config names no auth.refresh_warn_days
 
 
 def _settings(
@@ -224,22 +223,7 @@ def connect(
         typer.echo(message)
 
 
-def reauthorize_warning(channel: str, settings: dict[str, Any]) -> timedelta:
-    """How long before its refresh token dies an OAuth shop is flagged: the channel config's
-    ``auth.refresh_warn_days`` (overlaid by the account's settings), else 5 days."""
-    kind = get_connector_class(channel)
-    load = getattr(kind, "load_config", None)
-    try:
-        config = load(settings) if load is not None else None
-    except ChosyncError:  # a config the sync would refuse too: warn by the default rather than hide the shop
-        config = None
-    days = getattr(getattr(config, "auth", None), "refresh_warn_days", None)
-    return timedelta(days=float(days)) if isinstance(days, int | float) else DEFAULT_REAUTHORIZE_WARNING
-
-
-def token_health(
-    refresh_expires_at: datetime | None, now: datetime, warn_within: timedelta = DEFAULT_REAUTHORIZE_WARNING
-) -> tuple[str, bool]:
+def token_health(refresh_expires_at: datetime | None, now: datetime, warn_within: timedelta) -> tuple[str, bool]:
     """How an OAuth account's authorisation stands, and whether to warn (``warn_within`` before it must be renewed)."""
     if refresh_expires_at is None:
         return "not connected", False
@@ -264,7 +248,8 @@ def access_health(
     except UsageError:
         return "unknown channel", True
     if issubclass(kind, Authorizing):
-        return token_health(refresh_expires_at, now, reauthorize_warning(channel, settings or {}))
+        fallback = timedelta(seconds=state.settings().schedule.reauthorize_warning)
+        return token_health(refresh_expires_at, now, reauthorize_warning(channel, settings or {}, fallback=fallback))
     if implements_assisted(kind):
         return "upload packs", False
     return "own login", False

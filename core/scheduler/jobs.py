@@ -34,7 +34,7 @@ from core.errors import ChosyncError
 from core.logs import scrub
 from core.models import utcnow
 from core.scheduler.locks import AccountBusy, hold_account
-from core.scheduler.tokens import check_tokens
+from core.scheduler.tokens import check_tokens, reauthorize_warning
 from core.settings import ScheduleSettings
 from core.sync.apply import RetrySchedule
 from core.sync.connect import build_connector
@@ -234,7 +234,9 @@ class JobRunner:
                 account,
                 self.http,
                 every=timedelta(seconds=self.settings.tokens_every),
-                warn_within=timedelta(seconds=self.settings.reauthorize_warning),
+                warn_within=reauthorize_warning(
+                    account.channel, account.settings, fallback=timedelta(seconds=self.settings.reauthorize_warning)
+                ),
             )
             if check.state == "not connected":
                 check = replace(check, warning="not authorised yet: run 'chosync channels connect' for this shop")

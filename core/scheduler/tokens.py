@@ -14,25 +14,40 @@ Only :class:`~connectors.base.Authorizing` connectors (shops authorised by OAuth
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 import structlog
 
-from connectors.base import Authorizing
+from connectors.base import Authorizing, get_connector_class
 from core.channels import AccountSummary, DatabaseTokenStore
 from core.db import Store
+from core.errors import ChosyncError
 from core.models import utcnow
 from core.scheduler.durations import local
 from core.sync.connect import build_connector
 
-__all__ = ["TokenCheck", "check_tokens"]
+__all__ = ["TokenCheck", "check_tokens", "reauthorize_warning"]
 
 log = structlog.get_logger(__name__)
 # Refresh when the access token would die before the next check plus this margin.
 _MARGIN = timedelta(minutes=10)
+
+
+def reauthorize_warning(channel: str, settings: Mapping[str, Any], *, fallback: timedelta) -> timedelta:
+    """How long before its refresh token dies an OAuth shop is flagged, for the token job and the CLI alike:
+    the channel config's ``auth.refresh_warn_days`` (overlaid by the account's settings), else ``fallback``
+    (``schedule.reauthorize_warning``)."""
+    load = getattr(get_connector_class(channel), "load_config", None)
+    try:
+        config = load(settings) if load is not None else None
+    except ChosyncError:  # a config the sync would refuse too: warn by the fallback rather than hide the shop
+        config = None
+    days = getattr(getattr(config, "auth", None), "refresh_warn_days", None)
+    return timedelta(days=float(days)) if isinstance(days, int | float) else fallback
 
 
 @dataclass(frozen=True, slots=True)
