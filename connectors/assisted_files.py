@@ -238,7 +238,7 @@ def read_order_export(path: Path, export: OrderExport, *, snapshot: datetime) ->
         problems.extend(_columns(path, table.header, cols.model_dump()))
         if problems:
             raise ExportRejected(path.name, problems)
-        for row in table.rows:
+        for row in table.rows():
             bad: list[RowProblem] = []
 
             def check(header: str, parse: Any, row: RawRow = row, bad: list[RowProblem] = bad) -> Any:
@@ -300,7 +300,7 @@ def read_product_export(path: Path, export: ProductExport) -> dict[str, Exported
         problems.extend(_columns(path, table.header, cols.model_dump()))
         if problems:
             raise ExportRejected(path.name, problems)
-        for row in table.rows:
+        for row in table.rows():
             try:
                 sku = parse_text(_cell(row, cols.sku), required=True)
             except CellError as exc:

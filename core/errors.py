@@ -19,6 +19,8 @@ Every message is meant for a person: what happened, and (``hint``) what to do ab
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "AuthError",
     "ChosyncError",
@@ -45,6 +47,17 @@ class ChosyncError(Exception):
 
     def __str__(self) -> str:
         return self.message if self.hint is None else f"{self.message} ({self.hint})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled whole (hint and any subclass's fields), for an error raised in another process.
+        return (_restore, (type(self), self.message, self.__dict__))
+
+
+def _restore(cls: type[ChosyncError], message: str, state: dict[str, Any]) -> ChosyncError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
 
 
 class UsageError(ChosyncError):

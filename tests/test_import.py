@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from core.catalog import importer
 from core.catalog.importer import ImportRejected, ImportReport, import_catalog
+from core.catalog.parse_ahead import ParsedTable, parsed_table
 from core.catalog.queries import iter_products
 from core.catalog.records import ProductRecord
+from core.catalog.rows import RowParser
 from core.db import Store
 from core.errors import InputRejected, NotFound
 from core.models import PRODUCT, VARIANT, ProductStatus, VariantStatus
 from tests.catalog_files import COLUMN_NAMES, make_rows, register, row, write_csv, write_json, write_xlsx
+
+
+@pytest.fixture(autouse=True, params=[False, True], ids=["in-line", "read-ahead"])
+def parse_ahead(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Every test here runs twice: the file parsed in line, and parsed by a second process reading ahead
+    (which the importer picks by itself only for large files)."""
+    mode: bool = request.param
+
+    def forced(path: Path, parser: RowParser, *, ahead: bool | None) -> AbstractContextManager[ParsedTable]:
+        return parsed_table(path, parser, ahead=mode)
+
+    monkeypatch.setattr(importer, "parsed_table", forced)
+    return mode
 
 
 def products(store: Store, seller: str | None = None) -> list[ProductRecord]:

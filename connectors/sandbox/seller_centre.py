@@ -72,7 +72,7 @@ class SellerCentre:
         actions = {word: key for key, word in upload.actions.items()}
         applied = 0
         with open_table(sheet) as table:
-            for row in table.rows:
+            for row in table.rows():
                 values = {by_header[h]: v for h, v in row.values.items() if h in by_header}
                 sku = str(parse_text(values.get("variant_sku"), required=True))
                 done = {actions[word.strip()] for word in str(values.get("action") or "").split(",") if word.strip()}

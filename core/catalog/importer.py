@@ -1,9 +1,10 @@
 """Catalog import: a whole file applied in one transaction, or nothing at all.
 
-The file is streamed once. Every row is checked; rows are written in batches inside a single database
-transaction while no problem has been seen, and the transaction is rolled back if any row of the file
-turns out bad (or on ``dry_run``), so a seller never ends up with half a catalog. Every bad row is
-reported, not just the first.
+The file is streamed once (a large one is read and parsed by a second process while this one checks
+and writes: :mod:`core.catalog.parse_ahead`). Every row is checked; rows are written in batches inside
+a single database transaction while no problem has been seen, and the transaction is rolled back if
+any row of the file turns out bad (or on ``dry_run``), so a seller never ends up with half a catalog.
+Every bad row is reported, not just the first.
 
 Rows are upserted by SKU: a product or variant whose values are unchanged is not written at all, so
 re-importing a file changes nothing, and row ids stay stable for the listings that hang off them.
@@ -26,9 +27,9 @@ import structlog
 from sqlalchemy import Connection, Table, bindparam, select, update
 
 from core.catalog.columns import COLUMN_NAMES, PRODUCT_COLUMNS, REQUIRED_COLUMNS
-from core.catalog.readers import RawRow, open_table
+from core.catalog.parse_ahead import parsed_table
 from core.catalog.rows import ParsedRow, RowParser, RowProblem
-from core.catalog.stored import IMAGES, SKU, STATUS, SellerIndex, Writes, product_values
+from core.catalog.stored import IMAGES, SKU, STATUS, SellerIndex, Writes
 from core.catalog.stored import fingerprint as fingerprint_of
 from core.db import Store
 from core.errors import InputRejected, NotFound
@@ -107,7 +108,6 @@ class _Importer:
         self.products_seen: dict[tuple[str, str], _ProductSeen] = {}
         self.variants_seen: dict[tuple[str, str], int] = {}
         self.batch: list[_Pending] = []
-        self._last_fingerprint: tuple[dict[str, Any], bytes] | None = None
         # products whose own or variants' values changed: their listings must be re-planned (a product
         # created by this import has no listing yet, so it needs no new revision)
         self.touched: set[int] = set()
@@ -140,7 +140,7 @@ class _Importer:
         index = self.index(row.seller_code)
         product, variant = row.product, row.variant
         psku, vsku = product["product_sku"], variant["variant_sku"]
-        fingerprint = self._product_fingerprint(product)
+        fingerprint = row.product_fingerprint
         before = len(self.report.problems)
         seen = self._check_product(row, fingerprint)
         first_variant_row = self.variants_seen.setdefault((row.seller_code, vsku), row.number)
@@ -163,12 +163,6 @@ class _Importer:
             self.batch.append((row, fingerprint, seen, index, seen.variants - 1))
             if len(self.batch) >= self.batch_size:
                 self.flush()
-
-    def _product_fingerprint(self, product: dict[str, Any]) -> bytes:
-        # Consecutive rows of a product share one parsed dict (see RowParser); hash it once.
-        if self._last_fingerprint is None or self._last_fingerprint[0] is not product:
-            self._last_fingerprint = (product, fingerprint_of(product_values(_product_cells(product))))
-        return self._last_fingerprint[1]
 
     def _check_product(self, row: ParsedRow, fingerprint: bytes) -> _ProductSeen | None:
         key = (row.seller_code, row.product["product_sku"])
@@ -275,12 +269,11 @@ class _Importer:
         self.report.variants_created += self.writes.new_variants.execute(new)
         self.report.variants_updated += self.writes.changed_variants.execute(changed)
 
-    def run(self, rows: Iterable[RawRow], parser: RowParser, *, archive_missing: bool) -> None:
+    def run(self, rows: Iterable[ParsedRow | list[RowProblem]], *, archive_missing: bool) -> None:
         """Check every row, writing batches while the file is still clean."""
         report = self.report
-        for raw in rows:
+        for parsed in rows:
             report.rows += 1
-            parsed = parser.parse(raw.number, raw.values)
             if isinstance(parsed, list):
                 report.problems.extend(parsed)
             else:
@@ -362,11 +355,17 @@ def import_catalog(
     dry_run: bool = False,
     archive_missing: bool = False,
     batch_size: int = 2000,
+    parse_ahead: bool | None = None,
 ) -> ImportReport:
-    """Import a catalog file (CSV, XLSX, JSON). Raises :class:`ImportRejected` if any row is bad."""
+    """Import a catalog file (CSV, XLSX, JSON). Raises :class:`ImportRejected` if any row is bad.
+
+    ``parse_ahead``: parse the file in a second process while this one writes (see
+    :mod:`core.catalog.parse_ahead`); None decides by the file's size and the machine.
+    """
     report = ImportReport(dry_run=dry_run)
     parser = RowParser(base_dir=path.resolve().parent, default_seller=seller)
-    with open_table(path) as table, store.engine.connect() as conn:
+    # A reading process is forked before this connection opens; it never touches the database.
+    with parsed_table(path, parser, ahead=parse_ahead) as table, store.engine.connect() as conn:
         report.row_label = table.label
         report.problems.extend(
             _header_problems(table.header, seller_given=seller is not None, problems=table.header_problems)
@@ -383,7 +382,7 @@ def import_catalog(
             )
         try:
             with _collector_paused():
-                _Importer(conn, report, batch_size=batch_size).run(table.rows, parser, archive_missing=archive_missing)
+                _Importer(conn, report, batch_size=batch_size).run(table.rows, archive_missing=archive_missing)
         except BaseException:
             transaction.rollback()
             raise

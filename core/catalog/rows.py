@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from core.catalog import values as v
+from core.catalog.columns import COLUMN_NAMES, PRODUCT_COLUMNS
+from core.catalog.stored import fingerprint, product_values
 from core.models import ProductStatus
 
 __all__ = ["ParsedRow", "RowProblem", "parse_row"]
@@ -26,8 +29,7 @@ _STATUS_WORDS = {s.value: s for s in ProductStatus}
 _MEMO_SIZE = 1024
 _MEMO_TEXT = 256
 _UNSEEN = object()
-
-_Parsers = tuple[tuple[str, Callable[[object], Any], dict[str, Any]], ...]
+_product_fields = itemgetter(*PRODUCT_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +43,14 @@ class RowProblem:
 
 class ParsedRow(NamedTuple):
     """A row's exact values. They are shared (a product's dict between its rows, a value between the
-    cells that wrote the same text), so they are read, never changed."""
+    cells that wrote the same text), so they are read, never changed. ``product_fingerprint`` stands
+    for the product's values as the store compares them (:func:`core.catalog.stored.fingerprint`)."""
 
     number: int
     seller_code: str
     product: dict[str, Any]
     variant: dict[str, Any]
+    product_fingerprint: bytes
 
 
 def _status(value: object) -> ProductStatus:
@@ -95,42 +99,102 @@ _VARIANT_PARSER_MAP: dict[str, Callable[[object], Any]] = {
     "stock": lambda x: v.parse_count(x, what="units") or 0,
 }
 
+# A row's cells come in COLUMN_NAMES order: the seller code, the product's columns, the variant's.
+_PRODUCT_CELLS = slice(1, 1 + len(PRODUCT_COLUMNS))
+_VARIANT_CELLS = slice(1 + len(PRODUCT_COLUMNS), None)
+if ("seller_code", *_product_parsers(None), *_VARIANT_PARSER_MAP) != COLUMN_NAMES:
+    raise ImportError("core.catalog.columns and the row parsers list the columns in different orders")
+
+
+class _Columns:
+    """The parsers of a run of columns, each with a memo of the texts it has parsed (bad texts are not kept)."""
+
+    __slots__ = ("memos", "misses", "names", "parsers")
+
+    def __init__(self, parsers: dict[str, Callable[[object], Any]]) -> None:
+        self.names = tuple(parsers)
+        self.parsers = tuple(parsers.values())
+        self.memos: tuple[dict[str, Any], ...] = tuple({} for _ in parsers)
+        self.misses = (_UNSEEN,) * len(parsers)
+
+    def parse(self, number: int, cells: tuple[Any, ...], problems: list[RowProblem]) -> dict[str, Any]:
+        # Most cells repeat a text seen before, so the whole run is first looked up in one C-level pass;
+        # only the cells it misses are parsed one by one.
+        try:
+            values = tuple(map(dict.get, self.memos, cells, self.misses))
+        except TypeError:  # an unhashable cell (a JSON list or object)
+            values = self.misses
+        if _UNSEEN in values:
+            values = self._parse_misses(number, cells, values, problems)
+        return dict(zip(self.names, values, strict=True))
+
+    def _parse_misses(
+        self, number: int, cells: tuple[Any, ...], values: tuple[Any, ...], problems: list[RowProblem]
+    ) -> tuple[Any, ...]:
+        out = list(values)
+        for i, value in enumerate(values):
+            if value is not _UNSEEN:
+                continue
+            cell = cells[i]
+            try:
+                out[i] = parsed = self.parsers[i](cell)
+            except v.CellError as exc:
+                problems.append(RowProblem(number, self.names[i], str(exc)))
+                out[i] = None
+                continue
+            # Only text is remembered: 1, 1.0 and True are equal keys but not equal cells.
+            if type(cell) is str and len(cell) <= _MEMO_TEXT:
+                memo = self.memos[i]
+                if len(memo) >= _MEMO_SIZE:
+                    memo.clear()
+                memo[cell] = parsed
+        return tuple(out)
+
 
 class RowParser:
-    """Parses rows of one file; ``base_dir`` is where relative image paths are looked up."""
+    """Parses rows of one file; ``base_dir`` is where relative image paths are looked up.
+
+    A row comes as its cells in ``COLUMN_NAMES`` order (None for a column the file does not have).
+    """
 
     def __init__(self, *, base_dir: Path | None, default_seller: str | None) -> None:
-        self._product_parsers = _memoised(_product_parsers(base_dir))
-        self._variant_parsers = _memoised(_VARIANT_PARSER_MAP)
-        self._product_columns = tuple(c for c, _, _ in self._product_parsers)
+        self._products = _Columns(_product_parsers(base_dir))
+        self._variants = _Columns(_VARIANT_PARSER_MAP)
         self._default_seller = default_seller
         # The rows of a product repeat its columns; parsing them once per product halves the work.
-        self._last_product: tuple[tuple[Any, ...], dict[str, Any]] | None = None
+        self._last_product: tuple[tuple[Any, ...], dict[str, Any], bytes] | None = None
         self._last_seller: tuple[object, str | None] | None = None
 
-    def _product(self, number: int, raw: dict[str, Any], problems: list[RowProblem]) -> dict[str, Any]:
-        cells = tuple(map(raw.get, self._product_columns))
-        if self._last_product is not None and self._last_product[0] == cells:
-            return self._last_product[1]
-        before = len(problems)
-        product = self._fields(number, raw, self._product_parsers, problems)
-        if len(problems) == before:
-            self._last_product = (cells, product)
-        return product
-
-    def parse(self, number: int, raw: dict[str, Any]) -> ParsedRow | list[RowProblem]:
+    def parse_cells(self, number: int, cells: tuple[Any, ...], *, extra: bool = False) -> ParsedRow | list[RowProblem]:
+        """``extra``: the row has values to the right of the last named column."""
         problems: list[RowProblem] = []
-        if raw.get("\x00extra"):
+        if extra:
             problems.append(RowProblem(number, "-", "has values to the right of the last named column"))
-        seller = self._seller(number, raw.get("seller_code"), problems)
-        product = self._product(number, raw, problems)
-        variant = self._fields(number, raw, self._variant_parsers, problems)
+        seller = self._seller(number, cells[0], problems)
+        product, product_fingerprint = self._product(number, cells[_PRODUCT_CELLS], problems)
+        variant = self._variants.parse(number, cells[_VARIANT_CELLS], problems)
         if not problems:
             _check_variant(number, variant, problems)
         if problems:
             return problems
         assert seller is not None
-        return ParsedRow(number, seller, product, variant)
+        return ParsedRow(number, seller, product, variant, product_fingerprint)
+
+    def parse(self, number: int, raw: dict[str, Any]) -> ParsedRow | list[RowProblem]:
+        """A row given as a dict by column name."""
+        return self.parse_cells(number, tuple(map(raw.get, COLUMN_NAMES)), extra=bool(raw.get("\x00extra")))
+
+    def _product(self, number: int, cells: tuple[Any, ...], problems: list[RowProblem]) -> tuple[dict[str, Any], bytes]:
+        if self._last_product is not None and self._last_product[0] == cells:
+            return self._last_product[1:]
+        before = len(problems)
+        product = self._products.parse(number, cells, problems)
+        if len(problems) != before:
+            return product, b""
+        # Hashed here, once per product: when a second process parses, this is work it takes off the writer.
+        hashed = fingerprint(product_values(_product_fields(product)))
+        self._last_product = (cells, product, hashed)
+        return product, hashed
 
     def _seller(self, number: int, value: object, problems: list[RowProblem]) -> str | None:
         if self._last_seller is not None and self._last_seller[0] == value:
@@ -156,34 +220,6 @@ class RowParser:
                 RowProblem(number, "seller_code", f"is {code!r} but --seller {self._default_seller!r} was given")
             )
         return code
-
-    @staticmethod
-    def _fields(number: int, raw: dict[str, Any], parsers: _Parsers, problems: list[RowProblem]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        get = raw.get
-        for column, parse, memo in parsers:
-            cell = get(column)
-            # Only text is remembered: 1, 1.0 and True are equal keys but not equal cells.
-            text = cell if type(cell) is str and len(cell) <= _MEMO_TEXT else None
-            if text is not None and (value := memo.get(text, _UNSEEN)) is not _UNSEEN:
-                out[column] = value
-                continue
-            try:
-                value = parse(cell)
-            except v.CellError as exc:
-                problems.append(RowProblem(number, column, str(exc)))
-                continue
-            if text is not None:
-                if len(memo) >= _MEMO_SIZE:
-                    memo.clear()
-                memo[text] = value
-            out[column] = value
-        return out
-
-
-def _memoised(parsers: dict[str, Callable[[object], Any]]) -> _Parsers:
-    """Each column's parser with an empty memo of the texts it has parsed (bad texts are not kept)."""
-    return tuple((column, parse, {}) for column, parse in parsers.items())
 
 
 _OPTION_COLUMNS = (("option1", "option1_name", "option1_value"), ("option2", "option2_name", "option2_value"))

@@ -313,7 +313,7 @@ def map_categories(
                 f"{file.name} must have exactly the columns category,marketplace_category_id",
                 hint=f"its header is {','.join(table.header)}",
             )
-        for row in table.rows:
+        for row in table.rows():
             category = str(row.values.get("category") or "").strip()
             target = str(row.values.get("marketplace_category_id") or "").strip()
             if target.endswith(".0"):  # an XLSX number cell

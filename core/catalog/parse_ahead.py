@@ -1,0 +1,217 @@
+"""A catalog file's rows, parsed: in a second process that reads ahead, or here, in line.
+
+An import does two jobs of about equal weight: reading and parsing the rows, and checking them against
+each other and the database and writing them. On a machine with two cores they overlap: a child
+process reads and parses, and sends the parsed rows back in batches through a pipe, in file order,
+while this process checks and writes them as they arrive. The child is forked, so it starts in
+milliseconds with the parser already built; it blocks when the pipe is full, so memory stays flat.
+
+The child is used when it pays and is safe: the file is large, the machine has a second core, the
+platform can fork, and this process runs no other thread (a forked child inherits the locks other
+threads hold, and could wait on one forever). Otherwise the same parsing runs in line. Either way the
+rows, their problems and their errors are the same.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import queue
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+try:
+    import fcntl
+except ImportError:  # not on Windows, which cannot fork either: the child is never used there
+    fcntl = None  # type: ignore[assignment]
+
+from core.catalog.columns import COLUMN_NAMES
+from core.catalog.readers import Table, open_table
+from core.catalog.rows import ParsedRow, RowParser, RowProblem
+from core.errors import ChosyncError
+
+__all__ = ["ParsedTable", "parsed_table"]
+
+log = structlog.get_logger(__name__)
+
+AHEAD_MIN_BYTES = 2_000_000  # about 5,000 rows: below that the whole import takes a fraction of a second
+_BATCH = 500  # rows per message: large enough that pickling and the pipe cost little per row
+_PIPE_BYTES = 1 << 20  # Linux's default limit for an unprivileged process; about eight batches
+_QUEUED_BATCHES = 256  # about 128,000 rows, some 30 MB: enough to cover loading a large catalog
+
+
+@dataclass
+class ParsedTable:
+    """A file's header, and its rows parsed: each a :class:`ParsedRow` or the row's problems."""
+
+    header: list[str]
+    label: str
+    header_problems: list[str]
+    rows: Iterator[ParsedRow | list[RowProblem]]
+
+
+@contextmanager
+def parsed_table(path: Path, parser: RowParser, *, ahead: bool | None = None) -> Iterator[ParsedTable]:
+    """Open ``path`` and parse its rows while the block runs.
+
+    ``ahead``: True to parse in a second process whenever the platform can fork, False never, None
+    (the default) when that pays and is safe (see the module's docstring).
+    """
+    if _reads_ahead(path, ahead):
+        with _parsed_in_child(path, parser) as table:
+            yield table
+    else:
+        with open_table(path) as raw:
+            yield ParsedTable(raw.header, raw.label, raw.header_problems, _parse(raw, parser))
+
+
+def _parse(table: Table, parser: RowParser) -> Iterator[ParsedRow | list[RowProblem]]:
+    parse = parser.parse_cells
+    for number, cells, extra in table.picked(COLUMN_NAMES):
+        yield parse(number, cells, extra=extra)
+
+
+def _reads_ahead(path: Path, ahead: bool | None) -> bool:
+    if ahead is False or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    if ahead:
+        return True
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores > 1 and threading.active_count() == 1 and path.is_file() and path.stat().st_size >= AHEAD_MIN_BYTES
+
+
+@contextmanager
+def _parsed_in_child(path: Path, parser: RowParser) -> Iterator[ParsedTable]:
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    _widen(receiving)
+    child = context.Process(target=_read_ahead, args=(path, parser, sending), name="chosync-import-reader", daemon=True)
+    child.start()
+    sending.close()  # the child holds the only writing end, so its exit ends the stream
+    log.debug("catalog.import.reading_ahead", file=path.name, pid=child.pid)
+    inbox = _Inbox(receiving, child, path)
+    try:
+        first = inbox.next()
+        if first[0] == "error":
+            raise first[1]
+        _, header, label, header_problems = first
+        yield ParsedTable(header, label, header_problems, _rows(inbox))
+    finally:
+        inbox.close()
+
+
+def _widen(pipe: Connection) -> None:
+    """Let the pipe hold several batches: with 64 KiB, less than one, the two processes take turns."""
+    if fcntl is not None and hasattr(fcntl, "F_SETPIPE_SZ"):
+        with suppress(OSError):  # a smaller limit in /proc/sys/fs/pipe-max-size: keep the default
+            fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+
+
+class _Inbox:
+    """The child's messages, in order, drained from the pipe by a thread into a bounded queue.
+
+    The queue lets the child run well ahead while this process is busy elsewhere (loading a seller's
+    catalog from the database takes seconds for 100k variants); when it is full the child waits.
+    The thread only moves bytes: it holds the GIL for a moment per batch.
+    """
+
+    def __init__(self, receiving: Connection, child: BaseProcess, path: Path) -> None:
+        self._receiving = receiving
+        self._child = child
+        self._path = path
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUED_BATCHES)
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._drain, name="chosync-import-inbox", daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                data: bytes | None = self._receiving.recv_bytes()
+            except (EOFError, OSError):
+                data = None  # the child has exited (or was stopped)
+            while not self._closing.is_set():
+                try:
+                    self._queue.put(data, timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
+            if data is None or self._closing.is_set():
+                return
+
+    def next(self) -> tuple[Any, ...]:
+        data = self._queue.get()
+        if data is None:
+            self._child.join(timeout=5)
+            raise ChosyncError(
+                f"the process reading {self._path.name} stopped unexpectedly (exit code {self._child.exitcode}); "
+                "nothing was written",
+                hint="run the import again; if it stops again, the machine may be short of memory",
+            )
+        message: tuple[Any, ...] = pickle.loads(data)  # noqa: S301 - written by our own child process
+        return message
+
+    def close(self) -> None:
+        self._closing.set()
+        # The child is stopped before the pipe closes (a child still sending would print a broken-pipe
+        # error), and its exit ends the thread's read.
+        if self._child.is_alive():
+            self._child.kill()
+        self._child.join()
+        self._thread.join()
+        self._receiving.close()
+
+
+def _rows(inbox: _Inbox) -> Iterator[ParsedRow | list[RowProblem]]:
+    while True:
+        message = inbox.next()
+        if message[0] == "rows":
+            yield from message[1]
+        elif message[0] == "error":
+            raise message[1]
+        else:
+            return
+
+
+def _read_ahead(path: Path, parser: RowParser, sending: Connection) -> None:
+    """The child: every message is a pickled tuple ("table", ...), ("rows", [...]), ("end",) or ("error", e)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it ends this process
+
+    def send(*message: Any) -> None:
+        sending.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+
+    try:
+        with open_table(path) as table:
+            send("table", table.header, table.label, table.header_problems)
+            batch: list[ParsedRow | list[RowProblem]] = []
+            for row in _parse(table, parser):
+                batch.append(row)
+                if len(batch) >= _BATCH:
+                    send("rows", batch)
+                    batch = []
+            send("rows", batch)
+        send("end")
+    except BaseException as exc:  # every failure goes back to the parent, which raises it
+        with suppress(OSError):  # the parent is gone: nobody is left to tell
+            send("error", _portable(exc))
+    finally:
+        sending.close()
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` if it survives pickling, else a RuntimeError that names it."""
+    try:
+        pickle.loads(pickle.dumps(exc))  # noqa: S301 - our own bytes, unpickled to check they can be
+    except Exception:  # any failure to round-trip: send a plain description
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
