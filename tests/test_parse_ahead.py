@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,7 @@ def test_the_importer_reads_ahead_only_for_a_large_file_on_a_quiet_process(
     small.write_bytes(b"x" * 100)
     large = tmp_path / "large.csv"
     large.write_bytes(b"x" * parse_ahead.AHEAD_MIN_BYTES)
+    monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setattr(threading, "active_count", lambda: 1)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     assert parse_ahead._reads_ahead(large, None)
@@ -157,6 +159,10 @@ def test_the_importer_reads_ahead_only_for_a_large_file_on_a_quiet_process(
     monkeypatch.setattr(threading, "active_count", lambda: 1)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)  # one core: nothing to overlap
     assert not parse_ahead._reads_ahead(large, None)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(sys, "platform", "darwin")  # macOS lists fork, but it is not safe there
+    assert not parse_ahead._reads_ahead(large, None)
+    assert not parse_ahead._reads_ahead(large, True)
 
 
 def test_errors_and_rows_survive_the_trip_between_processes() -> None:

@@ -4,12 +4,13 @@ An import does two jobs of about equal weight: reading and parsing the rows, and
 each other and the database and writing them. On a machine with two cores they overlap: a child
 process reads and parses, and sends the parsed rows back in batches through a pipe, in file order,
 while this process checks and writes them as they arrive. The child is forked, so it starts in
-milliseconds with the parser already built; it blocks when the pipe is full, so memory stays flat.
+milliseconds with the parser already built; it waits when the batches it is ahead fill their bounded
+queue, so memory stays flat.
 
 The child is used when it pays and is safe: the file is large, the machine has a second core, the
-platform can fork, and this process runs no other thread (a forked child inherits the locks other
-threads hold, and could wait on one forever). Otherwise the same parsing runs in line. Either way the
-rows, their problems and their errors are the same.
+system is Linux (macOS can fork, but not safely), and this process runs no other thread (a forked
+child inherits the locks other threads hold, and could wait on one forever). Otherwise the same
+parsing runs in line. Either way the rows, their problems and their errors are the same.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import os
 import pickle
 import queue
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -64,7 +66,7 @@ class ParsedTable:
 def parsed_table(path: Path, parser: RowParser, *, ahead: bool | None = None) -> Iterator[ParsedTable]:
     """Open ``path`` and parse its rows while the block runs.
 
-    ``ahead``: True to parse in a second process whenever the platform can fork, False never, None
+    ``ahead``: True to parse in a second process whenever the system allows (Linux), False never, None
     (the default) when that pays and is safe (see the module's docstring).
     """
     if _reads_ahead(path, ahead):
@@ -82,7 +84,8 @@ def _parse(table: Table, parser: RowParser) -> Iterator[ParsedRow | list[RowProb
 
 
 def _reads_ahead(path: Path, ahead: bool | None) -> bool:
-    if ahead is False or "fork" not in multiprocessing.get_all_start_methods():
+    # Linux only: macOS lists fork, but a forked child there can crash in system libraries.
+    if ahead is False or sys.platform != "linux":
         return False
     if ahead:
         return True
