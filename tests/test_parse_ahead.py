@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -186,3 +187,20 @@ def test_an_error_that_cannot_be_pickled_arrives_as_its_description() -> None:
     assert isinstance(sent, RuntimeError) and str(sent) == "Local: boom"
     plain = ValueError("kept")
     assert parse_ahead._portable(plain) is plain
+
+
+def test_the_cli_reads_a_large_file_ahead_by_itself(database_url: str, store: Store, tmp_path: Path) -> None:
+    register(store)
+    path = write_csv(tmp_path / "c.csv", make_rows(3500, 2))
+    assert path.stat().st_size >= parse_ahead.AHEAD_MIN_BYTES
+    env = {**os.environ, "CHOSYNC_DATABASE_URL": database_url, "CHOSYNC_LOG_LEVEL": "DEBUG"}
+    done = subprocess.run(
+        [sys.executable, "-m", "core.cli", "catalog", "import", str(path)],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "catalog.import.reading_ahead" in done.stderr + done.stdout
+    assert variants(store) == 7000
