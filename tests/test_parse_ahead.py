@@ -69,6 +69,16 @@ def test_rows_are_parsed_in_another_process(monkeypatch: pytest.MonkeyPatch, sto
     assert nothing_left_running()
 
 
+def test_a_full_queue_holds_the_reader_back_without_losing_a_row(
+    monkeypatch: pytest.MonkeyPatch, store: Store, big_file: Path
+) -> None:
+    monkeypatch.setattr(parse_ahead, "_QUEUE_BYTES", 1)  # every batch waits until the last one is taken
+    report = import_catalog(store, big_file, parse_ahead=True, batch_size=100)
+    assert (report.rows, report.variants_created) == (3000, 3000)
+    assert variants(store) == 3000
+    assert nothing_left_running()
+
+
 def test_a_chosync_error_in_the_reader_arrives_with_its_hint(store: Store, tmp_path: Path) -> None:
     register(store)
     path = write_csv(tmp_path / "c.csv", make_rows(1500, 2))

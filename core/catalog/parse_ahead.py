@@ -18,10 +18,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
-import queue
 import signal
 import sys
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -49,7 +49,7 @@ log = structlog.get_logger(__name__)
 AHEAD_MIN_BYTES = 2_000_000  # about 5,000 rows: below that the whole import takes a fraction of a second
 _BATCH = 500  # rows per message: large enough that pickling and the pipe cost little per row
 _PIPE_BYTES = 1 << 20  # Linux's default limit for an unprivileged process; about eight batches
-_QUEUED_BATCHES = 256  # about 128,000 rows, some 30 MB: enough to cover loading a large catalog
+_QUEUE_BYTES = 32 << 20  # about 160,000 usual rows (100 KB a batch): enough to cover loading a large catalog
 
 
 @dataclass
@@ -121,19 +121,22 @@ def _widen(pipe: Connection) -> None:
 
 
 class _Inbox:
-    """The child's messages, in order, drained from the pipe by a thread into a bounded queue.
+    """The child's messages, in order, drained from the pipe by a thread into a queue bounded in bytes.
 
     The queue lets the child run well ahead while this process is busy elsewhere (loading a seller's
-    catalog from the database takes seconds for 100k variants); when it is full the child waits.
-    The thread only moves bytes: it holds the GIL for a moment per batch.
+    catalog from the database takes seconds for 100k variants); when it holds ``_QUEUE_BYTES`` the
+    child waits. Bytes, not batches: a batch of rows with long descriptions can be a hundred times
+    the usual size. The thread only moves bytes: it holds the GIL for a moment per batch.
     """
 
     def __init__(self, receiving: Connection, child: BaseProcess, path: Path) -> None:
         self._receiving = receiving
         self._child = child
         self._path = path
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUED_BATCHES)
-        self._closing = threading.Event()
+        self._queue: deque[bytes | None] = deque()  # None: the child has exited (or was stopped)
+        self._queued_bytes = 0
+        self._changed = threading.Condition()
+        self._closing = False
         self._thread = threading.Thread(target=self._drain, name="chosync-import-inbox", daemon=True)
         self._thread.start()
 
@@ -142,18 +145,25 @@ class _Inbox:
             try:
                 data: bytes | None = self._receiving.recv_bytes()
             except (EOFError, OSError):
-                data = None  # the child has exited (or was stopped)
-            while not self._closing.is_set():
-                try:
-                    self._queue.put(data, timeout=0.2)
-                    break
-                except queue.Full:
-                    continue
-            if data is None or self._closing.is_set():
+                data = None
+            with self._changed:
+                while self._queued_bytes >= _QUEUE_BYTES and not self._closing:
+                    self._changed.wait()
+                if self._closing:
+                    return
+                self._queue.append(data)
+                self._queued_bytes += len(data or b"")
+                self._changed.notify_all()
+            if data is None:
                 return
 
     def next(self) -> tuple[Any, ...]:
-        data = self._queue.get()
+        with self._changed:
+            while not self._queue:
+                self._changed.wait()
+            data = self._queue.popleft()
+            self._queued_bytes -= len(data or b"")
+            self._changed.notify_all()
         if data is None:
             self._child.join(timeout=5)
             raise ChosyncError(
@@ -165,7 +175,9 @@ class _Inbox:
         return message
 
     def close(self) -> None:
-        self._closing.set()
+        with self._changed:
+            self._closing = True
+            self._changed.notify_all()
         # The child is stopped before the pipe closes (a child still sending would print a broken-pipe
         # error), and its exit ends the thread's read.
         if self._child.is_alive():
