@@ -17,8 +17,8 @@ and :class:`~connectors.base.RefreshOutcomeUnknown` says the seller must authori
 failures that prove nothing was applied (could not connect, rate limited) let the refresh be retried.
 (shopee.md states the refresh token is single use without doubt, so there is no setting for a grace
 period in which an old refresh token would still be accepted.) When the refresh token is gone,
-:class:`~connectors.base.ReauthorizeRequired` says a person must authorise the shop again;
-:func:`refresh_token_expiring` lets the core warn them days before.
+:class:`~connectors.base.ReauthorizeRequired` says a person must authorise the shop again (the core
+warns them ``auth.refresh_warn_days`` before: :mod:`core.scheduler.tokens`).
 
 **Push.** :func:`verify_push` checks a webhook's ``Authorization`` header (HMAC over
 ``callback_url|raw_body``, compared in constant time), its age, and that it was not seen before.
@@ -59,7 +59,6 @@ __all__ = [
     "merchant_base_string",
     "public_base_string",
     "push_signature",
-    "refresh_token_expiring",
     "shop_base_string",
     "sign",
     "signed_query",
@@ -139,11 +138,6 @@ def authorization_url(*, base_url: str, partner_id: int, partner_key: str, redir
 # --- tokens --------------------------------------------------------------------------------------
 
 
-def refresh_token_expiring(tokens: Tokens, now: datetime, *, within: timedelta = timedelta(days=5)) -> bool:
-    """True when the refresh token dies within ``within``: time to ask the seller to re-authorise."""
-    return tokens.refresh_expires_at - now <= within
-
-
 _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = weakref.WeakKeyDictionary()
 
 
@@ -210,11 +204,6 @@ class ShopeeAuthorizer:
             if self._due(tokens):
                 tokens = await self._refresh(tokens)
         return tokens.access_token
-
-    async def reauthorization_due(self) -> bool:
-        """True when the refresh token dies within ``refresh_warn_days``: ask the seller to re-authorise."""
-        tokens = await self._load()
-        return refresh_token_expiring(tokens, self._now(), within=timedelta(days=self._settings.refresh_warn_days))
 
     async def refresh_rejected(self, rejected_access_token: str | None) -> None:
         """Refresh because Shopee refused ``rejected_access_token``, unless someone already replaced it."""

@@ -20,7 +20,7 @@ from connectors.base import (
     get_connector_class,
 )
 from connectors.retry import RetrySettings
-from connectors.shopee_auth import PushRejected, push_signature, refresh_token_expiring
+from connectors.shopee_auth import PushRejected, push_signature
 from connectors.shopee_config import ShopeeConfig
 from core.errors import ChosyncError
 from tests.connectors.conftest import (
@@ -271,15 +271,6 @@ async def test_a_shop_never_authorised_says_so(config: ShopeeConfig, clock: Fake
                 await make_connector(config, InMemoryTokenStore(), clock, http).client.get("x/y")
 
 
-async def test_the_authorizer_says_when_to_ask_for_a_new_authorisation(config: ShopeeConfig, clock: FakeClock) -> None:
-    store = InMemoryTokenStore(fresh_tokens(NOW - timedelta(days=24)))  # refresh token: 6 days left
-    async with httpx.AsyncClient() as http:
-        connector = make_connector(config, store, clock, http)
-        assert not await connector.authorizer.reauthorization_due()
-        clock.advance(timedelta(days=1, seconds=1).total_seconds())
-        assert await connector.authorizer.reauthorization_due()
-
-
 async def test_the_connector_verifies_pushes_with_its_own_key_and_clock(
     config: ShopeeConfig, tokens: InMemoryTokenStore, clock: FakeClock
 ) -> None:
@@ -291,14 +282,6 @@ async def test_the_connector_verifies_pushes_with_its_own_key_and_clock(
         clock.advance(config.auth.push_max_age_s + 1)
         with pytest.raises(PushRejected, match="too old"):
             connector.verify_push("https://chosync.test/push", body, header)
-
-
-def test_refresh_token_expiring_within_five_days() -> None:
-    tokens = fresh_tokens(NOW)  # refresh token dies at NOW + 30 days
-    assert not refresh_token_expiring(tokens, NOW)
-    assert not refresh_token_expiring(tokens, NOW + timedelta(days=24, hours=23))
-    assert refresh_token_expiring(tokens, NOW + timedelta(days=25))
-    assert refresh_token_expiring(tokens, NOW + timedelta(days=31))
 
 
 async def test_no_secret_reaches_logs_or_errors(config: ShopeeConfig, clock: FakeClock) -> None:
