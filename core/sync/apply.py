@@ -219,7 +219,7 @@ class _Applier:
             self.report.retrying += 1
         else:
             if not isinstance(error, PermanentError):
-                message = f"gave up after {op.attempts} attempts: {message}"
+                message = _gave_up(op.attempts, message)
             values.update(state=OpState.FAILED.value, error=message)
             self.park(conn, op, message)
         conn.execute(update(OPERATION).where(OPERATION.c.id == op.id).values(values))
@@ -379,7 +379,7 @@ class _Applier:
                 values: dict[str, Any] = {"attempts": op.attempts, "updated_at": now, "error": message,
                                           "error_code": type(error).__name__}  # fmt: skip
                 if op.attempts >= self.schedule.max_attempts:
-                    values.update(state=OpState.FAILED.value, error=f"gave up after {op.attempts} attempts: {message}")
+                    values.update(state=OpState.FAILED.value, error=_gave_up(op.attempts, message))
                     self.park(conn, op, values["error"])
                 else:
                     self.report.unknown += 1
@@ -443,3 +443,7 @@ async def apply_account(
     await applier.run(ops)
     applier.log.info("sync.apply_finished", **applier.report.counts())
     return applier.report
+
+
+def _gave_up(attempts: int, reason: str) -> str:
+    return f"gave up after {attempts} attempts: {reason}"
