@@ -161,6 +161,7 @@ def test_the_importer_reads_ahead_only_for_a_large_file_on_a_quiet_process(
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setattr(threading, "active_count", lambda: 1)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(parse_ahead, "CPU_QUOTA_FILES", ())
     assert parse_ahead._reads_ahead(large, None)
     assert not parse_ahead._reads_ahead(small, None)
     assert parse_ahead._reads_ahead(small, True)
@@ -174,6 +175,30 @@ def test_the_importer_reads_ahead_only_for_a_large_file_on_a_quiet_process(
     monkeypatch.setattr(sys, "platform", "darwin")  # macOS lists fork, but it is not safe there
     assert not parse_ahead._reads_ahead(large, None)
     assert not parse_ahead._reads_ahead(large, True)
+
+
+@pytest.mark.parametrize(
+    ("v2", "v1", "cores"),
+    [
+        ("max 100000", None, 4),  # no quota
+        ("150000 100000", None, 1.5),  # a container allowed one and a half cores
+        ("800000 100000", None, 4),  # a quota above the affinity: the affinity
+        (None, ("-1", "100000"), 4),  # cgroup v1, no quota
+        (None, ("100000", "100000"), 1),  # cgroup v1, one core
+        ("garbage", ("50000", "100000"), 0.5),  # an unreadable v2 file: v1 decides
+    ],
+)
+def test_a_container_cpu_quota_caps_the_cores(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, v2: str | None, v1: tuple[str, str] | None, cores: float
+) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    files = {"cpu.max": v2, "cfs_quota_us": v1 and v1[0], "cfs_period_us": v1 and v1[1]}
+    for name, text in files.items():
+        if text is not None:
+            (tmp_path / name).write_text(text + "\n")
+    quota_files = ((tmp_path / "cpu.max", None), (tmp_path / "cfs_quota_us", tmp_path / "cfs_period_us"))
+    monkeypatch.setattr(parse_ahead, "CPU_QUOTA_FILES", quota_files)
+    assert parse_ahead._cores() == cores
 
 
 def test_errors_and_rows_survive_the_trip_between_processes() -> None:

@@ -7,10 +7,11 @@ while this process checks and writes them as they arrive. The child is forked, s
 milliseconds with the parser already built; it waits when the batches it is ahead fill their bounded
 queue, so memory stays flat.
 
-The child is used when it pays and is safe: the file is large, the machine has a second core, the
-system is Linux (macOS can fork, but not safely), and this process runs no other thread (a forked
-child inherits the locks other threads hold, and could wait on one forever). Otherwise the same
-parsing runs in line. Either way the rows, their problems and their errors are the same.
+The child is used when it pays and is safe: the file is large, there is a second core to use (CPU
+affinity and a container's CPU quota both count), the system is Linux (macOS can fork, but not
+safely), and this process runs no other thread (a forked child inherits the locks other threads
+hold, and could wait on one forever). Otherwise the same parsing runs in line. Either way the rows,
+their problems and their errors are the same.
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ __all__ = ["ParsedTable", "parsed_table"]
 log = structlog.get_logger(__name__)
 
 AHEAD_MIN_BYTES = 2_000_000  # about 5,000 rows: below that the whole import takes a fraction of a second
+CPU_QUOTA_FILES: tuple[tuple[Path, Path | None], ...] = (
+    (Path("/sys/fs/cgroup/cpu.max"), None),
+    (Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"), Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us")),
+)
 _BATCH = 500  # rows per message: large enough that pickling and the pipe cost little per row
 _PIPE_BYTES = 1 << 20  # Linux's default limit for an unprivileged process; about eight batches
 _QUEUE_BYTES = 32 << 20  # about 160,000 usual rows (100 KB a batch): enough to cover loading a large catalog
@@ -89,8 +94,24 @@ def _reads_ahead(path: Path, ahead: bool | None) -> bool:
         return False
     if ahead:
         return True
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return cores > 1 and threading.active_count() == 1 and path.is_file() and path.stat().st_size >= AHEAD_MIN_BYTES
+    quiet = threading.active_count() == 1
+    return quiet and _cores() >= 2 and path.is_file() and path.stat().st_size >= AHEAD_MIN_BYTES
+
+
+def _cores() -> float:
+    """The cores this process may use: its CPU affinity, capped by a container's CPU quota (cgroup v2 or v1)."""
+    cores: float = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    for quota_file, period_file in CPU_QUOTA_FILES:
+        try:
+            if period_file is None:  # v2: "quota period", or "max period" for none
+                quota, period = quota_file.read_text().split()
+            else:  # v1: the quota alone, -1 for none
+                quota, period = quota_file.read_text().strip(), period_file.read_text().strip()
+            if quota not in ("max", "-1"):
+                return min(cores, int(quota) / int(period))
+        except (OSError, ValueError, ZeroDivisionError):
+            continue
+    return cores
 
 
 @contextmanager
