@@ -15,7 +15,7 @@ leak of a few kB per job shows as a steady climb); descriptors and connections i
 more than in the second fifth (within a small tolerance). Faults are counted by kind: the error faults
 (5xx, rate limits, timeouts, lost responses) are what the daemon must survive; latency only slows it.
 
-    .venv/bin/python bench/soak.py [--minutes 10] [--sellers 3] [--products 20] [--out FILE]
+    .venv/bin/python bench/soak.py [--minutes 10] [--sellers 3] [--products 20] [--postgres] [--out FILE]
 
 Writes bench/out/soak.json (every sample, and the summary).
 """
@@ -34,6 +34,8 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -43,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select, update  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from connectors.base import Tokens  # noqa: E402
 from connectors.sandbox.faults import ANY_PATH, Fault, FaultKind  # noqa: E402
@@ -57,6 +60,7 @@ from core.scheduler.changes import accounts_with_work  # noqa: E402
 from core.sync.apply import pending_count  # noqa: E402
 from core.sync.models import SYNC_RUN  # noqa: E402
 from tests.catalog_files import make_rows, register, write_csv  # noqa: E402
+from tests.postgres import postgres_server  # noqa: E402
 from tests.servers import serve_in_thread  # noqa: E402
 
 PARTNER_ID, PARTNER_KEY = 2001887, "test_partner_key"
@@ -91,6 +95,7 @@ class SoakReport:
     minutes: float
     sellers: int
     accounts: int
+    database: str = "sqlite"
     samples: list[Sample] = field(default_factory=list)
     runs: dict[str, int] = field(default_factory=dict)
     sandbox_calls: int = 0
@@ -261,11 +266,20 @@ def _tally(report: SoakReport, store: Store, workdir: Path, sandbox: ShopeeSandb
 
 
 def soak(
-    minutes: float, *, workdir: Path, sellers: int = 3, products: int = 20, sample_every: float = 5.0
+    minutes: float,
+    *,
+    workdir: Path,
+    sellers: int = 3,
+    products: int = 20,
+    sample_every: float = 5.0,
+    database_url: str | None = None,
 ) -> SoakReport:
-    """Run the daemon ``minutes`` under faults and churn; returns what was measured."""
-    report = SoakReport(minutes, sellers, sellers * 2)
-    url = f"sqlite:///{workdir / 'chosync.db'}"
+    """Run the daemon ``minutes`` under faults and churn; returns what was measured.
+
+    ``database_url``: an empty database for the daemon (default: a new SQLite file in ``workdir``).
+    """
+    url = database_url or f"sqlite:///{workdir / 'chosync.db'}"
+    report = SoakReport(minutes, sellers, sellers * 2, database=make_url(url).get_backend_name())
     sandbox = _sandbox([FIRST_SHOP + n for n in range(sellers * 2)])
     config = workdir / "chosync.toml"
     config.write_text("[schedule]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in SCHEDULE.items()))
@@ -306,6 +320,18 @@ def soak(
     return report
 
 
+@contextmanager
+def _database(postgres: bool) -> Iterator[str | None]:
+    if not postgres:
+        yield None
+        return
+    with postgres_server() as server:
+        if isinstance(server, str):
+            sys.exit(f"--postgres: {server}")
+        with server.database() as url:
+            yield url
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0)
@@ -313,10 +339,14 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=20)
     parser.add_argument("--sample-every", type=float, default=5.0, help="seconds between measurements")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "soak.json")
+    parser.add_argument(
+        "--postgres", action="store_true",
+        help="run the daemon on PostgreSQL: a throwaway cluster, as make test starts (or CHOSYNC_TEST_POSTGRES_URL)",
+    )  # fmt: skip
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="chosync-soak-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="chosync-soak-") as tmp, _database(args.postgres) as url:
         report = soak(args.minutes, workdir=Path(tmp), sellers=args.sellers, products=args.products,
-                      sample_every=args.sample_every)  # fmt: skip
+                      sample_every=args.sample_every, database_url=url)  # fmt: skip
     summary = report.summary()
     out = args.out
     out.write_text(json.dumps({**asdict(report), "summary": summary}, indent=2) + "\n")

@@ -18,18 +18,20 @@ RSS_GROWTH_BOUND_MB_PER_MIN = 0.5
 
 @pytest.mark.slow
 def test_ten_minutes_of_faults_leave_memory_descriptors_and_connections_flat(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """On SQLite and on PostgreSQL (where the daemon's connections include its database pool)."""
     spec = importlib.util.spec_from_file_location("soak", PROJECT_ROOT / "bench" / "soak.py")
     assert spec is not None and spec.loader is not None
     soak = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "soak", soak)  # its dataclasses resolve their module by name
     spec.loader.exec_module(soak)
-    report = soak.soak(10, workdir=tmp_path)
+    report = soak.soak(10, workdir=tmp_path, database_url=database_url)
     summary = report.summary()
     out = PROJECT_ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)  # the figures behind a pass or a failure, for README and the next person
-    (out / "soak_test.json").write_text(json.dumps({"summary": summary, "report": repr(report)}, indent=2, default=str))
+    figures = {"summary": summary, "report": repr(report)}
+    (out / f"soak_test_{report.database}.json").write_text(json.dumps(figures, indent=2, default=str))
     assert report.exit_code == 0
     assert report.bugs == []
     assert report.caught_up_s is not None, "the shops show the catalog once the faults stop"
