@@ -292,15 +292,21 @@ async def test_daemon_status_reports_the_heartbeat_and_the_jobs(world: World, sq
     code, out, _ = run_cli("daemon", "status")
     assert code == 1 and "No scheduler daemon has ever run" in out
     async with world.http() as http, running_daemon(world.store, sqlite_url, http=http, pull_every=0.3) as daemon:
+        pull_id = f"pull:{world.accounts[0].id}"
+
+        def pull_reported() -> bool:  # the heartbeat writes the jobs table a beat after a job ends
+            status = daemon_status(world.store, stale_after=60)
+            return status is not None and status.jobs.get(pull_id, {}).get("last_outcome") == "ok"
+
         await wait_until(lambda: len(runs(world.store, "pull")) >= 2, what="pulls")
-        await asyncio.sleep(0.7)  # a few beats, so the jobs table is written
+        await wait_until(pull_reported, what="the pull's outcome in the heartbeat's jobs")
         code, out, _ = await anyio.to_thread.run_sync(run_cli, "daemon", "status", "--json")
         assert code == 0
         report = json.loads(out)
-        assert report["state"] == "running" and report["heartbeat_age_s"] < 1
+        assert report["state"] == "running" and report["heartbeat_age_s"] < 5  # beats every few tenths; slack for load
         jobs = {job["id"]: job for job in report["jobs"]}
         assert set(jobs) == set(daemon.specs)
-        pull = jobs[f"pull:{world.accounts[0].id}"]
+        pull = jobs[pull_id]
         assert pull["every"] == "0.3s" and pull["last_outcome"] == "ok" and pull["next_run"]
         code, out, _ = await anyio.to_thread.run_sync(run_cli, "daemon", "status")
         assert code == 0 and "running on" in out and "pull" in out
