@@ -46,3 +46,7 @@ def test_ten_minutes_of_faults_leave_memory_descriptors_and_connections_flat(
         stats = summary[name]
         assert stats["last_fifth"]["median"] <= stats["second_fifth"]["median"] + 2, (name, stats)
         assert stats["last_fifth"]["max"] <= bound, (name, stats)
+    # SQLite's files (database, -wal, -shm): up to three per pooled connection, and the pool keeps 5 at
+    # most. A pool that grew by one after a busy moment is a step of descriptors, seen once in a 10-minute
+    # run (18 -> 21 at minute 4, then flat; 12 files in the next run): not a leak, so not counted in fds.
+    assert summary["db_files"]["last_fifth"]["max"] <= 15, summary["db_files"]
