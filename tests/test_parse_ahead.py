@@ -7,17 +7,21 @@ thread outlives an import, and when the importer chooses to read ahead by itself
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
+import multiprocessing.context
 import os
 import pickle
 import subprocess
 import sys
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from structlog.testing import capture_logs
 
 from core.catalog import parse_ahead
 from core.catalog.importer import ImportRejected, ImportReport, _Importer, import_catalog
@@ -76,6 +80,21 @@ def test_a_full_queue_holds_the_reader_back_without_losing_a_row(
     report = import_catalog(store, big_file, parse_ahead=True, batch_size=100)
     assert (report.rows, report.variants_created) == (3000, 3000)
     assert variants(store) == 3000
+    assert nothing_left_running()
+
+
+def test_a_process_the_system_refuses_means_parsing_in_line(
+    monkeypatch: pytest.MonkeyPatch, store: Store, big_file: Path
+) -> None:
+    def refuse(self: Any) -> None:
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", refuse)
+    with capture_logs() as logs:
+        report = import_catalog(store, big_file, parse_ahead=True)
+    assert report.variants_created == 3000
+    [warning] = [e for e in logs if e["event"] == "catalog.import.reading_in_line"]
+    assert "Resource temporarily unavailable" in warning["reason"]
     assert nothing_left_running()
 
 
@@ -175,6 +194,9 @@ def test_the_importer_reads_ahead_only_for_a_large_file_on_a_quiet_process(
     monkeypatch.setattr(sys, "platform", "darwin")  # macOS lists fork, but it is not safe there
     assert not parse_ahead._reads_ahead(large, None)
     assert not parse_ahead._reads_ahead(large, True)
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(multiprocessing, "current_process", lambda: SimpleNamespace(daemon=True))
+    assert not parse_ahead._reads_ahead(large, True)  # a daemonic process may not have children
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,9 @@ queue, so memory stays flat.
 The child is used when it pays and is safe: the file is large, there is a second core to use (CPU
 affinity and a container's CPU quota both count), the system is Linux (macOS can fork, but not
 safely), and this process runs no other thread (a forked child inherits the locks other threads
-hold, and could wait on one forever). Otherwise the same parsing runs in line. Either way the rows,
-their problems and their errors are the same.
+hold, and could wait on one forever). Otherwise, or if the system refuses a process (out of memory,
+over a process limit: a warning is logged), the same parsing runs in line. Either way the rows, their
+problems and their errors are the same.
 """
 
 from __future__ import annotations
@@ -74,8 +75,9 @@ def parsed_table(path: Path, parser: RowParser, *, ahead: bool | None = None) ->
     ``ahead``: True to parse in a second process whenever the system allows (Linux), False never, None
     (the default) when that pays and is safe (see the module's docstring).
     """
-    if _reads_ahead(path, ahead):
-        with _parsed_in_child(path, parser) as table:
+    reader = _start_reader(path, parser) if _reads_ahead(path, ahead) else None
+    if reader is not None:
+        with _parsed_in_child(path, *reader) as table:
             yield table
     else:
         with open_table(path) as raw:
@@ -91,6 +93,8 @@ def _parse(table: Table, parser: RowParser) -> Iterator[ParsedRow | list[RowProb
 def _reads_ahead(path: Path, ahead: bool | None) -> bool:
     # Linux only: macOS lists fork, but a forked child there can crash in system libraries.
     if ahead is False or sys.platform != "linux":
+        return False
+    if multiprocessing.current_process().daemon:  # a daemonic process may not start one of its own
         return False
     if ahead:
         return True
@@ -114,15 +118,26 @@ def _cores() -> float:
     return cores
 
 
-@contextmanager
-def _parsed_in_child(path: Path, parser: RowParser) -> Iterator[ParsedTable]:
+def _start_reader(path: Path, parser: RowParser) -> tuple[BaseProcess, Connection] | None:
+    """The reading process started, and the end of its pipe; None if the system refused a process."""
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
     _widen(receiving)
     child = context.Process(target=_read_ahead, args=(path, parser, sending), name="chosync-import-reader", daemon=True)
-    child.start()
-    sending.close()  # the child holds the only writing end, so its exit ends the stream
+    try:
+        child.start()
+    except OSError as exc:  # out of memory or over a process limit: the import still works, in one process
+        log.warning("catalog.import.reading_in_line", file=path.name, reason=str(exc))
+        receiving.close()
+        return None
+    finally:
+        sending.close()  # the child holds the only writing end, so its exit ends the stream
     log.debug("catalog.import.reading_ahead", file=path.name, pid=child.pid)
+    return child, receiving
+
+
+@contextmanager
+def _parsed_in_child(path: Path, child: BaseProcess, receiving: Connection) -> Iterator[ParsedTable]:
     inbox = _Inbox(receiving, child, path)
     try:
         first = inbox.next()
