@@ -10,11 +10,13 @@ import pytest
 from sqlalchemy import func, select
 
 from core.catalog import importer
+from core.catalog.bulk import BulkStatement
 from core.catalog.importer import ImportRejected, ImportReport, import_catalog
 from core.catalog.parse_ahead import ParsedTable, parsed_table
 from core.catalog.queries import iter_products
 from core.catalog.records import ProductRecord
 from core.catalog.rows import RowParser
+from core.catalog.stored import PRODUCT_FIELDS
 from core.db import Store
 from core.errors import InputRejected, NotFound
 from core.models import PRODUCT, VARIANT, ProductStatus, VariantStatus
@@ -329,3 +331,29 @@ def test_only_changed_products_get_a_new_revision(store: Store, tmp_path: Path) 
     after = revisions()
     assert after["P000000"] == first["P000000"]
     assert (after["P000001"], after["P000002"]) == (first["P000001"] + 1, first["P000002"] + 1)
+
+
+def test_new_products_get_their_own_ids_even_when_another_writer_adds_one(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ids of inserted products are read back as the seller's products above the highest id before
+    the insert; a product someone else added for the same seller in between must not be taken for ours."""
+    register(store)
+    execute = BulkStatement.execute
+
+    def and_another_writer(self: BulkStatement, rows: Any) -> int:
+        rows = list(rows)
+        done = execute(self, rows)
+        if self.sql.startswith("INSERT INTO product ") and rows:
+            other = list(rows[0])
+            other[1 + PRODUCT_FIELDS.index("sku")] = f"OTHER-{other[1 + PRODUCT_FIELDS.index('sku')]}"
+            execute(self, [tuple(other)])
+        return done
+
+    monkeypatch.setattr(BulkStatement, "execute", and_another_writer)
+    report = import_catalog(store, write_csv(tmp_path / "c.csv", make_rows(3, 2)), batch_size=2)
+    assert (report.products_created, report.variants_created) == (3, 6)
+    by_sku = {p.sku: p for p in products(store)}
+    assert sorted(by_sku) == ["OTHER-P000000", "OTHER-P000001", "OTHER-P000002", "P000000", "P000001", "P000002"]
+    assert [v.sku for v in by_sku["P000001"].variants] == ["P000001-V0", "P000001-V1"]
+    assert by_sku["OTHER-P000000"].variants == ()
