@@ -55,7 +55,7 @@ CPU_QUOTA_FILES: tuple[tuple[Path, Path | None], ...] = (
 )
 _BATCH = 500  # rows per message: large enough that pickling and the pipe cost little per row
 _PIPE_BYTES = 1 << 20  # Linux's default limit for an unprivileged process; about eight batches
-_QUEUE_BYTES = 32 << 20  # about 160,000 usual rows (100 KB a batch): enough to cover loading a large catalog
+_QUEUE_BYTES = 16 << 20  # about 80,000 usual rows (100 KB a batch): covers loading a 150k-SKU catalog
 
 
 @dataclass
