@@ -52,12 +52,16 @@ class PushResult:
     plan: AccountPlan | None = None
     report: ApplyReport = field(default_factory=ApplyReport)
     unchanged: int = 0
-    waiting: int = 0  # the queue's waiting operations, and an assisted account's changes awaiting upload
-    queued: Waiting = field(default_factory=Waiting)  # the queue's alone, by why they wait
+    queued: Waiting = field(default_factory=Waiting)  # the queue's operations not yet done, by why they wait
     seconds: float = 0.0
     error: str | None = None
     pack: PackResult | None = None  # an assisted account's upload pack
     retries: RetryTally = field(default_factory=RetryTally)  # requests the marketplace made us send again
+
+    @property
+    def waiting(self) -> int:
+        """The queue's waiting operations, and an assisted account's changes awaiting upload."""
+        return self.queued.total + (self.pack.awaiting if self.pack else 0)
 
     @property
     def failed(self) -> int:
@@ -151,7 +155,6 @@ async def _push(
         result.error = scrub(str(exc))
         bound.error("sync.push_failed", error=result.error)
     result.queued = waiting_work(store, account.id)
-    result.waiting = result.queued.total + (result.pack.awaiting if result.pack else 0)
     result.seconds = time.perf_counter() - started
     counts = {**result.report.counts(), "unchanged": result.unchanged, "waiting": result.waiting,
               "retried": result.retries.total}  # fmt: skip
