@@ -228,7 +228,8 @@ def _waiting_line(results: list[PushResult]) -> str | None:
     retrying = sum(r.queued.retrying for r in results)
     unknown = sum(r.queued.unknown for r in results)
     held = sum(r.queued.planned for r in results)
-    if not retrying + unknown + held:
+    total = retrying + unknown + held
+    if not total:
         return None
     why: list[str] = []
     if retrying:
@@ -240,7 +241,6 @@ def _waiting_line(results: list[PushResult]) -> str | None:
         why.append(f"{unknown} whose answer was lost (read back from the marketplace first)")
     if held:
         why.append(f"{held} behind a listing that did not settle")
-    total = retrying + unknown + held
     return (f"{total} change(s) still wait: {'; '.join(why)}. Run 'chosync sync' again then; the daemon does "
             "it on its own.")  # fmt: skip
 
