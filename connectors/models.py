@@ -104,12 +104,18 @@ class ListingRef(BaseModel):
     """Where our product lives on the marketplace: its item id and, per variant SKU, its model id.
 
     ``models`` is empty for an item without variations: its one variant uses the item itself.
+
+    ``found`` is set by a create that found the item already on the marketplace (its earlier answer was
+    lost, a run died between its steps, or a person made it by hand): the item holds what an earlier
+    request or person put there, not necessarily this product's content, prices and stock, so the core
+    forgets what it would otherwise record as pushed and sends them again.
     """
 
     model_config = _FROZEN
 
     item_id: str
     models: dict[str, str] = Field(default_factory=dict)
+    found: bool = False
 
 
 class PriceUpdate(BaseModel):

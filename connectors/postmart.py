@@ -103,7 +103,8 @@ class PostmartConnector(ApiConnector[PostmartConfig, PostmartProduct]):
         listing = self.mapped(product)
         existing = await self.find_by_sku(product.sku)
         if existing is not None:
-            return existing  # made before, its answer lost: finished, not duplicated
+            # Made before, its answer lost: finished, not duplicated; it holds what that request carried.
+            return existing.model_copy(update={"found": True})
         names = await self._images.upload_all(listing.content.images)
         result = await self.client.call("product_create", json=create_body(listing, names, self.config),
                                         idempotent=False)  # fmt: skip

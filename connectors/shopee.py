@@ -165,8 +165,9 @@ class ShopeeConnector(ApiConnector[ShopeeConfig, ShopeeItem]):
                 # The item was made but its variations were not (lost answer, or a failure between).
                 # It may have been made a moment ago: keep Shopee's pause before adding variations.
                 await self._sleep(self.config.listing.tier_variation_delay_s)
-                return await self._variations.init(int(existing.item_id), listing)
-            return existing
+                existing = await self._variations.init(int(existing.item_id), listing)
+            # Its name, description and the rest are whatever the earlier request carried: say so.
+            return existing.model_copy(update={"found": True})
         image_ids = await self._images.upload_all(listing.content.images)
         location = self.config.listing.stock_location_id
         answer = await self.client.post(

@@ -72,8 +72,20 @@ class ApplyReport:
     retrying: int = 0
     unknown: int = 0
     resolved: int = 0  # outcomes unknown, settled by reading the marketplace back: nothing sent again
+    # Creates that found their item already there (a lost answer, a run killed between steps, made by
+    # hand): bound, with what it holds forgotten, so a plan made now sends the content, prices and stock.
+    adopted: int = 0
     stopped: str | None = None  # why the run stopped early (auth refused)
     failures: list[str] = field(default_factory=list)
+    product_ids: set[int] = field(default_factory=set)  # products whose operations this apply took up
+
+    def add(self, other: ApplyReport) -> None:
+        """Fold a later apply of the same push into this report."""
+        for name in (*self.counts(), "adopted"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.stopped = self.stopped or other.stopped
+        self.failures += other.failures
+        self.product_ids |= other.product_ids
 
     @property
     def done(self) -> int:
@@ -285,7 +297,14 @@ class _Applier:
             "item_id": ref.item_id, "models": dict(ref.models), "content_hash": payload_hash(mapped.content),
             "status": "live", "last_error": None,
         }  # fmt: skip
-        if op.kind is OpKind.CREATE:
+        if op.kind is OpKind.CREATE and ref.found:
+            # The item holds what an earlier request carried (the catalog may have changed since) or what a
+            # person typed: nothing of it is known to be ours. Forgetting it makes the next plan send the
+            # content, prices and stock as the catalog has them now; the push plans again at once.
+            listing.update(content_hash=None, prices={}, stocks={}, planned_revision=-1)
+            self.report.adopted += 1
+            self.log.info("sync.create_found_item", op_id=op.id, sku=op.product_sku, item_id=ref.item_id)
+        elif op.kind is OpKind.CREATE:
             listing.update(prices=dict(mapped.prices), stocks=dict(mapped.stocks))
         with self.store.engine.begin() as conn:
             self.settle_done(conn, op, listing)
@@ -439,6 +458,7 @@ async def apply_account(
         now=now, on_progress=on_progress,
     )  # fmt: skip
     ops = applier.due()
+    applier.report.product_ids.update(op.product_id for op in ops)
     applier.log.info("sync.apply_started", ops=len(ops))
     await applier.run(ops)
     applier.log.info("sync.apply_finished", **applier.report.counts())

@@ -150,7 +150,21 @@ async def _push(
                 result.report = await apply_account(
                     store, account, connector, schedule=schedule, now=now, on_progress=on_progress
                 )
-        result.unchanged = max(0, _listed_count(store, account) - result.plan.examined)
+                if result.report.adopted and not result.report.stopped:
+                    # Creates that found their item already there forgot what it holds: plan those
+                    # listings again now, so this push sends what the catalog has changed since.
+                    replan = plan_account(store, account, connector, sku=sku)
+                    queue_operations(store, replan, run_id=result.run_id)
+                    if on_planned is not None:
+                        on_planned(result.report.done + pending_count(store, account.id))
+                    result.report.add(
+                        await apply_account(store, account, connector, schedule=schedule, now=now,
+                                            on_progress=on_progress)
+                    )  # fmt: skip
+        # A listing the plan looked at, or whose queued operations the apply took up (a run after a crash
+        # finishes what the one before planned), is not also "unchanged".
+        touched = set(result.plan.revisions) | result.report.product_ids
+        result.unchanged = max(0, _listed_count(store, account) - len(touched))
     except ChosyncError as exc:
         result.error = scrub(str(exc))
         bound.error("sync.push_failed", error=result.error)

@@ -43,7 +43,7 @@ async def test_create_is_idempotent_by_sku_lookup() -> None:
     async with postmart_world() as w:
         first = await _created(w)
         uploads = w.sandbox.calls("image_upload")
-        assert await _created(w) == first  # looked up, not created again
+        assert await _created(w) == first.model_copy(update={"found": True})  # looked up, not created again
         assert w.sandbox.calls("product_create") == 1 and w.sandbox.calls("image_upload") == uploads
 
 

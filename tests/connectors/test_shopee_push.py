@@ -106,7 +106,9 @@ async def test_create_of_an_existing_sku_creates_nothing(
         )
         router.get(f"{API}/product/get_model_list").mock(return_value=envelope({"model": MODELS}))
         async with httpx.AsyncClient() as http:
-            assert await make_connector(config, tokens, clock, http).create_listing(product()) == REF
+            assert await make_connector(config, tokens, clock, http).create_listing(product()) == REF.model_copy(
+                update={"found": True}
+            )
 
 
 async def test_create_finishes_an_item_whose_variations_were_lost(
@@ -131,7 +133,9 @@ async def test_create_finishes_an_item_whose_variations_were_lost(
         tiers = router.post(f"{API}/product/init_tier_variation").mock(return_value=envelope({"item_id": ITEM_ID}))
         router.get(f"{API}/product/get_model_list").mock(return_value=envelope({"model": MODELS}))
         async with httpx.AsyncClient() as http:
-            assert await make_connector(config, tokens, clock, http).create_listing(product()) == REF
+            assert await make_connector(config, tokens, clock, http).create_listing(product()) == REF.model_copy(
+                update={"found": True}
+            )
     assert body_of(tiers.calls.last.request)["item_id"] == ITEM_ID
 
 
@@ -164,7 +168,7 @@ async def test_a_lost_create_is_unknown_then_resolved_by_sku_without_a_second_it
             with pytest.raises(OutcomeUnknown):
                 await connector.create_listing(single)
             assert await connector.find_by_sku("TRA-TC") == ListingRef(item_id=str(ITEM_ID))
-            assert await connector.create_listing(single) == ListingRef(item_id=str(ITEM_ID))
+            assert await connector.create_listing(single) == ListingRef(item_id=str(ITEM_ID), found=True)
     assert add.call_count == 1
 
 

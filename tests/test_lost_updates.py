@@ -1,0 +1,135 @@
+"""A create whose answer was lost never swallows the catalog change that follows it (issue 19, part 1).
+
+The lost create is resolved by looking the SKU up: the item found holds what the *lost* request carried,
+not the catalog as it is now. The binding must say so, so that the change made since reaches the shop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from connectors.base import ListingRef
+from connectors.sandbox.faults import Fault
+from connectors.shopee_variations import ShopeeVariations
+from core.catalog.importer import import_catalog
+from core.db import Store
+from core.sync.apply import RetrySchedule
+from core.sync.connect import build_connector
+from core.sync.models import OPERATION
+from core.sync.plan import plan_account
+from core.sync.push import PushResult, push_account
+from tests.catalog_files import make_rows, write_csv
+from tests.sync_world import World, make_world
+
+NO_WAIT = RetrySchedule(base_s=0, max_s=0)
+
+
+def push(world: World) -> PushResult:
+    async def run() -> PushResult:
+        async with world.http() as http:
+            return await push_account(world.store, world.account(), http, trigger="test", schedule=NO_WAIT)
+
+    return asyncio.run(run())
+
+
+def planned(world: World) -> list[tuple[str, str | None, int | None]]:
+    async def run() -> list[tuple[str, str | None, int | None]]:
+        async with world.http() as http:
+            account = world.account()
+            plan = plan_account(world.store, account, build_connector(world.store, account, http))
+        return [(op.kind.value, op.variant_sku, op.new) for op in plan.ops]
+
+    return asyncio.run(run())
+
+
+def catalog_rows(products: int, variants: int) -> list[dict[str, Any]]:
+    rows = make_rows(products, variants)
+    if variants == 1:
+        for r in rows:  # one variant, no options: a Shopee item without variations
+            r.update(option1_name="", option1_value="")
+    return rows
+
+
+def changed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {**r, "name": f"{r['name']} (mới)", "price_vnd": str(int(r["price_vnd"]) + 10_000), "stock": "7"} for r in rows
+    ]
+
+
+def assert_shop_shows(world: World, rows: list[dict[str, Any]]) -> None:
+    items = {i.item_sku: i for i in world.items()}
+    assert len(items) == len({r["product_sku"] for r in rows}) == len(world.items()), "one item per product"
+    for r in rows:
+        item = items[r["product_sku"]]
+        assert item.item_name == r["name"]
+        models = [m for m in item.models.values() if m.model_sku == r["variant_sku"]] if item.has_model else []
+        model = models[0] if item.has_model else item.models[0]
+        assert (model.original_price, model.seller_stock) == (int(r["price_vnd"]), int(r["stock"]))
+
+
+@pytest.mark.parametrize("variants", [1, 2], ids=["single-variant", "multi-variant"])
+def test_a_change_after_a_lost_create_reaches_the_shop(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variants: int
+) -> None:
+    world = make_world(store, tmp_path, monkeypatch, products=2, variants=variants)
+    rows = catalog_rows(2, variants)
+    import_catalog(store, write_csv(tmp_path / "first.csv", rows))
+    world.sandbox.faults.enqueue("/api/v2/product/add_item", Fault.lost_response(), times=2)
+    first = push(world)
+    assert first.report.unknown == 2 and first.outcome == "partial"
+    assert len(world.items()) == 2  # Shopee made both items; we never heard
+
+    rows = changed(rows)
+    import_catalog(store, write_csv(tmp_path / "second.csv", rows))
+    second = push(world)
+    assert second.outcome == "ok", second.report.failures
+    assert_shop_shows(world, rows)
+    assert planned(world) == []
+    third = push(world)
+    assert (third.report.done, third.outcome) == (0, "ok")
+
+
+class Killed(BaseException):
+    """Stands for kill -9: nothing after it runs, no handler settles the operation."""
+
+
+def test_a_run_killed_between_the_item_and_its_variants_then_a_change_reaches_the_shop(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = make_world(store, tmp_path, monkeypatch, products=1, variants=2)
+    rows = catalog_rows(1, 2)
+
+    async def killed(self: ShopeeVariations, item_id: int, listing: Any) -> ListingRef:
+        raise Killed
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ShopeeVariations, "init", killed)
+        with pytest.raises(Killed):
+            push(world)
+    [item] = world.items()
+    assert not item.has_model  # add_item landed, init_tier_variation never left
+    with store.engine.connect() as conn:
+        assert conn.execute(select(OPERATION.c.state)).scalars().all() == ["sending"]
+
+    rows = changed(rows)
+    import_catalog(store, write_csv(tmp_path / "second.csv", rows))
+    second = push(world)
+    assert second.outcome == "ok", second.report.failures
+    assert_shop_shows(world, rows)
+    assert planned(world) == []
+
+
+def test_a_rerun_after_lost_creates_counts_each_listing_once(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = make_world(store, tmp_path, monkeypatch, products=3, variants=2)
+    world.sandbox.faults.enqueue("/api/v2/product/add_item", Fault.lost_response(), times=2)
+    assert push(world).report.unknown == 2
+    second = push(world)  # nothing changed in the catalog: the plan looks at nothing, the apply finishes two
+    assert (second.report.created, second.unchanged, second.outcome) == (2, 1, "ok")
+    assert len(world.items()) == 3
