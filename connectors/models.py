@@ -28,6 +28,7 @@ __all__ = [
     "BatchItem",
     "BatchResult",
     "ChannelAccount",
+    "ListingContent",
     "ListingRef",
     "ListingState",
     "ListingStatus",
@@ -177,6 +178,30 @@ class ListingStatus(StrEnum):
     DELETED = "deleted"
 
 
+class ListingContent(BaseModel):
+    """The part of a listing's content that a marketplace gives back in the form we send it: what reconcile
+    compares to find content edited by hand, or an update that did not take. A field is None where the
+    marketplace does not return it (or the mapper does not send it): it is then not compared."""
+
+    model_config = _FROZEN
+
+    name: str | None = None
+    description: str | None = None
+    category: str | None = None  # the marketplace's category id, as text
+    images: int | None = None  # how many images
+
+    def differences(self, other: ListingContent) -> list[tuple[str, str, str]]:
+        """(field, ours, theirs) for each field both sides give and that differs, white space aside."""
+        found = []
+        for name in ("name", "description", "category", "images"):
+            ours, theirs = getattr(self, name), getattr(other, name)
+            if ours is None or theirs is None:
+                continue
+            if " ".join(str(ours).split()) != " ".join(str(theirs).split()):
+                found.append((name, str(ours), str(theirs)))
+        return found
+
+
 class VariantState(BaseModel):
     model_config = _FROZEN
 
@@ -195,6 +220,7 @@ class ListingState(BaseModel):
     sku: str | None
     status: ListingStatus
     variants: tuple[VariantState, ...] = ()
+    content: ListingContent | None = None  # None: the connector does not read content back
 
 
 # --- orders --------------------------------------------------------------------------------------
@@ -276,7 +302,8 @@ class MappedListing(BaseModel, Generic[PayloadT]):
     """A mapper's answer: the listing content, and per variant SKU the price and stock to show.
 
     Price and stock are apart from ``content`` because they travel by the cheap endpoints: hashing
-    ``content`` alone tells whether the listing itself must be updated.
+    ``content`` alone tells whether the listing itself must be updated. ``summary`` is the part of the
+    content the marketplace reads back comparably (:class:`ListingContent`); it is not hashed.
     """
 
     model_config = _FROZEN
@@ -285,6 +312,7 @@ class MappedListing(BaseModel, Generic[PayloadT]):
     content: PayloadT
     prices: dict[str, int]
     stocks: dict[str, int]
+    summary: ListingContent | None = None
 
 
 class Mapper(Protocol[ConfigT_contra, PayloadT]):

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from connectors.base import AccountRules, MappedListing, Mapper, Problem
+from connectors.base import AccountRules, ListingContent, MappedListing, Mapper, Problem
 from connectors.listing_checks import ListingChecks
 from connectors.postmart_config import PostmartConfig, PostmartLimits
 from core.catalog.records import ProductRecord, VariantRecord
@@ -117,7 +117,9 @@ def map_product(
         return run.problems
     content = PostmartProduct(serial=product.sku, name=name, category_id=category_id, description=description,
                               images=images, weight_g=product.weight_g, skus=skus)  # fmt: skip
-    return MappedListing[PostmartProduct](sku=product.sku, content=content, prices=prices, stocks=stocks)
+    summary = ListingContent(name=name, description=description, category=str(category_id), images=len(images))
+    return MappedListing[PostmartProduct](sku=product.sku, content=content, prices=prices, stocks=stocks,
+                                          summary=summary)  # fmt: skip
 
 
 def _content(listing: MappedListing[PostmartProduct], image_names: list[str], config: PostmartConfig) -> dict[str, Any]:

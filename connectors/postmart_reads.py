@@ -26,7 +26,16 @@ from typing import Any
 import structlog
 from pydantic import ValidationError
 
-from connectors.base import ListingRef, ListingState, ListingStatus, Order, OrderBatch, OrderLine, VariantState
+from connectors.base import (
+    ListingContent,
+    ListingRef,
+    ListingState,
+    ListingStatus,
+    Order,
+    OrderBatch,
+    OrderLine,
+    VariantState,
+)
 from connectors.normalize import data_error, decode_cursor, encode_cursor, whole_vnd
 from connectors.postmart_client import PostmartClient
 from connectors.postmart_config import TimeFormat, read_time, wire_time
@@ -167,7 +176,23 @@ class PostmartReader:
             if isinstance(sku, dict)
         )
         return ListingState(item_id=spu_id, sku=str(product.get(f.serial) or "") or None, status=status,
-                            variants=variants)  # fmt: skip
+                            variants=variants, content=self.content_of(product))  # fmt: skip
+
+    def content_of(self, product: Mapping[str, Any]) -> ListingContent:
+        """Name, description, category and image count, where the answer has them (a list may not)."""
+        f = self._config.fields.product
+
+        def text(name: str) -> str | None:
+            value = product.get(name)
+            return None if value is None or isinstance(value, dict | list) else str(value)
+
+        images: int | None = None
+        if f.image in product:  # the cover in one field, the others in a list
+            others = product.get(f.images)
+            images = (1 if product.get(f.image) else 0) + (len(others) if isinstance(others, list) else 0)
+        return ListingContent(
+            name=text(f.name), description=text(f.description), category=text(f.category), images=images
+        )
 
     async def listing_states(self) -> AsyncIterator[ListingState]:
         async for page in self._pages("product_list", {}):

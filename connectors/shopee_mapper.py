@@ -19,7 +19,7 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from connectors.base import AccountRules, MappedListing, Mapper, Problem
+from connectors.base import AccountRules, ListingContent, MappedListing, Mapper, Problem
 from connectors.description import origin_of
 from connectors.listing_checks import IMAGE_SUFFIXES, ListingChecks, image_suffix
 from connectors.shopee_attributes import FREE_ATTRIBUTE, AttributeRule, attribute_value, rules_for
@@ -337,7 +337,8 @@ def map_item(
         tiers=tiers,
         models=models,
     )
-    return MappedListing[ShopeeItem](sku=product.sku, content=item, prices=prices, stocks=stocks)
+    summary = ListingContent(name=name, description=description, category=str(category_id), images=len(images))
+    return MappedListing[ShopeeItem](sku=product.sku, content=item, prices=prices, stocks=stocks, summary=summary)
 
 
 if TYPE_CHECKING:

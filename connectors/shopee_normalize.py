@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from connectors.base import ListingState, ListingStatus, Order, OrderLine, OrderStatus, VariantState
+from connectors.base import ListingContent, ListingState, ListingStatus, Order, OrderLine, OrderStatus, VariantState
 from connectors.normalize import data_error, encode_cursor, whole_vnd
 from connectors.normalize import decode_cursor as decode_order_cursor
 from core.errors import PermanentError
@@ -168,10 +168,30 @@ def listing_state_from(base: Mapping[str, Any], models: Mapping[str, Any] | None
     sku = base.get("item_sku") or None
     try:
         return ListingState(
-            item_id=item_id, sku=sku, status=status, variants=_variant_states(item_id, sku, base, models)
+            item_id=item_id,
+            sku=sku,
+            status=status,
+            variants=_variant_states(item_id, sku, base, models),
+            content=_content(base),
         )
     except (ValidationError, TypeError, ValueError, AttributeError) as exc:
         raise _data_error(f"Shopee item {item_id} could not be read: {exc}") from exc
+
+
+def _content(base: Mapping[str, Any]) -> ListingContent:
+    """What get_item_base_info says of the content, in the terms the mapper sends (None where absent)."""
+    name, description, category = base.get("item_name"), base.get("description"), base.get("category_id")
+    image = base.get("image")
+    image_ids = image.get("image_id_list") if isinstance(image, Mapping) else None
+    return ListingContent(
+        name=name if isinstance(name, str) else None,
+        # An "extended" description comes back as a structure, not the text we sent: not compared.
+        description=description
+        if isinstance(description, str) and base.get("description_type", "normal") == "normal"
+        else None,
+        category=None if category is None else str(category),
+        images=len(image_ids) if isinstance(image_ids, list) else None,
+    )
 
 
 def _variant_states(

@@ -16,7 +16,7 @@ from core.sync.models import LISTING
 from core.sync.push import PushResult, push_account
 from core.sync.reconcile import ReconcileReport, reconcile_job
 from tests.catalog_files import make_rows, write_csv
-from tests.floors_world import make_floors
+from tests.floors_world import POSTMART_USER, make_floors
 from tests.sync_world import World, make_world
 
 NO_WAIT = RetrySchedule(base_s=0, max_s=0)
@@ -177,3 +177,62 @@ def test_a_listing_rejected_in_review_is_flagged_for_a_person(
         ).one()
     assert status == "rejected"
     assert last_error.startswith("rejected in review: fix what the marketplace names")
+
+
+def test_content_edited_by_hand_is_reported_and_sent_again(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = make_world(store, tmp_path, monkeypatch, products=2, variants=2)
+    push(world)
+    assert reconcile(world).content_drift == 0  # what we pushed reads back the same
+    edited = item(world, "P000001")
+    edited.item_name = "Tên sửa tay"  # type: ignore[attr-defined]
+    edited.description = "Mô tả khác hẳn, do người bán gõ trong Seller Centre."  # type: ignore[attr-defined]
+    edited.image_ids = edited.image_ids[:1]  # type: ignore[attr-defined]
+    report = reconcile(world)
+    assert (report.content_drift, report.drift, report.price_drift) == (1, 1, 0)
+    notes = "\n".join(report.notes)
+    assert "P000001: name on the marketplace is 'Tên sửa tay', we had pushed 'Sản phẩm số 1'" in notes
+    assert "P000001: description on the marketplace is" in notes and "P000001: images" in notes
+    result = push(world)
+    assert (result.report.updated, result.report.prices, result.report.stocks) == (1, 0, 0)
+    assert item(world, "P000001").item_name == "Sản phẩm số 1"  # type: ignore[attr-defined]
+    assert len(item(world, "P000001").image_ids) == 2  # type: ignore[attr-defined]
+    assert reconcile(world).drift == 0
+
+
+def test_content_is_not_compared_while_the_catalog_has_changed_since_the_last_push(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = make_world(store, tmp_path, monkeypatch, products=1, variants=1)
+    push(world)
+    rows = make_rows(1, 1)
+    rows[0]["name"] = "Tên mới trong danh mục"
+    import_catalog(store, write_csv(tmp_path / "renamed.csv", rows))
+    assert reconcile(world).content_drift == 0  # not drift: the next push sends the new name anyway
+    assert push(world).report.updated == 1
+    assert item(world, "P000000").item_name == "Tên mới trong danh mục"  # type: ignore[attr-defined]
+
+
+def test_postmart_content_edited_by_hand_is_reported(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    floors = make_floors(store, tmp_path, monkeypatch, products=2, variants=1)
+    assert floors.push("postmart").outcome == "ok"
+    product = floors.postmart.by_serial(POSTMART_USER, "P000001")
+    assert product is not None
+    product.name = "Đổi tên trên Postmart"
+
+    async def run() -> ReconcileReport | None:
+        async with httpx.AsyncClient(transport=floors.transport, timeout=5.0) as http:
+            report, error = await reconcile_job(store, floors.account("postmart"), http, trigger="test")
+            assert error is None
+            return report
+
+    report = asyncio.run(run())
+    assert report is not None and report.content_drift == 1
+    assert any("name on the marketplace is 'Đổi tên trên Postmart'" in note for note in report.notes)
+    assert floors.push("postmart").report.updated == 1
+    assert product.name == "Sản phẩm số 1"
+    again = asyncio.run(run())
+    assert again is not None and again.drift == 0

@@ -302,7 +302,9 @@ def reconcile(seller: str | None = _SELLER, channel: str | None = _CHANNEL) -> N
 
     checked, pushes = asyncio.run(run())
     table = Table(
-        title="reconcile", caption="Missing: items gone from the marketplace (+Nv: variants gone from a live item)"
+        title="reconcile",
+        caption="Missing: items gone from the marketplace (+Nv: variants gone from a live item); "
+        "Content: name, description, category or number of images changed there",
     )
     for column in (
         "Seller",
@@ -311,6 +313,7 @@ def reconcile(seller: str | None = _SELLER, channel: str | None = _CHANNEL) -> N
         "Price drift",
         "Stock drift",
         "Missing",
+        "Content",
         "Adopted",
         "Flagged",
     ):
@@ -319,13 +322,13 @@ def reconcile(seller: str | None = _SELLER, channel: str | None = _CHANNEL) -> N
     for account, report, error in checked:
         where = f"{account.seller} {account.channel}"
         if report is None:
-            table.add_row(account.seller, account.channel, "[red]failed[/]", "", "", "", "", "")
+            table.add_row(account.seller, account.channel, "[red]failed[/]", "", "", "", "", "", "")
             notes.append(f"{where}: {escape(error or '')}")
             continue
         c = report.counts()
         missing = str(c["missing"]) + (f" +{c['variant_missing']}v" if c["variant_missing"] else "")
         table.add_row(account.seller, account.channel, *(str(c[k]) for k in ("checked", "price_drift", "stock_drift")),
-                      missing, str(c["adopted"]), str(c["flagged"]))  # fmt: skip
+                      missing, str(c["content_drift"]), str(c["adopted"]), str(c["flagged"]))  # fmt: skip
         notes.extend(f"{where}: {escape(n)}" for n in report.notes)
     out.print(table)
     for note in notes:

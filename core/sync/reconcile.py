@@ -18,12 +18,14 @@ Drift kinds (each counted in :class:`ReconcileReport` and explained in its notes
   listing and the listing's content hash forgotten, so the next plan sends an update (the connector adds
   the variants the item lacks, as for a variant added to the catalog) and the variant's price and stock
   again. The note tells the operator to archive the variant in the catalog if it should really go;
+- ``content_drift``: the name, description, category or number of images the marketplace shows differ
+  from what the listing last sent (edited by hand, or an update answered as done that never took). The
+  listing's content hash is forgotten, so the next plan sends the catalog's content again. Compared only
+  where the connector reads the field back (:class:`~connectors.models.ListingContent`) and only for a
+  listing whose last push sent the content the catalog has now (otherwise the next push updates it anyway);
 - ``flagged``: what only a person can fix (banned, rejected in review, a second item with our SKU).
 
-Limitation: only status, variants, price and stock are read back. Content (title, description,
-images, attributes) is not compared, so content edited by hand on the marketplace, or a content update
-that did not take, goes unnoticed until the catalog changes that product or ``chosync sync --full``
-sends everything again.
+Limitation: attributes, brand, weight and the images themselves (only their number) are not compared.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import httpx
 import structlog
 from sqlalchemy import select, update
 
-from connectors.base import Assisted, Connector, ListingState, ListingStatus
+from connectors.base import Assisted, Connector, ListingState, ListingStatus, payload_hash
 from core.channels import AccountSummary
 from core.db import Store
 from core.errors import ChosyncError
@@ -43,6 +45,7 @@ from core.logs import scrub
 from core.models import CHANNEL_ACCOUNT, PRODUCT, utcnow
 from core.sync.connect import build_connector
 from core.sync.models import LISTING
+from core.sync.plan import load_products
 from core.sync.rebind import rebind_listings
 from core.sync.runs import finish_run, start_run
 
@@ -72,6 +75,7 @@ class ReconcileReport:
     adopted: int = 0
     flagged: int = 0
     foreign: int = 0  # items whose SKU is not in our catalog
+    content_drift: int = 0  # listings whose name, description, category or image count differ
     notes: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
@@ -79,11 +83,13 @@ class ReconcileReport:
             "checked": self.checked, "price_drift": self.price_drift,
             "stock_drift": self.stock_drift, "missing": self.missing, "variant_missing": self.variant_missing,
             "adopted": self.adopted, "flagged": self.flagged, "foreign": self.foreign,
+            "content_drift": self.content_drift,
         }  # fmt: skip
 
     @property
     def drift(self) -> int:
-        return self.price_drift + self.stock_drift + self.missing + self.variant_missing + self.adopted
+        return (self.price_drift + self.stock_drift + self.missing + self.variant_missing + self.adopted
+                + self.content_drift)  # fmt: skip
 
 
 def _observed(state: ListingState, listing: Any) -> tuple[dict[str, str], dict[str, int], dict[str, int]]:
@@ -118,6 +124,7 @@ class _Reconciler:
         self.seen_items: set[str] = set()
         self.changes: dict[int, dict[str, Any]] = {}  # product id → listing values to write
         self.new_listings: list[dict[str, Any]] = []
+        self.content_read: dict[int, ListingState] = {}  # product id → its bound item's state, content read
 
     def note(self, text: str) -> None:
         self.report.notes.append(text)
@@ -151,6 +158,8 @@ class _Reconciler:
             self.note(f"{state.sku}: item {state.item_id} also carries this SKU (ours is {listing.item_id}); "
                       "remove the extra item in the seller centre")  # fmt: skip
             return
+        if state.content is not None and listing.content_hash is not None:
+            self.content_read[product_id] = state
         values = self._drift(listing, prices, stocks)
         values.update(self._variants_gone(state, listing, models, values))
         if state.status.value != listing.status:
@@ -210,6 +219,30 @@ class _Reconciler:
         stocks = {k: v for k, v in values.get("stocks", listing.stocks or {}).items() if k not in gone}
         return {"models": kept, "prices": prices, "stocks": stocks, "content_hash": None}
 
+    def content(self, connector: Connector) -> None:
+        """Compare the content read back with what the catalog maps to, for listings whose last push sent
+        exactly that (same hash); a difference forgets the hash, so the next plan sends it again."""
+        wanted = sorted(self.content_read)
+        for start in range(0, len(wanted), 500):
+            with self.store.engine.connect() as conn:
+                products = load_products(conn, wanted[start : start + 500])
+            for product_id, product in products.items():
+                mapped = connector.map_product(product)
+                listing, state = self.listings[product_id], self.content_read[product_id]
+                if isinstance(mapped, list) or mapped.summary is None or state.content is None:
+                    continue
+                if payload_hash(mapped.content) != listing.content_hash:
+                    continue  # the catalog changed since: the next plan updates it anyway
+                differences = mapped.summary.differences(state.content)
+                if not differences:
+                    continue
+                self.report.content_drift += 1
+                for name, ours, theirs in differences:
+                    self.note(f"{product.sku}: {name} on the marketplace is {_short(theirs)}, we had pushed "
+                              f"{_short(ours)}; the next sync sends ours again")  # fmt: skip
+                values = self.changes.setdefault(product_id, {})
+                values.update(content_hash=None, planned_revision=-1)
+
     def missing(self) -> None:
         """Bound items the marketplace no longer has: unbind them, so the next push creates them again."""
         for product_id, listing in self.listings.items():
@@ -234,6 +267,11 @@ class _Reconciler:
                 )
 
 
+def _short(text: str, limit: int = 60) -> str:
+    flat = " ".join(text.split())
+    return repr(flat if len(flat) <= limit else f"{flat[: limit - 1]}…")
+
+
 async def reconcile_account(store: Store, account: AccountSummary, connector: Connector) -> ReconcileReport:
     """Compare the marketplace with our bindings and record the drift; the next push corrects it."""
     if isinstance(connector, Assisted):
@@ -245,6 +283,7 @@ async def reconcile_account(store: Store, account: AccountSummary, connector: Co
     reconciler = _Reconciler(store, account)
     async for state in connector.listing_states():
         reconciler.check(state)
+    reconciler.content(connector)
     reconciler.missing()
     reconciler.save()
     log.info("sync.reconciled", seller=account.seller, channel=account.channel, **reconciler.report.counts())
