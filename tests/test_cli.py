@@ -82,7 +82,7 @@ def test_import_list_show_export_round_trip(cli, tmp_path: Path) -> None:  # typ
 
 def test_rejected_import_lists_every_problem_and_exits_1(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     cli("sellers", "add", "HTX-DANTIEN", "--name", "Dân Tiến")
-    rows = [row(price_vnd="12,5"), row(variant_sku="X2", option1_value="2kg", stock="-3")]
+    rows = [row(price_vnd="12,5"), row(variant_sku="X2", option1_value="2kg", stock="ba")]
     code, _, err = cli("catalog", "import", str(write_csv(tmp_path / "c.csv", rows)))
     assert code == 1
     assert "price_vnd" in err and "stock" in err

@@ -33,7 +33,10 @@ class VariantRecord(BaseModel):
     price_vnd: int = Field(gt=0)
     list_price_vnd: int | None = Field(default=None, gt=0)
     barcode: str | None = None
-    stock: int = Field(default=0, ge=0)
+    # On hand as the store keeps it. Below zero after an oversell (a marketplace sold what was not there:
+    # the goods did leave), so a reader must not assume it is positive; a channel is never shown less
+    # than 0 (the plan gives mappers what is available, max(0, on hand − reserved)).
+    stock: int = 0
     status: VariantStatus = VariantStatus.ACTIVE
 
 

@@ -96,7 +96,8 @@ _VARIANT_PARSER_MAP: dict[str, Callable[[object], Any]] = {
     "price_vnd": v.parse_price_vnd,
     "list_price_vnd": partial(v.parse_price_vnd, required=False),
     "barcode": partial(v.parse_text, max_length=64),
-    "stock": lambda x: v.parse_count(x, what="units") or 0,
+    # Below zero only as an export writes on hand after an oversell, so that the file imports back as it is.
+    "stock": lambda x: v.parse_count(x, what="units", signed=True) or 0,
 }
 
 # A row's cells come in COLUMN_NAMES order: the seller code, the product's columns, the variant's.

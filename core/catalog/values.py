@@ -144,16 +144,19 @@ def _price_in_range(number: int) -> int:
     return number
 
 
-def parse_count(value: object, *, what: str, required: bool = False, positive: bool = False) -> int | None:
-    """A whole non-negative count (stock, grams); thousand separators allowed."""
+def parse_count(
+    value: object, *, what: str, required: bool = False, positive: bool = False, signed: bool = False
+) -> int | None:
+    """A whole non-negative count (stock, grams); thousand separators allowed. ``signed``: below zero
+    too (a stock figure exported after an oversell)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise CellError("is required and is empty")
         return None
     number = _whole_number(value, what=what)
-    if number < 0 or (positive and number == 0):
+    if (number < 0 and not signed) or (positive and number == 0):
         raise CellError(f"{number} is not allowed; {what} must be {'above' if positive else 'at least'} 0")
-    if number > _MAX_COUNT:
+    if abs(number) > _MAX_COUNT:
         raise CellError(f"{number} {what} is beyond any plausible value; check for a typo")
     return number
 

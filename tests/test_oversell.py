@@ -1,0 +1,123 @@
+"""An oversell is the truth, recorded and shown, and never stops a seller's sync (issue 19, parts 2 and 4).
+
+Two shops sell the same last units before chosync hears of either order: on hand goes below zero,
+because the goods did leave. Every reader copes (channels show 0), the other products keep syncing,
+and the oversell is reported where people look.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from core.catalog.importer import import_catalog
+from core.cli import run
+from core.db import Store
+from core.models import VARIANT
+from core.sync.apply import RetrySchedule
+from core.sync.connect import build_connector
+from core.sync.orders import PullReport, pull_orders
+from core.sync.plan import plan_account
+from core.sync.push import PushResult, push_account
+from core.sync.reconcile import reconcile_job
+from tests.catalog_files import make_rows, write_csv
+from tests.sync_world import World, make_world
+
+SHOPS = (14701711, 14701712)
+NAMES = ("shopee", "shopee2")
+SKU = "P000002-V1"  # 3 on hand: (2 + 1) % 50
+NO_WAIT = RetrySchedule(base_s=0, max_s=0)
+
+
+def push(world: World, name: str, *, full: bool = False) -> PushResult:
+    async def go() -> PushResult:
+        async with world.http() as http:
+            account = world.account(name)
+            return await push_account(world.store, account, http, trigger="test", schedule=NO_WAIT, full=full)
+
+    return asyncio.run(go())
+
+
+def pull(world: World, name: str) -> PullReport:
+    async def go() -> PullReport:
+        async with world.http() as http:
+            account = world.account(name)
+            return await pull_orders(world.store, account, build_connector(world.store, account, http), trigger="test")
+
+    return asyncio.run(go())
+
+
+def sell(world: World, shop_id: int, sku: str, quantity: int, status: str = "SHIPPED") -> str:
+    [(item, model)] = [(i, m) for i in world.items(shop_id) for m in i.models.values() if m.model_sku == sku]
+    return world.sandbox.place_order(shop_id, [(item.item_id, model.model_id, quantity)], status=status).order_sn
+
+
+def shop_stock(world: World, shop_id: int, sku: str) -> int:
+    return next(m.seller_stock for i in world.items(shop_id) for m in i.models.values() if m.model_sku == sku)
+
+
+def on_hand(store: Store, sku: str) -> tuple[int, int]:
+    with store.engine.connect() as conn:
+        row = conn.execute(select(VARIANT.c.stock_on_hand, VARIANT.c.reserved).where(VARIANT.c.sku == sku)).one()
+    return int(row.stock_on_hand), int(row.reserved)
+
+
+@pytest.fixture
+def oversold(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+    """Three on hand; shop 1 ships 3 and shop 2 ships 2 before either order is pulled: on hand −2."""
+    world = make_world(store, tmp_path, monkeypatch, products=4, variants=2, shops=SHOPS)
+    for name in NAMES:
+        assert push(world, name).outcome == "ok"
+    sell(world, SHOPS[0], SKU, 3)
+    sell(world, SHOPS[1], SKU, 2)
+    for name in NAMES:
+        assert pull(world, name).error is None
+    assert on_hand(store, SKU) == (-2, 0)
+    monkeypatch.setenv("CHOSYNC_DATABASE_URL", store.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("COLUMNS", "200")
+    return world
+
+
+def test_an_oversold_variant_shows_zero_and_the_other_products_keep_syncing(
+    oversold: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world = oversold
+    rows = [
+        {**r, "price_vnd": str(int(r["price_vnd"]) + 5000)} for r in make_rows(4, 2) if r["product_sku"] == "P000001"
+    ]
+    import_catalog(world.store, write_csv(tmp_path / "repriced.csv", rows))
+    for name in NAMES:
+        result = push(world, name)
+        assert result.outcome == "ok", result.error or result.report.failures
+        assert result.report.prices == 2  # the other product's new prices went out
+    assert [shop_stock(world, shop, SKU) for shop in SHOPS] == [0, 0]
+    for name in NAMES:
+        assert push(world, name, full=True).outcome == "ok"
+
+    async def read_back() -> None:
+        async with world.http() as http:
+            for name in NAMES:
+                account = world.account(name)
+                plan = plan_account(world.store, account, build_connector(world.store, account, http), full=True)
+                assert {op.new for op in plan.ops if op.variant_sku == SKU and op.kind.value == "stock"} == {0}
+                report, error = await reconcile_job(world.store, account, http, trigger="test")
+                assert error is None and report is not None
+
+    asyncio.run(read_back())
+    capsys.readouterr()
+    for args in (
+        ["plan"],
+        ["catalog", "list"],
+        ["catalog", "show", "P000002", "--seller", "HTX-DANTIEN"],
+        ["catalog", "show", "P000002", "--seller", "HTX-DANTIEN", "--json"],
+        ["catalog", "export", str(tmp_path / "export.csv")],
+        ["status"],
+    ):
+        assert run(args) == 0, args
+    shown = capsys.readouterr().out
+    assert "-2" in shown
+    exported = (tmp_path / "export.csv").read_text(encoding="utf-8-sig")
+    assert f"{SKU}," in exported
