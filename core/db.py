@@ -88,8 +88,9 @@ class Store:
                 session.rollback()
                 raise
 
-    def migrate(self) -> None:
-        command.upgrade(_alembic_config(self.engine), "head")
+    def migrate(self, revision: str = "head") -> None:
+        """Bring the schema to ``revision`` (the newest by default; an older one for migration tests)."""
+        command.upgrade(_alembic_config(self.engine), revision)
 
     def dispose(self) -> None:
         self.engine.dispose()

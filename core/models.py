@@ -148,8 +148,14 @@ class Variant(SQLModel, table=True):
     price_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
     list_price_vnd: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     barcode: str | None = Field(default=None, max_length=64)
+    # On hand: the stock truth, moved by the inventory ledger (orders, returns, counts). Below zero after an
+    # oversell: a marketplace sold what was not there, and the goods did leave.
     stock_on_hand: int = 0
     reserved: int = 0  # held by open orders (kept by the inventory ledger)
+    # The figure a person last gave (a catalog file's stock column, ``catalog set-stock``). A file giving
+    # the same figure again is no news, so re-importing it never undoes the sales since; a different one
+    # is a new count. None: no count recorded yet (a variant from before counts were kept).
+    counted_stock: int | None = None
     status: VariantStatus = Field(default=VariantStatus.ACTIVE, sa_type=String(16))
     created_at: datetime = _created()
     updated_at: datetime = _created()

@@ -53,7 +53,14 @@ COLUMNS: tuple[Column, ...] = (
     Column("price_vnd", True, False, "Price in whole đồng: 125000, 125.000, 125,000, 125.000 đ or 125.000₫"),
     Column("list_price_vnd", False, False, "List price before discount, whole đồng, not below price_vnd"),
     Column("barcode", False, False, "Barcode (EAN/GTIN)"),
-    Column("stock", False, False, "Stock on hand (whole number, default 0)"),
+    Column(
+        "stock",
+        False,
+        False,
+        "Stock on hand as you counted it (whole number, default 0). The same figure as your last count changes "
+        "nothing (sales since stay counted); a different one is a new count: on hand becomes it (kept in the "
+        "ledger). An export writes today's on hand, below 0 after an oversell",
+    ),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)

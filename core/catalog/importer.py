@@ -8,6 +8,9 @@ Every bad row is reported, not just the first.
 
 Rows are upserted by SKU: a product or variant whose values are unchanged is not written at all, so
 re-importing a file changes nothing, and row ids stay stable for the listings that hang off them.
+A stock figure is a count the seller gives, not a value to copy over on hand: the same figure as the
+variant's last count leaves on hand alone (the sales since stay counted), a different one is a new count,
+recorded in the inventory ledger (:func:`core.sync.ledger.count_stock`).
 Checks across rows (a variant SKU given twice, product columns that disagree between the rows of one
 product, options that do not tell a product's variants apart) use small per-SKU fingerprints, so
 memory grows with the number of SKUs, not with the size of the rows.
@@ -26,6 +29,7 @@ from typing import Any
 import structlog
 from sqlalchemy import Connection, Table, bindparam, func, select, update
 
+from core.actor import current_user
 from core.catalog.columns import COLUMN_NAMES, PRODUCT_COLUMNS, REQUIRED_COLUMNS
 from core.catalog.parse_ahead import parsed_table
 from core.catalog.rows import ParsedRow, RowParser, RowProblem
@@ -35,15 +39,16 @@ from core.db import Store
 from core.errors import InputRejected, NotFound
 from core.models import PRODUCT, SELLER, VARIANT, VariantStatus, utcnow
 from core.revisions import touch_products
+from core.sync.ledger import count_stock
 
 __all__ = ["ImportRejected", "ImportReport", "import_catalog"]
 
 log = structlog.get_logger(__name__)
 _PRODUCT, _VARIANT, _SELLER = PRODUCT, VARIANT, SELLER
-# A parsed product's values in PRODUCT_FIELDS order; a parsed variant's from option1_name to stock.
+# A parsed product's values in PRODUCT_FIELDS order; a parsed variant's from option1_name to barcode.
 _product_cells = itemgetter(*PRODUCT_COLUMNS)
 _variant_cells = itemgetter(
-    "option1_name", "option1_value", "option2_name", "option2_value", "price_vnd", "list_price_vnd", "barcode", "stock"
+    "option1_name", "option1_value", "option2_name", "option2_value", "price_vnd", "list_price_vnd", "barcode"
 )
 _ACTIVE = VariantStatus.ACTIVE.value
 
@@ -63,6 +68,8 @@ class ImportReport:
     variants_updated: int = 0
     variants_unchanged: int = 0
     variants_archived: int = 0
+    # Stock figures that differ from the variant's last count and from on hand: on hand set to them.
+    stock_counts: int = 0
     problems: list[RowProblem] = field(default_factory=list)
     row_label: str = "row"
 
@@ -97,10 +104,11 @@ _Pending = tuple[ParsedRow, bytes, _ProductSeen, SellerIndex, int]
 
 
 class _Importer:
-    def __init__(self, conn: Connection, report: ImportReport, *, batch_size: int) -> None:
+    def __init__(self, conn: Connection, report: ImportReport, *, batch_size: int, source: str, actor: str) -> None:
         self.conn = conn
         self.report = report
         self.batch_size = batch_size
+        self.source, self.actor = source, actor
         self.now = utcnow()
         self.seller_ids: dict[str, int] = {r.code: r.id for r in conn.execute(select(_SELLER.c.id, _SELLER.c.code))}
         self.indexes: dict[str, SellerIndex] = {}
@@ -261,14 +269,19 @@ class _Importer:
     def _write_variants(self, batch: list[_Pending]) -> None:
         new: list[tuple[Any, ...]] = []
         changed: list[tuple[Any, ...]] = []
+        counts: dict[int, int] = {}  # variant id → a figure that is not its last count
         for row, _, seen, index, position in batch:
             values = (row.variant["variant_sku"], position, *_variant_cells(row.variant), _ACTIVE)
+            figure = row.variant["stock"]
             existing = index.variants.get(values[0])
             if existing is None:
-                new.append((seen.id, index.seller_id, *values))
+                new.append((seen.id, index.seller_id, *values, figure, figure))
                 if seen.id is not None:
                     self.touched.add(seen.id)
-            elif existing.fingerprint != fingerprint_of(values):
+                continue
+            if existing.counted != figure:
+                counts[existing.id] = figure
+            if existing.fingerprint != fingerprint_of(values):
                 changed.append((*values, existing.id))
                 if seen.id is not None:
                     self.touched.add(seen.id)
@@ -276,6 +289,10 @@ class _Importer:
                 self.report.variants_unchanged += 1
         self.report.variants_created += self.writes.new_variants.execute(new)
         self.report.variants_updated += self.writes.changed_variants.execute(changed)
+        if counts:
+            moved = count_stock(self.conn, counts, source=self.source, actor=self.actor, now=self.now)
+            self.report.stock_counts += len(moved)
+            self.touched.update(c.product_id for c in moved)
 
     def run(self, rows: Iterable[ParsedRow | list[RowProblem]], *, archive_missing: bool) -> None:
         """Check every row, writing batches while the file is still clean."""
@@ -364,11 +381,13 @@ def import_catalog(
     archive_missing: bool = False,
     batch_size: int = 2000,
     parse_ahead: bool | None = None,
+    actor: str | None = None,
 ) -> ImportReport:
     """Import a catalog file (CSV, XLSX, JSON). Raises :class:`ImportRejected` if any row is bad.
 
     ``parse_ahead``: parse the file in a second process while this one writes (see
-    :mod:`core.catalog.parse_ahead`); None decides by the file's size and the machine.
+    :mod:`core.catalog.parse_ahead`); None decides by the file's size and the machine. ``actor``: who
+    gives the file's stock counts (recorded in the ledger; the operating-system user by default).
     """
     report = ImportReport(dry_run=dry_run)
     parser = RowParser(base_dir=path.resolve().parent, default_seller=seller)
@@ -390,7 +409,9 @@ def import_catalog(
             )
         try:
             with _collector_paused():
-                _Importer(conn, report, batch_size=batch_size).run(table.rows, archive_missing=archive_missing)
+                importer = _Importer(conn, report, batch_size=batch_size, source=f"catalog import {path.name}",
+                                     actor=actor or current_user())  # fmt: skip
+                importer.run(table.rows, archive_missing=archive_missing)
         except BaseException:
             transaction.rollback()
             raise
@@ -408,6 +429,7 @@ def import_catalog(
         products_updated=report.products_updated,
         variants_created=report.variants_created,
         variants_updated=report.variants_updated,
+        stock_counts=report.stock_counts,
     )
     if report.problems:
         raise ImportRejected(report)

@@ -3,6 +3,10 @@
 An import compares every row of the file with what the database already holds (:class:`SellerIndex`,
 one seller's products and variants as small fingerprints, so memory grows with the SKUs, not with the
 rows) and writes only what changed, through four statements compiled once per import (:class:`Writes`).
+
+A variant's stock is not in its fingerprint: a file's stock figure is a count, compared with the last
+count the variant remembers (``Existing.counted``), never written over on hand (sales since the count
+would be undone); :func:`core.sync.ledger.count_stock` records a different figure as a new count.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ _PRODUCT, _VARIANT = PRODUCT, VARIANT
 PRODUCT_FIELDS = tuple(c if c != "product_sku" else "sku" for c in PRODUCT_COLUMNS)
 VARIANT_FIELDS = (
     "sku", "position", "option1_name", "option1_value", "option2_name", "option2_value",
-    "price_vnd", "list_price_vnd", "barcode", "stock_on_hand", "status",
+    "price_vnd", "list_price_vnd", "barcode", "status",
 )  # fmt: skip
 # Positions in PRODUCT_FIELDS of the values that need converting between a file and the database.
 SKU, IMAGES, ATTRIBUTES, STATUS = (PRODUCT_FIELDS.index(f) for f in ("sku", "images", "attributes", "status"))
@@ -57,6 +61,7 @@ class Existing:
     fingerprint: bytes
     active: bool
     product_sku: str = ""
+    counted: int | None = None  # a variant's last stock count
 
 
 class SellerIndex:
@@ -72,14 +77,14 @@ class SellerIndex:
             self.products[values[SKU]] = Existing(row.id, fingerprint(values), values[STATUS] == ProductStatus.ACTIVE)
         variant_cols = [_VARIANT.c[f] for f in VARIANT_FIELDS]
         query = (
-            select(_VARIANT.c.id, _PRODUCT.c.sku.label("product_sku"), *variant_cols)
+            select(_VARIANT.c.id, _VARIANT.c.counted_stock, _PRODUCT.c.sku.label("product_sku"), *variant_cols)
             .join(_PRODUCT, _PRODUCT.c.id == _VARIANT.c.product_id)
             .where(_VARIANT.c.seller_id == seller_id)
         )
         for row in conn.execute(query):
-            values = tuple(row[2:])
+            values = tuple(row[3:])
             self.variants[row.sku] = Existing(
-                row.id, fingerprint(values), row.status == VariantStatus.ACTIVE, row.product_sku
+                row.id, fingerprint(values), row.status == VariantStatus.ACTIVE, row.product_sku, row.counted_stock
             )
 
 
@@ -89,8 +94,11 @@ class Writes:
     def __init__(self, conn: Connection, now: datetime) -> None:
         stamps = {"created_at": now, "updated_at": now}
         self.new_products = BulkStatement(conn, insert(_PRODUCT).values(stamps), ("seller_id", *PRODUCT_FIELDS))
+        # A new variant's first count is its on hand.
         self.new_variants = BulkStatement(
-            conn, insert(_VARIANT).values(stamps), ("product_id", "seller_id", *VARIANT_FIELDS)
+            conn,
+            insert(_VARIANT).values(stamps),
+            ("product_id", "seller_id", *VARIANT_FIELDS, "counted_stock", "stock_on_hand"),
         )
         self.changed_products = BulkStatement(
             conn, _update_by_id(_PRODUCT, PRODUCT_FIELDS, now), (*PRODUCT_FIELDS, "_id")

@@ -84,6 +84,10 @@ def import_(
         console_err().print(table)
         raise
     console().print(_report_table(report))
+    if report.stock_counts:
+        verb = "would set" if dry_run else "set"
+        typer.echo(f"{report.stock_counts} stock figure(s) differ from the last count: a new count {verb} on hand "
+                   "to them (recorded in the ledger).")  # fmt: skip
     if dry_run:
         typer.echo("Dry run: nothing was written.")
 

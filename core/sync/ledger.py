@@ -30,17 +30,24 @@ racing on the same order can never move stock twice: the unique key, not the cal
 
 On hand may go below zero only when a marketplace sold what we did not have (an oversell the ledger
 must record, not hide): it is allowed and logged as ``ledger.oversold``, never clamped.
+
+A person's **count** (a catalog file's stock column, ``catalog set-stock``) is the other way on hand
+moves: :func:`count_stock` makes on hand the figure counted and records the difference as a
+``stocktake`` entry (no order line; who, from what, old → new), so the ledger explains every unit. The
+variant remembers the figure as its last count: a file giving it again is no news, and sales made since
+the count stay counted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Insert, select, update
+from sqlalchemy import Connection, Insert, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from connectors.base import OrderStatus
@@ -49,6 +56,8 @@ from core.settings import Settings
 from core.sync.models import LEDGER, ORDER_LINE, LedgerState
 
 __all__ = [
+    "STOCKTAKE",
+    "Count",
     "LedgerLine",
     "LedgerPolicy",
     "LedgerTally",
@@ -57,6 +66,7 @@ __all__ = [
     "Transition",
     "advance_line",
     "apply_step",
+    "count_stock",
     "load_lines",
     "plan",
     "plan_confirmed_return",
@@ -64,6 +74,8 @@ __all__ = [
 ]
 
 log = structlog.get_logger(__name__)
+STOCKTAKE = "stocktake"  # the transition of a count: on hand set to what a person counted
+_CHUNK = 500
 
 
 class Transition(StrEnum):
@@ -277,3 +289,58 @@ def advance_line(
 def restock_line(conn: Connection, line: LedgerLine, tally: LedgerTally) -> LedgerState:
     """Apply a confirmed return to ``line`` (a no-op unless it is sold)."""
     return apply_step(conn, line, plan_confirmed_return(line.state, line.quantity), tally)
+
+
+# --- counts --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A count that moved on hand: the variant, its product, and on hand before and after."""
+
+    variant_id: int
+    product_id: int
+    before: int
+    after: int
+
+
+def count_stock(conn: Connection, counts: Mapping[int, int], *, source: str, actor: str, now: datetime) -> list[Count]:
+    """Record a person's counts (variant id → figure) in the caller's transaction.
+
+    Every variant remembers its figure as the last count; where the figure differs from on hand, on hand
+    becomes it and a ``stocktake`` entry records old → new, ``source`` (e.g. the file) and ``actor``.
+    Returns the counts that moved on hand; the caller bumps their products' revisions. The variants are
+    locked while they are read (PostgreSQL), so an order moving one meanwhile waits for this count.
+    """
+    moved: list[Count] = []
+    ids = sorted(counts)
+    for start in range(0, len(ids), _CHUNK):
+        query = (
+            select(VARIANT.c.id, VARIANT.c.product_id, VARIANT.c.stock_on_hand)
+            .where(VARIANT.c.id.in_(ids[start : start + _CHUNK]))
+            .order_by(VARIANT.c.id)
+            .with_for_update()
+        )
+        moved += [Count(r.id, r.product_id, r.stock_on_hand, counts[r.id])
+                  for r in conn.execute(query) if counts[r.id] != r.stock_on_hand]  # fmt: skip
+    if not ids:
+        return moved
+    conn.execute(
+        update(VARIANT).where(VARIANT.c.id == bindparam("_id")).values(counted_stock=bindparam("_counted")),
+        [{"_id": variant_id, "_counted": figure} for variant_id, figure in counts.items()],
+    )
+    if moved:
+        conn.execute(
+            update(VARIANT)
+            .where(VARIANT.c.id == bindparam("_id"))
+            .values(stock_on_hand=bindparam("_after"), updated_at=now),
+            [{"_id": c.variant_id, "_after": c.after} for c in moved],
+        )
+        conn.execute(
+            LEDGER.insert(),
+            [{"variant_id": c.variant_id, "order_line_id": None, "transition": STOCKTAKE,
+              "on_hand_delta": c.after - c.before, "reserved_delta": 0, "on_hand_after": c.after,
+              "source": source[:255], "actor": actor[:64], "created_at": now} for c in moved],
+        )  # fmt: skip
+    log.info("ledger.counted", counts=len(counts), moved=len(moved), source=source, actor=actor)
+    return moved

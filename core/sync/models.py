@@ -229,15 +229,22 @@ class OrderLineRow(SQLModel, table=True):
 
 
 class LedgerEntry(SQLModel, table=True):
+    """One move of a variant's stock: an order line's transition (unique per line and transition), or a
+    person's count (a stock-take: no order line; ``source`` says from what, ``actor`` who, and
+    ``on_hand_after`` the figure, so old → new reads as ``on_hand_after - on_hand_delta`` → ``on_hand_after``)."""
+
     __tablename__ = "ledger_entry"
     __table_args__ = (UniqueConstraint("order_line_id", "transition", name="uq_ledger_entry"),)
 
     id: int | None = Field(default=None, primary_key=True)
     variant_id: int = Field(foreign_key="variant.id", index=True)
-    order_line_id: int = Field(foreign_key="order_line.id")
+    order_line_id: int | None = Field(default=None, foreign_key="order_line.id")
     transition: str = Field(max_length=16)
     on_hand_delta: int = 0
     reserved_delta: int = 0
+    on_hand_after: int | None = None
+    source: str | None = Field(default=None, max_length=255)
+    actor: str | None = Field(default=None, max_length=64)
     created_at: datetime = _at()
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 from collections.abc import Mapping
 
 from sqlalchemy import update
 
+from core.actor import current_user
 from core.db import Store
 from core.models import utcnow
 from core.sync.models import SYNC_RUN
@@ -17,11 +16,7 @@ __all__ = ["cli_trigger", "finish_run", "start_run"]
 
 def cli_trigger() -> str:
     """``cli:<user>`` for runs an admin started by hand."""
-    try:
-        user = getpass.getuser()
-    except OSError:  # no user name in a bare container
-        user = str(os.getuid())
-    return f"cli:{user}"
+    return f"cli:{current_user()}"
 
 
 def start_run(store: Store, *, account_id: int | None, kind: str, trigger: str) -> int:
