@@ -8,6 +8,7 @@ and the oversell is reported where people look.
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -118,6 +119,55 @@ def test_an_oversold_variant_shows_zero_and_the_other_products_keep_syncing(
     ):
         assert run(args) == 0, args
     shown = capsys.readouterr().out
-    assert "-2" in shown
+    assert "-2" in shown and "attention: oversold: P000002-V1 (HTX-DANTIEN): on hand -2" in shown
+    assert run(["oversold", "--json"]) == 0
+    [listed] = json.loads(capsys.readouterr().out)
+    # The sale that took on hand below zero is named; the one that took the last three units is not.
+    assert [(o["account"], o["quantity"], o["state"]) for o in listed["orders"]] == [("shopee2", 2, "sold")]
+    assert listed["short"] == 2
     exported = (tmp_path / "export.csv").read_text(encoding="utf-8-sig")
     assert f"{SKU}," in exported
+
+
+def test_the_oversell_is_reported_by_the_pull_status_and_its_own_list(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world = make_world(store, tmp_path, monkeypatch, products=4, variants=2, shops=SHOPS)
+    for name in NAMES:
+        assert push(world, name).outcome == "ok"
+    first = sell(world, SHOPS[0], SKU, 3)
+    second = sell(world, SHOPS[1], SKU, 2, status="READY_TO_SHIP")
+    assert pull(world, "shopee").oversold == []
+    monkeypatch.setenv("CHOSYNC_DATABASE_URL", store.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("COLUMNS", "200")
+    # The CLI's client goes to the in-process sandbox, as the world's own clients do.
+    monkeypatch.setattr("core.cli.orders.http_client", lambda **_: world.http())
+    capsys.readouterr()
+
+    assert run(["orders", "pull", "--channel", "shopee"]) == 0
+    err = capsys.readouterr().err
+    assert f"oversold: {SKU} (HTX-DANTIEN): on hand 0, held by orders 2, short by 2" in err
+    assert "chosync oversold" in err
+
+    assert run(["oversold", "--json"]) == 0
+    [listed] = json.loads(capsys.readouterr().out)
+    assert (listed["seller"], listed["variant_sku"], listed["on_hand"], listed["reserved"], listed["short"]) == (
+        "HTX-DANTIEN", SKU, 0, 2, 2,
+    )  # fmt: skip
+    # The order holding units beyond what is there; the first took the last 3 units, which were there.
+    assert [(o["account"], o["order_id"], o["quantity"], o["state"]) for o in listed["orders"]] == [
+        ("shopee2", second, 2, "reserved")
+    ]
+    assert first not in json.dumps(listed)
+    assert run(["oversold"]) == 0
+    out = capsys.readouterr().out
+    assert SKU in out and second in out and "set-stock" in out and "cancel" in out
+
+    assert run(["status"]) == 0
+    assert "oversold" in capsys.readouterr().out
+
+    # A new count settles it: nothing is oversold any more.
+    assert run(["catalog", "set-stock", SKU, "10", "--seller", "HTX-DANTIEN"]) == 0
+    capsys.readouterr()
+    assert run(["oversold", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []

@@ -23,6 +23,7 @@ from core.cli import (
     sellers,
 )
 from core.cli import daemon as daemon_commands
+from core.cli import oversold as oversold_commands
 from core.cli import status as status_commands
 from core.cli import sync as sync_commands
 from core.cli.context import console_err, escape, state
@@ -47,6 +48,7 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(assisted.app, name="assisted")
 sync_commands.register(app)
 status_commands.register(app)
+oversold_commands.register(app)
 daemon_commands.register(app)
 
 

@@ -19,6 +19,7 @@ from rich.table import Table
 from core.channels import AccountSummary, find_account, list_accounts
 from core.cli.catalog import vnd
 from core.cli.context import account_label, console, console_err, escape, local_time, print_json, state
+from core.cli.oversold import oversold_note
 from core.errors import ChosyncError, NotFound
 from core.http import http_client
 from core.logs import scrub
@@ -112,6 +113,8 @@ def pull(
                 "its stock was not moved",
                 highlight=False,
             )
+        for item in result.oversold:
+            err.print(f"[bold yellow]warning:[/] {escape(oversold_note(item))}", highlight=False)
         if not result.ok:
             failures.append(f"{result.seller} {result.channel} ({result.account}): {result.error}")
     for failure in failures:

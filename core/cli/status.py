@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,9 @@ from rich.table import Table
 
 from core.cli.channels import access_health
 from core.cli.context import account_label, console, escape, local_time, print_json, state
+from core.cli.oversold import oversold_note
 from core.models import utcnow
+from core.sync.oversold import list_oversold
 from core.sync.status import AccountStatus, account_status, recent_runs
 
 __all__ = ["register"]
@@ -40,12 +43,14 @@ def status(
 ) -> None:
     """Health per seller × channel: listings live, pending and needing attention; last push, pull; tokens."""
     rows = account_status(state.store(), seller=seller)
+    oversold = list_oversold(state.store(), seller=seller)
+    per_seller = Counter(item.seller for item in oversold)
     now = utcnow()
     if as_json:
         print_json(
             [
                 {**{k: v for k, v in dataclasses.asdict(r).items() if k != "settings"},
-                 "live": r.live, "attention": r.attention,
+                 "live": r.live, "attention": r.attention, "oversold": per_seller[r.seller],
                  "authorisation": access_health(r.channel, r.refresh_expires_at, now, r.settings)[0]}
                 for r in rows
             ]
@@ -75,7 +80,10 @@ def status(
             _when(r.last_pull, now),
             f"[yellow]{escape(health)}[/]" if warn else escape(health.removesuffix(" left")),  # "ok, 29 d" fits 80 cols
         )
-    console().print(table)
+    out = console()
+    out.print(table)
+    for item in oversold:  # a seller's attention, not one shop's: every shop of the seller shows 0 for it
+        out.print(f"[bold red]attention:[/] {escape(oversold_note(item))}", highlight=False)
 
 
 def runs(

@@ -191,6 +191,7 @@ class LedgerTally:
 
     entries: int = 0
     product_ids: set[int] = field(default_factory=set)
+    variant_ids: set[int] = field(default_factory=set)
     oversold_variants: set[int] = field(default_factory=set)
 
 
@@ -265,6 +266,7 @@ def apply_step(conn: Connection, line: LedgerLine, step: Step, tally: LedgerTall
             )
         ).one()
         tally.product_ids.add(variant.product_id)
+        tally.variant_ids.add(line.variant_id)
         if move.on_hand < 0 and variant.stock_on_hand < 0:
             tally.oversold_variants.add(line.variant_id)
             log.warning(

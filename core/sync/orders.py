@@ -37,6 +37,7 @@ from core.revisions import touch_products
 from core.settings import load_settings
 from core.sync.ledger import LedgerPolicy, LedgerTally, advance_line, load_lines, restock_line
 from core.sync.models import LISTING, ORDER, ORDER_LINE, SYNC_CURSOR, LedgerState
+from core.sync.oversold import Oversold, find_oversold
 from core.sync.runs import finish_run, start_run
 
 __all__ = [
@@ -89,6 +90,8 @@ class PullReport:
     ledger_entries: int = 0
     products_touched: int = 0
     unknown: list[UnknownLine] = field(default_factory=list)
+    # Variants this pull moved that are now oversold (on hand − reserved < 0), as of the last batch.
+    oversold: list[Oversold] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -103,6 +106,8 @@ class PullReport:
         for name in _COUNTED:
             setattr(self, name, getattr(self, name) + getattr(saved, name))
         self.unknown.extend(saved.unknown)
+        newer = {o.variant_sku for o in saved.oversold}
+        self.oversold = [o for o in self.oversold if o.variant_sku not in newer] + saved.oversold
 
 
 _COUNTED = ("batches", "orders_new", "orders_updated", "lines_new", "ledger_entries", "products_touched")
@@ -246,6 +251,10 @@ def save_orders(
             advance_line(conn, line, statuses[line.order_pk], policy, tally)
         saved.ledger_entries = tally.entries
         saved.products_touched = touch_products(conn, tally.product_ids)
+        saved.oversold = find_oversold(conn, variant_ids=tally.variant_ids) if tally.variant_ids else []
+        if saved.oversold:
+            log.warning("orders.oversold", skus=[o.variant_sku for o in saved.oversold],
+                        short=[o.short for o in saved.oversold])  # fmt: skip
         if cursor is not None:
             _save_cursor(conn, account.id, cursor)
     return saved
