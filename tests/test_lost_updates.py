@@ -7,6 +7,7 @@ not the catalog as it is now. The binding must say so, so that the change made s
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from connectors.base import ListingRef
 from connectors.sandbox.faults import Fault
 from connectors.shopee_variations import ShopeeVariations
 from core.catalog.importer import import_catalog
+from core.cli import run
 from core.db import Store
 from core.sync.apply import RetrySchedule
 from core.sync.connect import build_connector
@@ -133,3 +135,28 @@ def test_a_rerun_after_lost_creates_counts_each_listing_once(
     second = push(world)  # nothing changed in the catalog: the plan looks at nothing, the apply finishes two
     assert (second.report.created, second.unchanged, second.outcome) == (2, 1, "ok")
     assert len(world.items()) == 3
+
+
+def test_plan_shows_the_operations_waiting_for_a_lost_answer(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world = make_world(store, tmp_path, monkeypatch, products=2, variants=1)
+    world.sandbox.faults.enqueue("/api/v2/product/add_item", Fault.lost_response(), times=2)
+    assert push(world).report.unknown == 2
+    monkeypatch.setenv("CHOSYNC_DATABASE_URL", store.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("COLUMNS", "200")
+    capsys.readouterr()
+    assert run(["plan", "--json"]) == 0
+    [account] = json.loads(capsys.readouterr().out)
+    assert account["operations"] == []  # nothing new to plan...
+    assert [(w["kind"], w["product_sku"], w["state"]) for w in account["waiting"]] == [
+        ("create", "P000000", "unknown"),
+        ("create", "P000001", "unknown"),
+    ]  # ...but work is waiting
+    assert run(["plan"]) == 0
+    out = capsys.readouterr().out
+    assert "nothing to send" not in out
+    assert "2 waiting in the queue" in out and "answer lost: read back from the marketplace first" in out
+    push(world)
+    assert run(["plan"]) == 0
+    assert "nothing to send" in capsys.readouterr().out

@@ -32,6 +32,7 @@ from core.sync.plan import AccountPlan, PlannedOp, plan_account
 from core.sync.push import PushResult, push_account
 from core.sync.reconcile import ReconcileReport, reconcile_job
 from core.sync.runs import cli_trigger
+from core.sync.waiting import QueuedOp, queued_operations
 
 __all__ = ["register"]
 
@@ -75,6 +76,12 @@ def _plans(seller: str | None, channel: str | None, sku: str | None, full: bool)
     return asyncio.run(run())
 
 
+def _value(op: QueuedOp) -> str:
+    if op.kind in (OpKind.PRICE.value, OpKind.STOCK.value) and op.value is not None:
+        return f"{op.value:,}".replace(",", ".")
+    return ""
+
+
 def _plan_json(plan: AccountPlan) -> dict[str, Any]:
     operations = [
         {
@@ -91,6 +98,17 @@ def _plan_json(plan: AccountPlan) -> dict[str, Any]:
         "channel": plan.account.channel,
         "account": plan.account.name,
         "operations": operations,
+        "waiting": [
+            {
+                "kind": op.kind,
+                "product_sku": op.product_sku,
+                "variant_sku": op.variant_sku,
+                "value": op.value,
+                "state": op.state,
+                "why": op.why,
+            }
+            for op in queued_operations(state.store(), plan.account.id)
+        ],
         "problems": [problem.model_dump() for problem in plan.problems],
     }
 
@@ -109,13 +127,27 @@ def plan(
         return
     out = console()
     for p in plans:
+        queued = queued_operations(state.store(), p.account.id)
         title = f"{p.account.seller} · {p.account.channel} ({p.account.name}): {len(p.ops)} operations"
         table = Table(title=title, title_justify="left")
         for column in ("Kind", "Product", "Variant", "Change"):
             table.add_column(column)
         for op in p.ops:
             table.add_row(op.kind.value, op.product_sku, op.variant_sku or "", _change(op))
-        out.print(table if p.ops else f"{title}: nothing to send")
+        if p.ops:
+            out.print(table)
+        elif not queued:
+            out.print(f"{title}: nothing to send")
+        if queued:
+            # Written down by an earlier sync and not done yet: the next sync settles these first.
+            waiting = Table(title=f"{p.account.seller} · {p.account.channel} ({p.account.name}): {len(queued)} "
+                                  "waiting in the queue from an earlier sync", title_justify="left")  # fmt: skip
+            for column in ("Kind", "Product", "Variant", "Value"):
+                waiting.add_column(column, no_wrap=True)
+            waiting.add_column("Why it waits", overflow="fold", ratio=1)
+            for q in queued:
+                waiting.add_row(q.kind, q.product_sku, q.variant_sku or "", _value(q), escape(q.why))
+            out.print(waiting)
         for problem in p.problems:
             out.print(f"[yellow]cannot list {problem.sku}[/] ({problem.field}): {escape(problem.message)}")
 

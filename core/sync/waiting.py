@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from core.db import Store
-from core.sync.models import OPERATION, OpState
+from core.models import PRODUCT
+from core.sync.models import LISTING, OPERATION, OpState
 
-__all__ = ["Waiting", "pending_count", "waiting_work"]
+__all__ = ["QueuedOp", "Waiting", "pending_count", "queued_operations", "waiting_work"]
 
 
 _WAITING = (OpState.PLANNED.value, OpState.RETRY_WAIT.value, OpState.UNKNOWN.value, OpState.SENDING.value)
@@ -51,3 +52,41 @@ def waiting_work(store: Store, account_id: int) -> Waiting:
         unknown=counts.get(OpState.UNKNOWN.value, 0) + counts.get(OpState.SENDING.value, 0),
         next_attempt_at=soonest,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedOp:
+    """An operation written down earlier and not yet done: work the next sync does before anything new."""
+
+    id: int
+    kind: str
+    product_sku: str
+    variant_sku: str | None
+    value: int | None
+    state: str  # planned, retry_wait, unknown (or sending: a run died mid-send, read as unknown)
+    attempts: int
+    next_attempt_at: datetime | None
+    error: str | None
+
+    @property
+    def why(self) -> str:
+        """Why it waits, for a person."""
+        if self.state in (OpState.UNKNOWN.value, OpState.SENDING.value):
+            return "answer lost: read back from the marketplace first, then sent if it did not land"
+        if self.state == OpState.RETRY_WAIT.value:
+            return f"to retry after: {self.error}" if self.error else "to retry"
+        return "queued, not sent yet (behind a listing that did not settle, or never tried)"
+
+
+def queued_operations(store: Store, account_id: int) -> list[QueuedOp]:
+    """The account's operations not yet done nor parked, oldest first."""
+    query = (
+        select(OPERATION.c.id, OPERATION.c.kind, PRODUCT.c.sku, OPERATION.c.variant_sku, OPERATION.c.value,
+               OPERATION.c.state, OPERATION.c.attempts, OPERATION.c.next_attempt_at, OPERATION.c.error)
+        .join(LISTING, LISTING.c.id == OPERATION.c.listing_id)
+        .join(PRODUCT, PRODUCT.c.id == LISTING.c.product_id)
+        .where(OPERATION.c.account_id == account_id, OPERATION.c.state.in_(_WAITING))
+        .order_by(OPERATION.c.id)
+    )  # fmt: skip
+    with store.engine.connect() as conn:
+        return [QueuedOp(*row) for row in conn.execute(query)]
