@@ -30,6 +30,7 @@ from core.settings import PROJECT_ROOT
 
 __all__ = [
     "ChannelTable",
+    "ErrorSettings",
     "HttpSettings",
     "ListingLimits",
     "channel_toml_path",
@@ -62,6 +63,22 @@ class ListingLimits(ChannelTable):
 class HttpSettings(ChannelTable):
     timeout_s: float = Field(default=20.0, gt=0)
     connect_timeout_s: float = Field(default=5.0, gt=0)
+
+
+class ErrorSettings(ChannelTable):
+    """Failures that, by the marketplace's own rules, leave nothing applied (it refused before writing).
+
+    A server error otherwise counts as "may have been applied": an add that got one is resolved by
+    reading the marketplace back before it is sent again. An entry here makes such a failure a plain
+    retryable one. Entries: an error code in the body as the marketplace spells it (``error_server``,
+    ``500``), an HTTP status (``http_503``) or class (``http_5xx``).
+    """
+
+    not_applied: tuple[str, ...] = ()
+
+    def applied_nothing(self, *, status: int, code: str | None = None) -> bool:
+        keys = {f"http_{status}", f"http_{status // 100}xx"} | ({code} if code else set())
+        return not keys.isdisjoint(self.not_applied)
 
 
 def channel_toml_path(name: str) -> Path:

@@ -24,7 +24,7 @@ from connectors.base import ReauthorizeRequired
 from core.errors import AuthError, ChosyncError, OutcomeUnknown, PermanentError, RateLimited, RetryableError
 from core.logs import scrub
 
-__all__ = ["ErrorRule", "Resolution", "retry_after_seconds", "to_error"]
+__all__ = ["ErrorRule", "Resolution", "nothing_applied", "retry_after_seconds", "to_error"]
 
 
 class Resolution(StrEnum):
@@ -42,6 +42,14 @@ class ErrorRule:
     message: str
     field: str | None = None
     hint: str | None = None
+
+
+def nothing_applied(rule: ErrorRule, applied_nothing: bool) -> ErrorRule:
+    """``rule``, or a plain retry where an unsafe failure is one the marketplace says applied nothing
+    (:class:`~connectors.channel_config.ErrorSettings`)."""
+    if not applied_nothing or rule.resolution is not Resolution.UNSAFE:
+        return rule
+    return ErrorRule(Resolution.RETRY, f"{rule.message} (nothing was applied)", rule.field, rule.hint)
 
 
 def to_error(

@@ -181,7 +181,12 @@ class PostmartClient(ApiClient[PostmartConfig]):
                 raise translate_transport(exc, call=endpoint, idempotent=idempotent) from exc
         try:
             result = check_envelope(
-                response, self.config.envelope, call=endpoint, idempotent=idempotent, now=self._now()
+                response,
+                self.config.envelope,
+                call=endpoint,
+                idempotent=idempotent,
+                now=self._now(),
+                errors=self.config.errors,
             )
         except ChosyncError as exc:
             self._log(endpoint, spec.method, started, status=response.status_code,

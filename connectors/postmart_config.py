@@ -21,7 +21,14 @@ from typing import Any, Literal
 from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, field_validator
 
 from connectors.base import OrderStatus
-from connectors.channel_config import ChannelTable, HttpSettings, ListingLimits, load_channel_config, read_secret
+from connectors.channel_config import (
+    ChannelTable,
+    ErrorSettings,
+    HttpSettings,
+    ListingLimits,
+    load_channel_config,
+    read_secret,
+)
 from connectors.ratelimit import RateLimits
 from connectors.retry import RetrySettings
 from core.errors import ConfigError
@@ -292,6 +299,7 @@ class PostmartConfig(ChannelTable):
     rate: RateLimits = Field(default_factory=RateLimits)
     retry: RetrySettings = Field(default_factory=RetrySettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
+    errors: ErrorSettings = Field(default_factory=ErrorSettings)
 
     def load_secret(self, environ: Mapping[str, str] | None = None) -> str:
         """The password (login mode) or API key (api_key mode), registered as a secret once read."""

@@ -18,7 +18,8 @@ from typing import Any
 
 import httpx
 
-from connectors.errors import ErrorRule, Resolution, retry_after_seconds, to_error
+from connectors.channel_config import ErrorSettings
+from connectors.errors import ErrorRule, Resolution, nothing_applied, retry_after_seconds, to_error
 from connectors.postmart_config import PostmartEnvelope
 from core.errors import ChosyncError
 
@@ -93,8 +94,12 @@ def check_envelope(
     call: str,
     idempotent: bool,
     now: datetime | None = None,
+    errors: ErrorSettings | None = None,
 ) -> Any:
-    """The envelope's ``result`` of a successful answer, or the translated error raised."""
+    """The envelope's ``result`` of a successful answer, or the translated error raised.
+
+    ``errors``: the account's list of failures that applied nothing (retried, not read back)."""
+    errors = errors or ErrorSettings()
     retry_after = retry_after_seconds(response.headers, now)
     if response.status_code == 429:
         raise to_error(HTTP_STATUS_RULES[429], call=call, idempotent=idempotent, retry_after=retry_after)
@@ -106,8 +111,9 @@ def check_envelope(
     if code is not None and code != envelope.success_code:
         assert isinstance(body, dict)
         message = body.get(envelope.message)
+        applied_nothing = errors.applied_nothing(status=response.status_code, code=str(code))
         raise to_error(
-            rule_for_code(code, envelope),
+            nothing_applied(rule_for_code(code, envelope), applied_nothing),
             call=call,
             idempotent=idempotent,
             detail=str(message or code),
@@ -117,6 +123,7 @@ def check_envelope(
     status = response.status_code
     if status >= 400:
         rule = HTTP_STATUS_RULES.get(status) or HTTP_CLASS_RULES.get(status // 100) or HTTP_CLASS_RULES[5]
+        rule = nothing_applied(rule, errors.applied_nothing(status=status))
         raise to_error(rule, call=call, idempotent=idempotent, detail=f"HTTP {status}", retry_after=retry_after)
     if code is None:
         unreadable = ErrorRule(_R.UNSAFE, "Postmart sent an answer without its envelope")

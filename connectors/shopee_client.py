@@ -154,7 +154,9 @@ class ShopeeClient(ApiClient[ShopeeConfig]):
                 self._log_request(method, call, started, status=None, error=type(exc).__name__)
                 raise translate_transport(exc, call=call, idempotent=idempotent) from exc
         try:
-            envelope = check_envelope(response, call=call, idempotent=idempotent, now=self._now())
+            envelope = check_envelope(
+                response, call=call, idempotent=idempotent, now=self._now(), errors=self.config.errors
+            )
         except ChosyncError as exc:
             code, request_id = _failure_of(exc, response)
             self._log_request(method, call, started, status=response.status_code, request_id=request_id, error=code)

@@ -20,6 +20,7 @@ from pydantic import Field, NonNegativeInt, PositiveInt
 
 from connectors.channel_config import (
     ChannelTable,
+    ErrorSettings,
     HttpSettings,
     ListingLimits,
     channel_toml_path,
@@ -132,6 +133,7 @@ class ShopeeConfig(ChannelTable):
     rate: RateLimits = Field(default_factory=RateLimits)
     retry: RetrySettings = Field(default_factory=RetrySettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
+    errors: ErrorSettings = Field(default_factory=ErrorSettings)
     auth: ShopeeAuthSettings = Field(default_factory=ShopeeAuthSettings)
     listing: ShopeeListingSettings = Field(default_factory=ShopeeListingSettings)
     orders: ShopeeOrderSettings = Field(default_factory=ShopeeOrderSettings)

@@ -25,7 +25,8 @@ from typing import Any
 
 import httpx
 
-from connectors.errors import ErrorRule, Resolution, retry_after_seconds, to_error
+from connectors.channel_config import ErrorSettings
+from connectors.errors import ErrorRule, Resolution, nothing_applied, retry_after_seconds, to_error
 from core.errors import ChosyncError
 
 __all__ = [
@@ -149,9 +150,17 @@ def translate_transport(exc: httpx.RequestError, *, call: str, idempotent: bool)
 
 
 def check_envelope(
-    response: httpx.Response, *, call: str, idempotent: bool, now: datetime | None = None
+    response: httpx.Response,
+    *,
+    call: str,
+    idempotent: bool,
+    now: datetime | None = None,
+    errors: ErrorSettings | None = None,
 ) -> dict[str, Any]:
-    """The decoded body of a successful answer, or the translated error raised."""
+    """The decoded body of a successful answer, or the translated error raised.
+
+    ``errors``: the account's list of failures that applied nothing (retried, not read back)."""
+    errors = errors or ErrorSettings()
     retry_after = retry_after_seconds(response.headers, now)
     if response.status_code == 429:
         raise to_error(HTTP_STATUS_RULES[429], call=call, idempotent=idempotent, retry_after=retry_after)
@@ -164,7 +173,7 @@ def check_envelope(
     if isinstance(code, str) and code:
         message = body.get("message") if isinstance(body, dict) else None
         raise to_error(
-            rule_for_code(code),
+            nothing_applied(rule_for_code(code), errors.applied_nothing(status=response.status_code, code=code)),
             call=call,
             idempotent=idempotent,
             detail=str(message or code),
@@ -174,6 +183,7 @@ def check_envelope(
     status = response.status_code
     if status >= 400:
         rule = HTTP_STATUS_RULES.get(status) or HTTP_CLASS_RULES.get(status // 100) or HTTP_CLASS_RULES[5]
+        rule = nothing_applied(rule, errors.applied_nothing(status=status))
         raise to_error(rule, call=call, idempotent=idempotent, detail=f"HTTP {status}", retry_after=retry_after)
     if not isinstance(body, dict):
         unreadable = ErrorRule(_R.UNSAFE, "Shopee sent an unreadable answer")

@@ -18,6 +18,7 @@ from connectors.base import ListingRef
 from connectors.sandbox.faults import Fault
 from connectors.shopee_variations import ShopeeVariations
 from core.catalog.importer import import_catalog
+from core.channels import update_account
 from core.cli import run
 from core.db import Store
 from core.sync.apply import RetrySchedule
@@ -160,3 +161,22 @@ def test_plan_shows_the_operations_waiting_for_a_lost_answer(
     push(world)
     assert run(["plan"]) == 0
     assert "nothing to send" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("not_applied", "unknown", "created"),
+    [pytest.param([], 1, 0, id="by-default-may-have-been-applied"), pytest.param(["http_503"], 0, 1, id="listed")],
+)
+def test_a_server_error_the_account_says_applied_nothing_is_retried_not_read_back(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, not_applied: list[str], unknown: int, created: int
+) -> None:
+    """A 503 on add_item: by default the create's outcome is unknown (resolved by a look-up next run); listed
+    as applying nothing, it is sent again at once, like any retryable failure."""
+    world = make_world(store, tmp_path, monkeypatch, products=1, variants=1)
+    update_account(store, world.account().id, settings={"errors": {"not_applied": not_applied}})
+    world.sandbox.faults.enqueue("/api/v2/product/add_item", Fault.server_error(503))
+    first = push(world)
+    assert (first.report.unknown, first.report.created, first.retries.total) == (unknown, created, created)
+    assert push(world).outcome == "ok"
+    assert len(world.items()) == 1
+    assert world.sandbox.calls("/api/v2/product/add_item") == 2

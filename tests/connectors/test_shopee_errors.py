@@ -10,6 +10,7 @@ import pytest
 import respx
 
 from connectors.base import InMemoryTokenStore, ReauthorizeRequired
+from connectors.channel_config import ErrorSettings
 from connectors.retry import RetrySettings
 from connectors.shopee_config import ShopeeConfig
 from connectors.shopee_errors import (
@@ -203,3 +204,29 @@ async def test_error_texts_are_scrubbed_of_tokens(
                 await connector.client.get("product/get_item_list")
     assert ACCESS_TOKEN not in str(raised.value)
     assert ACCESS_TOKEN not in repr(raised.value.args)
+
+
+NOT_APPLIED = [
+    pytest.param(_response(503, text="<html>503</html>"), (), OutcomeUnknown, id="503-unknown-by-default"),
+    pytest.param(_response(503, text="<html>503</html>"), ("http_503",), RetryableError, id="503-listed"),
+    pytest.param(_response(502, text="bad gateway"), ("http_5xx",), RetryableError, id="5xx-class-listed"),
+    pytest.param(_response(502, text="bad gateway"), ("http_503",), OutcomeUnknown, id="another-status-listed"),
+    pytest.param(_response(500, json=_body("error_server")), (), OutcomeUnknown, id="error-server-by-default"),
+    pytest.param(_response(500, json=_body("error_server")), ("error_server",), RetryableError, id="code-listed"),
+    pytest.param(_response(200, json=_body("error_param")), ("error_param",), PermanentError, id="permanent-stays"),
+]
+
+
+@pytest.mark.parametrize(("response", "not_applied", "expected"), NOT_APPLIED)
+def test_a_failure_the_account_lists_as_applying_nothing_is_a_plain_retry(
+    response: httpx.Response, not_applied: tuple[str, ...], expected: type[ChosyncError]
+) -> None:
+    """A non-idempotent call (add_item): only what the marketplace's rules say applied nothing is retried
+    blindly; everything else unsafe stays 'may have been applied', resolved by reading back."""
+    with pytest.raises(ChosyncError) as raised:
+        check_envelope(
+            response, call="product/add_item", idempotent=False, errors=ErrorSettings(not_applied=not_applied)
+        )
+    assert type(raised.value) is expected
+    if expected is RetryableError:
+        assert "nothing was applied" in str(raised.value)
