@@ -32,6 +32,7 @@ from connectors.retry import RetrySettings
 from connectors.shopee_attributes import AttributeRule, legacy_rules, load_attribute_rules, merge_rules
 
 __all__ = [
+    "FeeType",
     "ShopeeAuthSettings",
     "ShopeeBrandRules",
     "ShopeeConfig",
@@ -43,6 +44,9 @@ __all__ = [
 ]
 
 ItemStatus = Literal["NORMAL", "BANNED", "UNLIST", "REVIEWING", "SELLER_DELETE", "SHOPEE_DELETE"]
+# How a logistics channel charges shipping (logistics/get_channel_list's fee_type): SIZE_INPUT channels
+# price by the package's declared size, so add_item must carry its dimension.
+FeeType = Literal["SIZE_SELECTION", "SIZE_INPUT", "FIXED_DEFAULT_PRICE", "CUSTOM_PRICE"]
 
 
 class ShopeeLimits(ListingLimits):
@@ -66,13 +70,19 @@ class ShopeeLimits(ListingLimits):
 
 
 class ShopeeLogistic(ChannelTable):
-    """One shipping channel enabled on new listings (ids from logistics/get_channel_list)."""
+    """One shipping channel enabled on new listings (ids from logistics/get_channel_list).
+
+    ``fee_type`` is what get_channel_list says of the channel, given in the settings so that the mapper
+    knows without a request which facts the channel needs; it is ours, never sent in ``logistic_info``
+    (so it changes no listing's content hash either).
+    """
 
     logistic_id: int
     enabled: bool = True
     is_free: bool = False
     size_id: int | None = None
     shipping_fee: int | None = None
+    fee_type: FeeType | None = Field(default=None, exclude=True)
 
 
 class ShopeeBrandRules(ChannelTable):
@@ -119,6 +129,9 @@ class ShopeeConfig(ChannelTable):
     partner_key_file: Path | None = None
     shop_id: int
     logistics: tuple[ShopeeLogistic, ...] = ()
+    # Logistics channel id → its fee type, for every shop of the region; a channel's own ``fee_type``
+    # wins. A channel in neither is not known to need anything beyond the weight.
+    logistics_fee_types: dict[int, FeeType] = Field(default_factory=dict)
     category_map: dict[str, int | str] = Field(default_factory=dict)
     # The per-category attribute rules (see connectors.shopee_attributes): the CSV named here, relative to
     # the channel toml, with an account's own ``attributes`` rows laid over it.
@@ -147,6 +160,10 @@ class ShopeeConfig(ChannelTable):
             environ=environ,
             hint=f"set {self.partner_key_env} or partner_key_file in the channel settings",
         )
+
+    def fee_type(self, channel: ShopeeLogistic) -> FeeType | None:
+        """How ``channel`` charges shipping, as the account or the channel toml says (None: not known)."""
+        return channel.fee_type or self.logistics_fee_types.get(channel.logistic_id)
 
     def attribute_rules(self) -> tuple[AttributeRule, ...]:
         """Every attribute rule: the file's and the account's (``attributes``), then the older flat ones."""

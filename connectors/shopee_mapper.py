@@ -4,10 +4,11 @@ listing (or every problem a seller must fix) out. Pure: no request, no clock, no
 Shopee's limits are checked here, before any request, from :class:`~connectors.shopee_config.ShopeeLimits`:
 name length, description length and hashtags, 1..9 images in JPG/PNG, at most 2 variation tiers with
 short option names and values, at most 50 models, and Shopee Vietnam's rule that the dearest variant
-costs at most 5 times the cheapest. Nothing is cut silently: a name too long is a problem for the
-seller to fix, not a truncation. The one exception is the seller's free description, which is shortened
-at a word boundary to make room for the OCOP, origin and traceability lines (see
-:mod:`connectors.description`): those facts are never cut.
+costs at most 5 times the cheapest; a shipping channel that prices by package size (fee type
+SIZE_INPUT, from the channel settings) needs the package's length, width and height. Nothing is cut
+silently: a name too long is a problem for the seller to fix, not a truncation. The one exception is
+the seller's free description, which is shortened at a word boundary to make room for the OCOP, origin
+and traceability lines (see :mod:`connectors.description`): those facts are never cut.
 
 The payload (:class:`~connectors.shopee_payload.ShopeeItem`) keeps our image references (URLs or
 files); the connector uploads them and swaps in Shopee's image ids when it sends.
@@ -168,6 +169,19 @@ class _Mapping(ListingChecks):
             )
         return channels
 
+    def size_for(self, channels: tuple[ShopeeLogistic, ...], dimension: ShopeeDimension | None) -> None:
+        """A problem when a channel prices by package size (SIZE_INPUT) and the product gives none:
+        Shopee refuses such an add_item or update_item ("dimension is required by logistics channel N")."""
+        sized = [str(c.logistic_id) for c in channels if self.config.fee_type(c) == "SIZE_INPUT"]
+        if not sized or dimension is not None or any(p.field == "dimensions" for p in self.problems):
+            return  # sized, not needed, or already reported by dimension()
+        which = f"channel {sized[0]}" if len(sized) == 1 else f"channels {', '.join(sized)}"
+        self.problem(
+            "dimensions",
+            f"Shopee's shipping {which} charges by package size (fee type SIZE_INPUT) and needs the package "
+            "length, width and height: give length_cm, width_cm and height_cm",
+        )
+
     def brand(self) -> ShopeeBrand | None:
         rules = self.config.brand
         if not rules.send:
@@ -315,6 +329,7 @@ def map_item(
     weight = run.weight()
     dimension = run.dimension()
     logistics = run.logistics()
+    run.size_for(logistics, dimension)
     attributes = run.attributes(category_id) if category_id else ()
     variants, tiers, models = run.variants()
     prices = run.prices(variants)
