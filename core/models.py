@@ -110,10 +110,6 @@ class Product(SQLModel, table=True):
     category: str = Field(max_length=255)
     brand: str | None = Field(default=None, max_length=255)
     images: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    weight_g: int | None = None
-    length_cm: float | None = None
-    width_cm: float | None = None
-    height_cm: float | None = None
     attributes: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: ProductStatus = Field(default=ProductStatus.ACTIVE, sa_type=String(16))
     ocop_stars: int | None = None
@@ -148,6 +144,11 @@ class Variant(SQLModel, table=True):
     price_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
     list_price_vnd: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     barcode: str | None = Field(default=None, max_length=64)
+    # The package as it ships: each variant its own (a 10 kg bag is not a 2 kg one).
+    weight_g: int | None = None
+    length_cm: float | None = None
+    width_cm: float | None = None
+    height_cm: float | None = None
     # On hand: the stock truth, moved by the inventory ledger (orders, returns, counts). Below zero after an
     # oversell: a marketplace sold what was not there, and the goods did leave.
     stock_on_hand: int = 0

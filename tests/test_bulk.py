@@ -15,8 +15,8 @@ from core.sellers import add_seller
 
 # A Hanoi time, stored as UTC by the UTCDateTime type whichever path writes it.
 NOW = datetime(2026, 11, 28, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=7)))
-PRODUCT_KEYS = ("seller_id", "sku", "name", "category", "images", "attributes", "length_cm", "status")
-VARIANT_KEYS = ("product_id", "seller_id", "sku", "price_vnd", "list_price_vnd", "stock_on_hand", "status")
+PRODUCT_KEYS = ("seller_id", "sku", "name", "category", "images", "attributes", "ocop_year", "status")
+VARIANT_KEYS = ("product_id", "seller_id", "sku", "price_vnd", "list_price_vnd", "length_cm", "stock_on_hand", "status")
 
 
 def product_rows(seller_id: int, prefix: str) -> list[tuple[Any, ...]]:
@@ -28,7 +28,7 @@ def product_rows(seller_id: int, prefix: str) -> list[tuple[Any, ...]]:
             "Gạo",
             ["https://cdn.example/a.jpg"],
             {"Hạn": "12 tháng"},
-            8.5,
+            2023,
             "active",
         ),
         (seller_id, f"{prefix}-2", "Trà 'sen'", "Trà", [], {}, None, "archived"),
@@ -70,9 +70,9 @@ def test_column_defaults_are_filled_in_as_execute_fills_them(store: Store, selle
         )
         product_id = conn.exec_driver_sql("SELECT id FROM product WHERE sku = 'P-1'").scalar_one()
         statement = insert(VARIANT).values(created_at=NOW, updated_at=NOW)
-        both_ways(conn, statement, VARIANT_KEYS, [(product_id, seller_id, "ORM-1", 175000, None, 40, "active")])
+        both_ways(conn, statement, VARIANT_KEYS, [(product_id, seller_id, "ORM-1", 175000, None, 8.5, 40, "active")])
         BulkStatement(conn, statement, VARIANT_KEYS).execute(
-            [(product_id, seller_id, "BULK-1", 175000, None, 40, "active")]
+            [(product_id, seller_id, "BULK-1", 175000, None, 8.5, 40, "active")]
         )
         orm, bulk = stored(conn, "variant", "ORM"), stored(conn, "variant", "BULK")
     assert [r[:2] + r[3:] for r in orm] == [r[:2] + r[3:] for r in bulk]

@@ -121,8 +121,8 @@ def test_every_bad_row_is_reported_with_spreadsheet_row_numbers(store: Store, tm
     problems = rejected(store, write_csv(tmp_path / "c.csv", rows))
     assert [(r, c) for r, c, _ in problems] == [
         (2, "price_vnd"),
-        (4, "weight_g"),
         (4, "ocop_stars"),
+        (4, "weight_g"),
         (6, "name"),
     ]
     assert count(store) == (0, 0)
@@ -159,11 +159,27 @@ def test_variants_of_one_product_need_distinct_options(store: Store, tmp_path: P
 
 
 def test_missing_and_unknown_columns_are_named(store: Store, tmp_path: Path) -> None:
+    """Replacing, the file is the whole truth: every required column must be there."""
     register(store)
     columns = [c for c in COLUMN_NAMES if c not in ("price_vnd", "category")] + ["colour"]
-    problems = rejected(store, write_csv(tmp_path / "c.csv", [row()], columns=columns))
+    problems = rejected(store, write_csv(tmp_path / "c.csv", [row()], columns=columns), replace=True)
     assert (1, "colour", problems[0][2]) == problems[0] and "unknown column" in problems[0][2]
     assert problems[1][:2] == (1, "category, price_vnd") and "missing" in problems[1][2]
+
+
+def test_a_new_product_or_variant_needs_the_columns_a_partial_file_leaves_out(store: Store, tmp_path: Path) -> None:
+    register(store)
+    columns = [c for c in COLUMN_NAMES if c not in ("price_vnd", "category")]
+    problems = rejected(store, write_csv(tmp_path / "c.csv", [row()], columns=columns))
+    assert [(r, c) for r, c, _ in problems] == [(2, "category"), (2, "price_vnd")]
+    assert "product 'GAO-ST25' is new: it needs the name and category columns" in problems[0][2]
+    assert "'GAO-ST25-5KG' is a new variant: it needs a price" in problems[1][2]
+    only_variants = write_csv(tmp_path / "d.csv", [row()], columns=["seller_code", "variant_sku", "price_vnd"])
+    [(number, column, reason)] = rejected(store, only_variants)
+    assert (number, column) == (2, "variant_sku") and "not in the catalog" in reason
+    named = write_csv(tmp_path / "e.csv", [row()], columns=["seller_code", "variant_sku", "name"])
+    [(number, column, reason)] = rejected(store, named)
+    assert (number, column) == (1, "name") and "need the product_sku column" in reason
 
 
 @pytest.mark.parametrize(

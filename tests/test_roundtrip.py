@@ -6,6 +6,7 @@ import tempfile
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -69,6 +70,12 @@ _text = (
 _sku = st.from_regex(r"[A-Z0-9][A-Z0-9._-]{0,15}", fullmatch=True)
 
 
+def _packages(draw: st.DrawFn, count: int, figures: st.SearchStrategy[Any]) -> list[Any]:
+    first = draw(st.none() | figures)
+    later = figures if first is not None else st.none() | figures
+    return [first, *(draw(later) for _ in range(count - 1))]
+
+
 @st.composite
 def _products(draw: st.DrawFn) -> list[ProductRecord]:
     count = draw(st.integers(1, 4))
@@ -78,6 +85,10 @@ def _products(draw: st.DrawFn) -> list[ProductRecord]:
         n_variants = draw(st.integers(1, 3))
         option_name = draw(_text) if n_variants > 1 or draw(st.booleans()) else None
         values = draw(st.lists(_text, min_size=n_variants, max_size=n_variants, unique_by=str.casefold))
+        # Each variant its own package; a later one lacks a figure only if the first does (an empty cell on
+        # a later row takes the first row's, so a file cannot say "none" below a "500").
+        weights = _packages(draw, n_variants, st.integers(1, 10**6))
+        heights = _packages(draw, n_variants, st.sampled_from([0.5, 8.5, 12.25, 30.0, 999.0]))
         variants = tuple(
             VariantRecord(
                 sku=skus[p * 4 + 1 + k],
@@ -85,6 +96,8 @@ def _products(draw: st.DrawFn) -> list[ProductRecord]:
                 price_vnd=draw(st.integers(1, 10**10)),
                 stock=draw(st.integers(0, 10**6)),
                 barcode=draw(st.none() | st.from_regex(r"[0-9]{8,13}", fullmatch=True)),
+                weight_g=weights[k],
+                height_cm=heights[k],
             )
             for k in range(n_variants)
         )
@@ -105,8 +118,6 @@ def _products(draw: st.DrawFn) -> list[ProductRecord]:
                         )
                     )
                 ),
-                weight_g=draw(st.none() | st.integers(1, 10**6)),
-                height_cm=draw(st.none() | st.sampled_from([0.5, 8.5, 12.25, 30.0, 999.0])),
                 attributes=draw(st.dictionaries(_text.filter(lambda t: ":" not in t), _text, max_size=3)),
                 status=draw(st.sampled_from(ProductStatus)),
                 ocop_stars=draw(st.none() | st.integers(3, 5)),

@@ -41,10 +41,6 @@ def product_rows(product: ProductRecord) -> Iterator[dict[str, Any]]:
         "category": product.category,
         "brand": product.brand,
         "images": list(product.images),
-        "weight_g": product.weight_g,
-        "length_cm": _number(product.length_cm),
-        "width_cm": _number(product.width_cm),
-        "height_cm": _number(product.height_cm),
         "ocop_stars": product.ocop_stars,
         "ocop_certificate": product.ocop_certificate,
         "ocop_year": product.ocop_year,
@@ -68,6 +64,10 @@ def product_rows(product: ProductRecord) -> Iterator[dict[str, Any]]:
             "price_vnd": variant.price_vnd,
             "list_price_vnd": variant.list_price_vnd,
             "barcode": variant.barcode,
+            "weight_g": variant.weight_g,
+            "length_cm": _number(variant.length_cm),
+            "width_cm": _number(variant.width_cm),
+            "height_cm": _number(variant.height_cm),
             "stock": variant.stock,
         }
 

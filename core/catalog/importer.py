@@ -14,15 +14,22 @@ recorded in the inventory ledger (:func:`core.sync.ledger.count_stock`).
 Checks across rows (a variant SKU given twice, product columns that disagree between the rows of one
 product, options that do not tell a product's variants apart) use small per-SKU fingerprints, so
 memory grows with the number of SKUs, not with the size of the rows.
+
+A column the file leaves out keeps what is stored (:class:`~core.catalog.stored.Shape`); a column present
+with an empty cell clears it. So a price list (``seller_code,variant_sku,price_vnd``) changes prices
+and nothing else, and rows keyed by variant alone need no product columns; a new product or variant still
+needs its required columns, reported by row. ``replace`` makes the file the whole truth for the products
+it lists, as every import was before: a left-out column clears too, and the variants take the file's
+order. The report counts the changes per column and lists what empty cells clear, for ``--dry-run``.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +37,21 @@ import structlog
 from sqlalchemy import Connection, Table, bindparam, func, select, update
 
 from core.actor import current_user
-from core.catalog.columns import COLUMN_NAMES, PRODUCT_COLUMNS, REQUIRED_COLUMNS
+from core.catalog.columns import COLUMN_NAMES, PACKAGE_COLUMNS, PRODUCT_COLUMNS, REQUIRED_COLUMNS
 from core.catalog.parse_ahead import parsed_table
-from core.catalog.rows import ParsedRow, RowParser, RowProblem
-from core.catalog.stored import IMAGES, SKU, STATUS, SellerIndex, Writes
-from core.catalog.stored import fingerprint as fingerprint_of
+from core.catalog.rows import ABSENT, ParsedRow, RowParser, RowProblem
+from core.catalog.stored import (
+    PRODUCT_DEFAULTS,
+    PRODUCT_FIELDS,
+    VARIANT_FIELDS,
+    Existing,
+    SellerIndex,
+    Shape,
+    Writes,
+    fingerprint,
+    normalized,
+    stored_values,
+)
 from core.db import Store
 from core.errors import InputRejected, NotFound
 from core.models import PRODUCT, SELLER, VARIANT, VariantStatus, utcnow
@@ -45,12 +62,9 @@ __all__ = ["ImportRejected", "ImportReport", "import_catalog"]
 
 log = structlog.get_logger(__name__)
 _PRODUCT, _VARIANT, _SELLER = PRODUCT, VARIANT, SELLER
-# A parsed product's values in PRODUCT_FIELDS order; a parsed variant's from option1_name to barcode.
-_product_cells = itemgetter(*PRODUCT_COLUMNS)
-_variant_cells = itemgetter(
-    "option1_name", "option1_value", "option2_name", "option2_value", "price_vnd", "list_price_vnd", "barcode"
-)
 _ACTIVE = VariantStatus.ACTIVE.value
+_EMPTY = (None, "", (), ())  # a value an empty cell gives (text, images, attributes)
+_RECENT_PRODUCTS = 2048  # products whose first row is kept, to name the column a later row disagrees on
 
 
 @dataclass
@@ -70,6 +84,12 @@ class ImportReport:
     variants_archived: int = 0
     # Stock figures that differ from the variant's last count and from on hand: on hand set to them.
     stock_counts: int = 0
+    # Column → how many stored values of existing products and variants the file changes ("stock":
+    # new counts that moved on hand).
+    changes: Counter[str] = field(default_factory=Counter)
+    # (SKU, column) where a present but empty cell clears a value that was stored.
+    cleared: list[tuple[str, str]] = field(default_factory=list)
+    replace: bool = False
     problems: list[RowProblem] = field(default_factory=list)
     row_label: str = "row"
 
@@ -92,21 +112,25 @@ class _ProductSeen:
 
     first_row: int
     fingerprint: bytes
-    option_names: tuple[str | None, str | None]
-    combos: set[tuple[str | None, str | None]]
+    option_names: tuple[Any, Any]
+    combos: set[tuple[Any, Any]]
     variants: int
+    package: tuple[Any, ...]  # its first row's weight and sizes: a later row's empty cell takes them
     id: int | None = None
 
 
-# A checked row waiting in the write batch: its product fingerprint, what the file and the database
-# hold for its product and seller, and its position among the product's variants.
-_Pending = tuple[ParsedRow, bytes, _ProductSeen, SellerIndex, int]
+# A checked row waiting in the write batch: the row, its product's SKU, what the file and the database
+# hold for its product and seller, its variant's values (the shape's variant fields) and its place.
+_Pending = tuple[ParsedRow, str, _ProductSeen, SellerIndex, tuple[Any, ...], int]
 
 
 class _Importer:
-    def __init__(self, conn: Connection, report: ImportReport, *, batch_size: int, source: str, actor: str) -> None:
+    def __init__(
+        self, conn: Connection, report: ImportReport, *, shape: Shape, batch_size: int, source: str, actor: str
+    ) -> None:
         self.conn = conn
         self.report = report
+        self.shape = shape
         self.batch_size = batch_size
         self.source, self.actor = source, actor
         self.now = utcnow()
@@ -114,12 +138,15 @@ class _Importer:
         self.indexes: dict[str, SellerIndex] = {}
         self.products_seen: dict[tuple[str, str], _ProductSeen] = {}
         self.variants_seen: dict[tuple[str, str], int] = {}
+        self.recent: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self.batch: list[_Pending] = []
         # products whose own or variants' values changed: their listings must be re-planned (a product
         # created by this import has no listing yet, so it needs no new revision)
         self.touched: set[int] = set()
         self.created: set[int] = set()
-        self.writes = Writes(conn, self.now)
+        self.writes = Writes(conn, self.now, shape)
+        self.variant_columns = shape.variant_columns
+        self.packages = [i for i, c in enumerate(self.variant_columns) if c in PACKAGE_COLUMNS]
 
     @property
     def writing(self) -> bool:
@@ -130,7 +157,7 @@ class _Importer:
 
     def index(self, seller: str) -> SellerIndex:
         if seller not in self.indexes:
-            self.indexes[seller] = SellerIndex(self.conn, self.seller_ids[seller])
+            self.indexes[seller] = SellerIndex(self.conn, self.seller_ids[seller], self.shape)
             self.report.sellers.append(seller)
         return self.indexes[seller]
 
@@ -146,14 +173,20 @@ class _Importer:
             return
         index = self.index(row.seller_code)
         product, variant = row.product, row.variant
-        psku, vsku = product["product_sku"], variant["variant_sku"]
-        fingerprint = row.product_fingerprint
+        vsku = variant["variant_sku"]
+        existing = index.variants.get(vsku)
+        psku = product["product_sku"]
+        if psku is ABSENT:  # a file keyed by variant: each row changes a variant the catalog has
+            if existing is None:
+                self.problem(row.number, "variant_sku", f"{vsku!r} is not in the catalog; a new variant needs the "
+                             "product_sku, name, category and price_vnd columns")  # fmt: skip
+                return
+            psku = existing.product_sku
         before = len(self.report.problems)
-        seen = self._check_product(row, fingerprint)
+        seen = self._check_product(row, psku, index)
         first_variant_row = self.variants_seen.setdefault((row.seller_code, vsku), row.number)
         if first_variant_row != row.number:
             self.problem(row.number, "variant_sku", f"{vsku!r} is already used on row {first_variant_row}")
-        existing = index.variants.get(vsku)
         if existing is not None and existing.product_sku != psku:
             self.problem(
                 row.number,
@@ -163,31 +196,71 @@ class _Importer:
             )
         if psku in index.variants and index.variants[psku].product_sku != psku:
             self.problem(row.number, "product_sku", f"{psku!r} is already a variant SKU of another product")
-        if seen is not None:
+        if existing is None and variant["price_vnd"] is ABSENT:
+            self.problem(row.number, "price_vnd", f"{vsku!r} is a new variant: it needs a price, and the file has "
+                         "no price_vnd column")  # fmt: skip
+        if seen is not None and variant["option1_name"] is not ABSENT:
             self._check_options(row, seen)
         if len(self.report.problems) == before and self.writing:
             assert seen is not None
-            self.batch.append((row, fingerprint, seen, index, seen.variants - 1))
+            self.batch.append((row, psku, seen, index, *self._variant_values(row, psku, seen, index, existing)))
             if len(self.batch) >= self.batch_size:
                 self.flush()
 
-    def _check_product(self, row: ParsedRow, fingerprint: bytes) -> _ProductSeen | None:
-        key = (row.seller_code, row.product["product_sku"])
+    def _variant_values(
+        self, row: ParsedRow, psku: str, seen: _ProductSeen, index: SellerIndex, existing: Existing | None
+    ) -> tuple[tuple[Any, ...], int]:
+        """The variant's values in the shape's field order (SKU, position when replacing, ..., status), and
+        its place among the product's variants: the file's order when replacing, else a new one goes last."""
+        cells = [row.variant[c] for c in self.variant_columns]
+        for i, first in zip(self.packages, seen.package, strict=True):
+            if cells[i] is None:
+                cells[i] = first  # an empty package cell: the product's first row says
+        if self.shape.replace:
+            position = seen.variants - 1
+            return (cells[0], position, *cells[1:], _ACTIVE), position
+        position = -1  # an existing variant keeps its place
+        if existing is None:
+            position = index.next_position.get(psku, 0)
+            index.next_position[psku] = position + 1
+        return (*cells, _ACTIVE), position
+
+    def _check_product(self, row: ParsedRow, psku: str, index: SellerIndex) -> _ProductSeen | None:
+        key = (row.seller_code, psku)
         variant = row.variant
-        names = (variant["option1_name"], variant["option2_name"])
         seen = self.products_seen.get(key)
         if seen is None:
-            self.products_seen[key] = _ProductSeen(row.number, fingerprint, names, set(), 0)
-            return self.products_seen[key]
-        if seen.fingerprint != fingerprint:
-            self.problem(
-                row.number,
-                "product_sku",
-                f"product {key[1]!r} has different product columns here than on row {seen.first_row}; "
-                "repeat the product columns identically on every row of a product",
-            )
+            package = tuple(variant[self.variant_columns[i]] for i in self.packages)
+            names = (variant["option1_name"], variant["option2_name"])
+            seen = self.products_seen[key] = _ProductSeen(row.number, row.product_fingerprint, names, set(), 0, package)
+            self.recent[key] = row.product
+            if len(self.recent) > _RECENT_PRODUCTS:
+                self.recent.popitem(last=False)
+            missing = [c for c in ("name", "category") if row.product[c] is ABSENT]
+            if psku not in index.products and missing:
+                self.problem(row.number, missing[0], f"product {psku!r} is new: it needs the name and category "
+                             "columns, which this file leaves out")  # fmt: skip
+            return seen
+        if seen.fingerprint != row.product_fingerprint:
+            self.problem(row.number, "product_sku", self._disagreement(key, row, seen))
             return None
         return seen
+
+    def _disagreement(self, key: tuple[str, str], row: ParsedRow, seen: _ProductSeen) -> str:
+        """Which product column differs from the product's first row, and both values, when still known."""
+        first = self.recent.get(key)
+        advice = ("repeat the product columns identically on every row of a product (only weight_g and the "
+                  "sizes may differ between its variants)")  # fmt: skip
+        if first is not None:
+            fields = self.shape.product_fields
+            columns = self.shape.product_columns
+            ours = normalized(fields, [row.product[c] for c in columns])
+            theirs = normalized(fields, [first[c] for c in columns])
+            for column, here, there in zip(columns, ours, theirs, strict=True):
+                if here != there:
+                    return (f"product {key[1]!r} has {column} {_shown(here)} here but {_shown(there)} on row "
+                            f"{seen.first_row}; {advice}")  # fmt: skip
+        return f"product {key[1]!r} has different product columns here than on row {seen.first_row}; {advice}"
 
     def _check_options(self, row: ParsedRow, seen: _ProductSeen) -> None:
         variant = row.variant
@@ -222,20 +295,18 @@ class _Importer:
 
     def _write_products(self, batch: list[_Pending]) -> None:
         new: list[tuple[Any, ...]] = []
-        changed: list[tuple[Any, ...]] = []
+        changed: dict[int, tuple[str, tuple[Any, ...]]] = {}  # product id → (SKU, the shape's values)
         inserted: dict[int, dict[str, _ProductSeen]] = {}  # seller id -> SKU -> the new product
-        for row, fingerprint, seen, index, _ in batch:
+        fields, columns = self.shape.product_fields, self.shape.product_columns
+        for row, psku, seen, index, _, _ in batch:
             if seen.first_row != row.number:
                 continue
-            values = list(_product_cells(row.product))
-            values[IMAGES] = list(values[IMAGES])
-            values[STATUS] = str(values[STATUS])  # plain text: sqlite3 binds a str subclass the slow way
-            existing = index.products.get(values[SKU])
+            existing = index.products.get(psku)
             if existing is None:
-                new.append((index.seller_id, *values))
-                inserted.setdefault(index.seller_id, {})[values[SKU]] = seen
-            elif existing.fingerprint != fingerprint:
-                changed.append((*values, existing.id))
+                new.append((index.seller_id, *_new_product(row.product)))
+                inserted.setdefault(index.seller_id, {})[psku] = seen
+            elif existing.fingerprint != row.product_fingerprint:
+                changed[existing.id] = (psku, tuple(row.product[c] for c in columns))
                 seen.id = existing.id
                 self.touched.add(existing.id)
             else:
@@ -246,7 +317,14 @@ class _Importer:
             self.report.products_created += self.writes.new_products.execute(new)
             for seller_id, products in inserted.items():
                 self._find_new_products(seller_id, products, floor)
-        self.report.products_updated += self.writes.changed_products.execute(changed)
+        if changed and self.writes.changed_products is not None:
+            kept = [(i, f) for i, f in enumerate(fields) if f != "sku"]
+            self._count_changes(_PRODUCT, [f for _, f in kept], {
+                pid: (sku, tuple(values[i] for i, _ in kept)) for pid, (sku, values) in changed.items()
+            })  # fmt: skip
+            rows = [(*_writable([f for _, f in kept], [values[i] for i, _ in kept]), pid)
+                    for pid, (_, values) in changed.items()]  # fmt: skip
+            self.report.products_updated += self.writes.changed_products.execute(rows)
 
     def _find_new_products(self, seller_id: int, products: dict[str, _ProductSeen], floor: int) -> None:
         """Ids of the products just inserted (a DBAPI ``executemany`` returns no rows).
@@ -268,31 +346,61 @@ class _Importer:
 
     def _write_variants(self, batch: list[_Pending]) -> None:
         new: list[tuple[Any, ...]] = []
-        changed: list[tuple[Any, ...]] = []
+        changed: dict[int, tuple[str, tuple[Any, ...]]] = {}  # variant id → (SKU, the shape's values but SKU)
         counts: dict[int, int] = {}  # variant id → a figure that is not its last count
-        for row, _, seen, index, position in batch:
-            values = (row.variant["variant_sku"], position, *_variant_cells(row.variant), _ACTIVE)
+        for row, _, seen, index, values, position in batch:
             figure = row.variant["stock"]
             existing = index.variants.get(values[0])
             if existing is None:
-                new.append((seen.id, index.seller_id, *values, figure, figure))
+                counted, on_hand = (None, 0) if figure is ABSENT else (figure, figure)
+                new.append((seen.id, index.seller_id, *self._new_variant(values, position), counted, on_hand))
                 if seen.id is not None:
                     self.touched.add(seen.id)
                 continue
-            if existing.counted != figure:
+            if figure is not ABSENT and existing.counted != figure:
                 counts[existing.id] = figure
-            if existing.fingerprint != fingerprint_of(values):
-                changed.append((*values, existing.id))
+            if existing.fingerprint != fingerprint(values):
+                changed[existing.id] = (values[0], values[1:])
                 if seen.id is not None:
                     self.touched.add(seen.id)
             else:
                 self.report.variants_unchanged += 1
         self.report.variants_created += self.writes.new_variants.execute(new)
-        self.report.variants_updated += self.writes.changed_variants.execute(changed)
+        if changed:
+            fields = self.shape.variant_fields[1:]
+            self._count_changes(_VARIANT, fields, changed)
+            self.report.variants_updated += self.writes.changed_variants.execute(
+                [(*values, vid) for vid, (_, values) in changed.items()]
+            )
         if counts:
             moved = count_stock(self.conn, counts, source=self.source, actor=self.actor, now=self.now)
             self.report.stock_counts += len(moved)
+            self.report.changes["stock"] += len(moved)
             self.touched.update(c.product_id for c in moved)
+
+    def _new_variant(self, values: tuple[Any, ...], position: int) -> tuple[Any, ...]:
+        """A new variant's values for every field (``VARIANT_FIELDS``); one the file leaves out is empty."""
+        if self.shape.replace:
+            return values
+        given = dict(zip(self.shape.variant_fields, values, strict=True), position=position)
+        return tuple(given.get(f) for f in VARIANT_FIELDS)
+
+    def _count_changes(
+        self, table: Table, fields: Sequence[str], changed: dict[int, tuple[str, tuple[Any, ...]]]
+    ) -> None:
+        """Count, per column, the stored values the file changes, and note what an empty cell clears."""
+        before = stored_values(self.conn, table, fields, changed)
+        column_of = _COLUMN_OF_PRODUCT if table is _PRODUCT else _COLUMN_OF_VARIANT
+        for row_id, (sku, values) in changed.items():
+            old = before.get(row_id)
+            if old is None:
+                continue
+            for name, new, was in zip(fields, normalized(fields, values), old, strict=True):
+                if new == was or name == "position":
+                    continue
+                self.report.changes[column_of.get(name, name)] += 1
+                if new in _EMPTY and was not in _EMPTY:
+                    self.report.cleared.append((sku, column_of.get(name, name)))
 
     def run(self, rows: Iterable[ParsedRow | list[RowProblem]], *, archive_missing: bool) -> None:
         """Check every row, writing batches while the file is still clean."""
@@ -352,12 +460,34 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _names(names: tuple[str | None, str | None]) -> str:
+def _names(names: tuple[Any, Any]) -> str:
     shown = [n for n in names if n is not None]
     return " / ".join(repr(n) for n in shown) if shown else "(none)"
 
 
-def _header_problems(header: list[str], *, seller_given: bool, problems: list[str]) -> list[RowProblem]:
+_COLUMN_OF_PRODUCT = {"sku": "product_sku"}
+_COLUMN_OF_VARIANT = {"sku": "variant_sku"}
+_WRITABLE = {"images": list, "attributes": dict, "status": str}  # plain types: sqlite3 binds a str subclass slowly
+
+
+def _writable(fields: Sequence[str], values: Sequence[Any]) -> tuple[Any, ...]:
+    pairs = zip(fields, values, strict=True)
+    return tuple(_WRITABLE[f](v) if f in _WRITABLE and v is not None else v for f, v in pairs)
+
+
+def _new_product(product: dict[str, Any]) -> tuple[Any, ...]:
+    """A new product's values for every field (``PRODUCT_FIELDS``); a column the file leaves out is empty."""
+    values = [PRODUCT_DEFAULTS.get(f) if (v := product[c]) is ABSENT else v
+              for f, c in zip(PRODUCT_FIELDS, PRODUCT_COLUMNS, strict=True)]  # fmt: skip
+    return _writable(PRODUCT_FIELDS, values)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:59]}…"
+
+
+def _header_problems(header: list[str], *, seller_given: bool, replace: bool, problems: list[str]) -> list[RowProblem]:
     found = [RowProblem(1, "-", p) for p in problems]
     known = set(COLUMN_NAMES)
     unknown = [h for h in header if h and h not in known]
@@ -365,10 +495,17 @@ def _header_problems(header: list[str], *, seller_given: bool, problems: list[st
         found.append(
             RowProblem(1, ", ".join(unknown), "unknown column; the columns are listed in README (Catalog columns)")
         )
-    required = set(REQUIRED_COLUMNS) | (set() if seller_given else {"seller_code"})
+    # Replacing, the file is the whole truth: every required column. Otherwise the variant SKU keys each
+    # row (new products and variants are checked for their required columns row by row).
+    required = set(REQUIRED_COLUMNS) if replace else {"variant_sku"}
+    required |= set() if seller_given else {"seller_code"}
     missing = [c for c in COLUMN_NAMES if c in required and c not in header]
     if missing:
         found.append(RowProblem(1, ", ".join(missing), "required column is missing from the header row"))
+    product_columns = [c for c in PRODUCT_COLUMNS if c in header and c != "product_sku"]
+    if product_columns and "product_sku" not in header:
+        reason = "product columns need the product_sku column, to say which product they describe"
+        found.append(RowProblem(1, ", ".join(product_columns), reason))
     return found
 
 
@@ -379,23 +516,29 @@ def import_catalog(
     seller: str | None = None,
     dry_run: bool = False,
     archive_missing: bool = False,
+    replace: bool = False,
     batch_size: int = 2000,
     parse_ahead: bool | None = None,
     actor: str | None = None,
 ) -> ImportReport:
     """Import a catalog file (CSV, XLSX, JSON). Raises :class:`ImportRejected` if any row is bad.
 
+    A column the file leaves out keeps what is stored, unless ``replace`` (the file is the whole truth
+    for the products it lists).
+
     ``parse_ahead``: parse the file in a second process while this one writes (see
     :mod:`core.catalog.parse_ahead`); None decides by the file's size and the machine. ``actor``: who
     gives the file's stock counts (recorded in the ledger; the operating-system user by default).
     """
-    report = ImportReport(dry_run=dry_run)
-    parser = RowParser(base_dir=path.resolve().parent, default_seller=seller)
+    report = ImportReport(dry_run=dry_run, replace=replace)
+    parser = RowParser(base_dir=path.resolve().parent, default_seller=seller, replace=replace)
     # A reading process is forked before this connection opens; it never touches the database.
     with parsed_table(path, parser, ahead=parse_ahead) as table, store.engine.connect() as conn:
         report.row_label = table.label
         report.problems.extend(
-            _header_problems(table.header, seller_given=seller is not None, problems=table.header_problems)
+            _header_problems(
+                table.header, seller_given=seller is not None, replace=replace, problems=table.header_problems
+            )
         )
         if report.problems:
             raise ImportRejected(report)
@@ -409,8 +552,9 @@ def import_catalog(
             )
         try:
             with _collector_paused():
-                importer = _Importer(conn, report, batch_size=batch_size, source=f"catalog import {path.name}",
-                                     actor=actor or current_user())  # fmt: skip
+                shape = Shape.of(table.header, replace=replace)
+                importer = _Importer(conn, report, shape=shape, batch_size=batch_size,
+                                     source=f"catalog import {path.name}", actor=actor or current_user())  # fmt: skip
                 importer.run(table.rows, archive_missing=archive_missing)
         except BaseException:
             transaction.rollback()

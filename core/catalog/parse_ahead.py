@@ -85,6 +85,7 @@ def parsed_table(path: Path, parser: RowParser, *, ahead: bool | None = None) ->
 
 
 def _parse(table: Table, parser: RowParser) -> Iterator[ParsedRow | list[RowProblem]]:
+    parser.use_header(table.header)
     parse = parser.parse_cells
     for number, cells, extra in table.picked(COLUMN_NAMES):
         yield parse(number, cells, extra=extra)

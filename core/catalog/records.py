@@ -7,11 +7,16 @@ diacritics typed on different keyboards compare equal); prices are whole đồng
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TypeVar
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.models import ProductStatus, VariantStatus
 
 __all__ = ["OptionValue", "ProductRecord", "VariantRecord"]
+
+_N = TypeVar("_N", int, float)
 
 
 class OptionValue(BaseModel):
@@ -26,13 +31,18 @@ class OptionValue(BaseModel):
 class VariantRecord(BaseModel):
     """A sellable SKU."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     sku: str
     options: tuple[OptionValue, ...] = ()
     price_vnd: int = Field(gt=0)
     list_price_vnd: int | None = Field(default=None, gt=0)
     barcode: str | None = None
+    # The package this variant ships in (a 10 kg bag is not a 2 kg one).
+    weight_g: int | None = None
+    length_cm: float | None = None
+    width_cm: float | None = None
+    height_cm: float | None = None
     # On hand as the store keeps it. Below zero after an oversell (a marketplace sold what was not there:
     # the goods did leave), so a reader must not assume it is positive; a channel is never shown less
     # than 0 (the plan gives mappers what is available, max(0, on hand − reserved)).
@@ -43,7 +53,7 @@ class VariantRecord(BaseModel):
 class ProductRecord(BaseModel):
     """A product with its variants, as the seller described it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     seller_code: str
     sku: str
@@ -52,10 +62,6 @@ class ProductRecord(BaseModel):
     category: str
     brand: str | None = None
     images: tuple[str, ...] = ()
-    weight_g: int | None = None
-    length_cm: float | None = None
-    width_cm: float | None = None
-    height_cm: float | None = None
     attributes: dict[str, str] = Field(default_factory=dict)
     status: ProductStatus = ProductStatus.ACTIVE
     ocop_stars: int | None = Field(default=None, ge=3, le=5)
@@ -66,3 +72,38 @@ class ProductRecord(BaseModel):
     traceability_code: str | None = None
     traceability_url: str | None = None
     variants: tuple[VariantRecord, ...] = ()
+
+    # --- the package, for a marketplace that takes one per product ------------------------------------
+    # Each is the largest among the active variants (the heaviest weight, the longest side...), so a
+    # parcel declared once for the whole product is never under-declared; None when no variant gives it.
+
+    @property
+    def weight_g(self) -> int | None:
+        return _largest(v.weight_g for v in self._shipping())
+
+    @property
+    def length_cm(self) -> float | None:
+        return _largest(v.length_cm for v in self._shipping())
+
+    @property
+    def width_cm(self) -> float | None:
+        return _largest(v.width_cm for v in self._shipping())
+
+    @property
+    def height_cm(self) -> float | None:
+        return _largest(v.height_cm for v in self._shipping())
+
+    @property
+    def packages_differ(self) -> bool:
+        """Whether the active variants ship in different packages (one per product loses that)."""
+        packages = {(v.weight_g, v.length_cm, v.width_cm, v.height_cm) for v in self._shipping()}
+        return len(packages) > 1
+
+    def _shipping(self) -> tuple[VariantRecord, ...]:
+        active = tuple(v for v in self.variants if v.status is VariantStatus.ACTIVE)
+        return active or self.variants
+
+
+def _largest(values: Iterable[_N | None]) -> _N | None:
+    known = [v for v in values if v is not None]
+    return max(known) if known else None

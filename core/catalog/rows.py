@@ -3,23 +3,35 @@
 A row either parses completely or yields every problem it has (one per column), so a seller fixes a
 file in one pass instead of one error at a time. Checks that need other rows (duplicate SKUs, product
 columns that disagree between rows) live in the importer.
+
+A column the file does not have is not parsed at all: its value is :data:`ABSENT` (left alone by the
+import), unlike a column present with an empty cell (cleared). With ``replace`` every column counts as
+present, so a left-out one clears like an empty cell.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from enum import Enum
 from functools import partial
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from core.catalog import values as v
 from core.catalog.columns import COLUMN_NAMES, PRODUCT_COLUMNS
-from core.catalog.stored import fingerprint, product_values
+from core.catalog.stored import PRODUCT_FIELDS, fingerprint, normalized
 from core.models import ProductStatus
 
-__all__ = ["ParsedRow", "RowProblem", "parse_row"]
+__all__ = ["ABSENT", "ParsedRow", "RowParser", "RowProblem", "parse_row"]
+
+
+class _Absent(Enum):
+    # An enum member, so that it is itself again after the trip between processes (parse_ahead).
+    ABSENT = "absent"
+
+
+ABSENT = _Absent.ABSENT  # the value of a column the file leaves out
 
 _STATUS_WORDS = {s.value: s for s in ProductStatus}
 # Distinct texts remembered per column. Catalog columns repeat the same few texts (categories, option
@@ -29,7 +41,6 @@ _STATUS_WORDS = {s.value: s for s in ProductStatus}
 _MEMO_SIZE = 1024
 _MEMO_TEXT = 256
 _UNSEEN = object()
-_product_fields = itemgetter(*PRODUCT_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +53,10 @@ class RowProblem:
 
 
 class ParsedRow(NamedTuple):
-    """A row's exact values. They are shared (a product's dict between its rows, a value between the
-    cells that wrote the same text), so they are read, never changed. ``product_fingerprint`` stands
-    for the product's values as the store compares them (:func:`core.catalog.stored.fingerprint`)."""
+    """A row's exact values (:data:`ABSENT` for a column the file leaves out). They are shared (a product's
+    dict between its rows, a value between the cells that wrote the same text), so they are read, never
+    changed. ``product_fingerprint`` stands for the product's values of the columns the file has, as the
+    store compares them (:func:`core.catalog.stored.fingerprint`)."""
 
     number: int
     seller_code: str
@@ -71,10 +83,6 @@ def _product_parsers(base_dir: Path | None) -> dict[str, Callable[[object], Any]
         "category": partial(v.parse_text, max_length=255, required=True),
         "brand": partial(v.parse_text, max_length=255),
         "images": partial(v.parse_images, base_dir=base_dir),
-        "weight_g": partial(v.parse_count, what="grams", positive=True),
-        "length_cm": v.parse_dimension_cm,
-        "width_cm": v.parse_dimension_cm,
-        "height_cm": v.parse_dimension_cm,
         "ocop_stars": v.parse_ocop_stars,
         "ocop_certificate": partial(v.parse_text, max_length=128),
         "ocop_year": v.parse_year,
@@ -96,6 +104,10 @@ _VARIANT_PARSER_MAP: dict[str, Callable[[object], Any]] = {
     "price_vnd": v.parse_price_vnd,
     "list_price_vnd": partial(v.parse_price_vnd, required=False),
     "barcode": partial(v.parse_text, max_length=64),
+    "weight_g": partial(v.parse_count, what="grams", positive=True),
+    "length_cm": v.parse_dimension_cm,
+    "width_cm": v.parse_dimension_cm,
+    "height_cm": v.parse_dimension_cm,
     # Below zero only as an export writes on hand after an oversell, so that the file imports back as it is.
     "stock": lambda x: v.parse_count(x, what="units", signed=True) or 0,
 }
@@ -112,10 +124,11 @@ class _Columns:
 
     __slots__ = ("memos", "misses", "names", "parsers")
 
-    def __init__(self, parsers: dict[str, Callable[[object], Any]]) -> None:
+    def __init__(self, parsers: dict[str, Callable[[object], Any]], absent: Collection[str] = ()) -> None:
         self.names = tuple(parsers)
-        self.parsers = tuple(parsers.values())
-        self.memos: tuple[dict[str, Any], ...] = tuple({} for _ in parsers)
+        self.parsers = tuple(_absent if name in absent else parse for name, parse in parsers.items())
+        # A left-out column's cells are all None: its memo answers them without a call.
+        self.memos: tuple[dict[Any, Any], ...] = tuple({None: ABSENT} if n in absent else {} for n in parsers)
         self.misses = (_UNSEEN,) * len(parsers)
 
     def parse(self, number: int, cells: tuple[Any, ...], problems: list[RowProblem]) -> dict[str, Any]:
@@ -152,16 +165,31 @@ class _Columns:
         return tuple(out)
 
 
+def _absent(_: object) -> _Absent:
+    return ABSENT
+
+
 class RowParser:
     """Parses rows of one file; ``base_dir`` is where relative image paths are looked up.
 
     A row comes as its cells in ``COLUMN_NAMES`` order (None for a column the file does not have).
+    :meth:`use_header` says which columns the file has; until then every column counts as present.
     """
 
-    def __init__(self, *, base_dir: Path | None, default_seller: str | None) -> None:
-        self._products = _Columns(_product_parsers(base_dir))
-        self._variants = _Columns(_VARIANT_PARSER_MAP)
+    def __init__(self, *, base_dir: Path | None, default_seller: str | None, replace: bool = False) -> None:
+        self._base_dir = base_dir
+        self._replace = replace
         self._default_seller = default_seller
+        self.use_header(COLUMN_NAMES)
+
+    def use_header(self, header: Collection[str]) -> None:
+        """The file's columns: one it leaves out is :data:`ABSENT` (unless ``replace``), never a problem."""
+        absent = set() if self._replace else set(COLUMN_NAMES) - set(header)
+        self._products = _Columns(_product_parsers(self._base_dir), absent)
+        self._variants = _Columns(_VARIANT_PARSER_MAP, absent)
+        kept = [(f, c) for f, c in zip(PRODUCT_FIELDS, PRODUCT_COLUMNS, strict=True) if c not in absent]
+        self._product_fields = tuple(f for f, _ in kept)
+        self._product_columns = tuple(c for _, c in kept)
         # The rows of a product repeat its columns; parsing them once per product halves the work.
         self._last_product: tuple[tuple[Any, ...], dict[str, Any], bytes] | None = None
         self._last_seller: tuple[object, str | None] | None = None
@@ -193,7 +221,7 @@ class RowParser:
         if len(problems) != before:
             return product, b""
         # Hashed here, once per product: when a second process parses, this is work it takes off the writer.
-        hashed = fingerprint(product_values(_product_fields(product)))
+        hashed = fingerprint(normalized(self._product_fields, [product[c] for c in self._product_columns]))
         self._last_product = (cells, product, hashed)
         return product, hashed
 
@@ -229,14 +257,16 @@ _OPTION_COLUMNS = (("option1", "option1_name", "option1_value"), ("option2", "op
 def _check_variant(number: int, variant: dict[str, Any], problems: list[RowProblem]) -> None:
     for option, name_column, value_column in _OPTION_COLUMNS:
         name, value = variant[name_column], variant[value_column]
+        if ABSENT in (name, value):
+            continue  # a file that leaves option columns out keeps the stored options
         if (name is None) != (value is None):
             missing = value_column if value is None else name_column
             problems.append(RowProblem(number, missing, f"{option} needs both a name and a value"))
-    if variant["option2_name"] is not None and variant["option1_name"] is None:
+    if variant["option2_name"] not in (None, ABSENT) and variant["option1_name"] is None:
         problems.append(RowProblem(number, "option2_name", "option2 is filled in but option1 is empty"))
-    list_price = variant["list_price_vnd"]
-    if list_price is not None and list_price < variant["price_vnd"]:
-        problems.append(RowProblem(number, "list_price_vnd", f"{list_price} is below price_vnd {variant['price_vnd']}"))
+    list_price, price = variant["list_price_vnd"], variant["price_vnd"]
+    if list_price not in (None, ABSENT) and price not in (None, ABSENT) and list_price < price:
+        problems.append(RowProblem(number, "list_price_vnd", f"{list_price} is below price_vnd {price}"))
 
 
 def parse_row(

@@ -23,10 +23,6 @@ _RICE: dict[str, Any] = {
     "category": "Gạo",
     "brand": "Dân Tiến",
     "images": ["https://example.com/anh/gao-st25-1.jpg", "https://example.com/anh/gao-st25-2.jpg"],
-    "weight_g": 5200,
-    "length_cm": 35,
-    "width_cm": 22,
-    "height_cm": 8.5,
     "ocop_stars": 4,
     "ocop_certificate": "OCOP-TV-2023-001",
     "ocop_year": 2023,
@@ -48,6 +44,11 @@ EXAMPLE_ROWS: tuple[dict[str, Any], ...] = (
         "price_vnd": 175000,
         "list_price_vnd": 190000,
         "barcode": "8930000000011",
+        # Each bag its own package: the 10 kg one must not ship declared as 5 kg.
+        "weight_g": 5200,
+        "length_cm": 35,
+        "width_cm": 22,
+        "height_cm": 8.5,
         "stock": 40,
     },
     {
@@ -58,6 +59,10 @@ EXAMPLE_ROWS: tuple[dict[str, Any], ...] = (
         "price_vnd": 340000,
         "list_price_vnd": None,
         "barcode": "8930000000028",
+        "weight_g": 10300,
+        "length_cm": 45,
+        "width_cm": 28,
+        "height_cm": 10,
         "stock": 15,
     },
 )

@@ -11,7 +11,7 @@ from rich.table import Table
 from core.catalog.exporter import export_catalog
 from core.catalog.importer import ImportRejected, ImportReport, import_catalog
 from core.catalog.queries import iter_products
-from core.catalog.records import ProductRecord
+from core.catalog.records import ProductRecord, VariantRecord
 from core.cli.context import console, console_err, escape, print_json, state
 from core.errors import NotFound, UsageError
 from core.models import ProductStatus
@@ -56,6 +56,33 @@ def _report_table(report: ImportReport) -> Table:
     return table
 
 
+# How a changed column is counted for people: "12 prices, 3 stock counts, 1 description".
+_CHANGE_WORDS = {
+    "price_vnd": ("price", "prices"), "list_price_vnd": ("list price", "list prices"),
+    "stock": ("new stock count (on hand set to it, in the ledger)", "new stock counts (on hand set to them)"),
+    "status": ("status", "statuses"),
+    "images": ("image list", "image lists"), "attributes": ("attribute list", "attribute lists"),
+    "category": ("category", "categories"), "weight_g": ("weight", "weights"),
+}  # fmt: skip
+
+
+def _changes(report: ImportReport) -> str:
+    def word(column: str, n: int) -> str:
+        one, many = _CHANGE_WORDS.get(column, (column.replace("_", " "), column.replace("_", " ") + "s"))
+        return f"{n} {one if n == 1 else many}"
+
+    return ", ".join(word(column, n) for column, n in report.changes.most_common())
+
+
+def _cleared(report: ImportReport, shown: int = 20) -> str:
+    per_sku: dict[str, list[str]] = {}
+    for sku, column in report.cleared:
+        per_sku.setdefault(sku, []).append(column)
+    listed = [f"{sku} ({', '.join(columns)})" for sku, columns in list(per_sku.items())[:shown]]
+    more = len(per_sku) - shown
+    return "; ".join(listed) + (f"; and {more} more" if more > 0 else "")
+
+
 @app.command("import")
 def import_(
     file: Path = typer.Argument(..., help="Catalog file: .csv, .xlsx or .json, one row per variant."),
@@ -68,10 +95,20 @@ def import_(
         "--archive-missing",
         help="Archive products (and variants) of the sellers in the file that it no longer lists.",
     ),
+    replace: bool = typer.Option(
+        False,
+        "--replace",
+        help="The file is the whole truth for the products it lists: a column it leaves out is cleared too "
+        "(without it, a left-out column keeps what is stored).",
+    ),
 ) -> None:
-    """Import a catalog file: all of it, or nothing if any row is bad (every bad row is listed)."""
+    """Import a catalog file: all of it, or nothing if any row is bad (every bad row is listed).
+
+    A column the file leaves out keeps what is stored; a present column with an empty cell clears it."""
     try:
-        report = import_catalog(state.store(), file, seller=seller, dry_run=dry_run, archive_missing=archive_missing)
+        report = import_catalog(
+            state.store(), file, seller=seller, dry_run=dry_run, archive_missing=archive_missing, replace=replace
+        )
     except ImportRejected as rejected:
         problems = rejected.report.problems
         label = rejected.report.row_label.capitalize()
@@ -83,11 +120,14 @@ def import_(
             table.add_row(str(p.row), p.column, escape(p.reason))
         console_err().print(table)
         raise
-    console().print(_report_table(report))
-    if report.stock_counts:
-        verb = "would set" if dry_run else "set"
-        typer.echo(f"{report.stock_counts} stock figure(s) differ from the last count: a new count {verb} on hand "
-                   "to them (recorded in the ledger).")  # fmt: skip
+    out = console()
+    out.print(_report_table(report))
+    verb = "would change" if dry_run else "changed"
+    if report.changes:
+        out.print(f"Values {verb}: {_changes(report)}.", highlight=False)
+    if report.cleared:
+        out.print(f"[yellow]Empty cells {'would clear' if dry_run else 'cleared'}:[/] {escape(_cleared(report))}",
+                  highlight=False)  # fmt: skip
     if dry_run:
         typer.echo("Dry run: nothing was written.")
 
@@ -135,12 +175,26 @@ def _product_json(product: ProductRecord) -> dict[str, Any]:
             "price_vnd": v.price_vnd,
             "list_price_vnd": v.list_price_vnd,
             "barcode": v.barcode,
+            # The package each variant ships in (its own: a 10 kg bag is not a 2 kg one).
+            "weight_g": v.weight_g,
+            "length_cm": v.length_cm,
+            "width_cm": v.width_cm,
+            "height_cm": v.height_cm,
             "stock": v.stock,
             "status": v.status.value,
         }
         for v in product.variants
     ]
     return {"seller": product.seller_code, **data, "variants": variants}
+
+
+def _package(variant: VariantRecord) -> str:
+    """'5200 g, 35×22×8.5 cm', as much of it as is known."""
+    sizes = (variant.length_cm, variant.width_cm, variant.height_cm)
+    parts = [] if variant.weight_g is None else [f"{variant.weight_g} g"]
+    if all(s is not None for s in sizes):
+        parts.append("×".join(f"{s:g}" for s in sizes if s is not None) + " cm")
+    return ", ".join(parts)
 
 
 def _price_range(product: ProductRecord) -> str:
@@ -213,7 +267,7 @@ def show(
             shown = "; ".join(f"{k}: {v}" for k, v in value.items()) if isinstance(value, dict) else shown
             fields.add_row(key, escape("" if shown is None else str(shown)))
     variants = Table(title="Variants")
-    for column in ("SKU", "Options", "Price", "List price", "Barcode", "Stock", "Status"):
+    for column in ("SKU", "Options", "Price", "List price", "Barcode", "Package", "Stock", "Status"):
         variants.add_column(column, justify="right" if column in ("Price", "List price", "Stock") else "left")
     for v in product.variants:
         variants.add_row(
@@ -222,6 +276,7 @@ def show(
             vnd(v.price_vnd),
             vnd(v.list_price_vnd) if v.list_price_vnd else "",
             v.barcode or "",
+            _package(v),
             str(v.stock),
             v.status.value,
         )

@@ -22,6 +22,7 @@ from connectors.shopee_config import (
     load_shopee_config,
 )
 from core.catalog.records import OptionValue, ProductRecord, VariantRecord
+from tests.records import product_record
 
 BASE_URL = "https://shopee.test"
 PARTNER_ID = 2001887
@@ -162,7 +163,7 @@ def product(**overrides: Any) -> ProductRecord:
         ),
     }
     fields.update(overrides)
-    return ProductRecord(**fields)
+    return product_record(**fields)
 
 
 def envelope(response: dict[str, Any] | None = None, **extra: Any) -> httpx.Response:

@@ -25,6 +25,7 @@ from connectors.retry import RetryPolicy
 from connectors.sandbox.faults import ManualClock
 from connectors.sandbox.postmart import BASE_URL, PostmartSandbox
 from core.catalog.records import OptionValue, ProductRecord, VariantRecord
+from tests.records import product_record
 
 USERNAME = "htx-dantien"
 PASSWORD = "mat-khau-thu-nghiem-9"
@@ -51,7 +52,7 @@ class PostmartWorld:
 def rice(
     sku: str = "GAO-ST25", *, variants: int = 2, name: str = "Gạo ST25 Dân Tiến", images: int = 2
 ) -> ProductRecord:
-    return ProductRecord(
+    return product_record(
         seller_code="HTX-DANTIEN", sku=sku, name=name, description="Gạo thơm đặc sản Trà Vinh.", category="Gạo",
         images=tuple(f"{IMAGE_HOST}/{sku.lower()}-{n}.jpg" for n in range(images)), weight_g=5200,
         ocop_stars=4, origin_province="Trà Vinh", origin_district="Càng Long",

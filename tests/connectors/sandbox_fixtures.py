@@ -29,6 +29,7 @@ from connectors.shopee import ShopeeConnector
 from connectors.shopee_config import ShopeeConfig, load_shopee_config
 from core.catalog.records import OptionValue, ProductRecord, VariantRecord
 from core.errors import ChosyncError, OutcomeUnknown, RetryableError
+from tests.records import product_record
 
 PARTNER_ID = 2001887
 PARTNER_KEY = "test_partner_key"
@@ -197,7 +198,7 @@ def _product(sku: str, name: str, category: str, variants: Iterable[VariantRecor
         "variants": tuple(variants),
     }
     fields.update(extra)
-    return ProductRecord(**fields)
+    return product_record(**fields)
 
 
 def honey(sku: str = "MO-UMINH", *, price: int = 185_000, stock: int = 40, **extra: Any) -> ProductRecord:
