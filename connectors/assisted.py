@@ -109,7 +109,11 @@ def map_listing(
         images=product.images, weight_g=product.weight_g, origin=origin_of(product), ocop_stars=product.ocop_stars,
         ocop_certificate=product.ocop_certificate or "", traceability_code=product.traceability_code or "",
         traceability_url=product.traceability_url or "",
-        variants=tuple(AssistedVariant(sku=v.sku, options=tuple((o.name, o.value) for o in v.options)) for v in active),
+        variants=tuple(
+            AssistedVariant(sku=v.sku, options=tuple((o.name, o.value) for o in v.options),
+                            weight_g=v.weight_g if product.packages_differ else None)
+            for v in active
+        ),
     )  # fmt: skip
     return MappedListing[AssistedListing](
         sku=product.sku,

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, ValidationError, model_serializer
 
 from connectors.assisted_config import OrderExport, ProductExport, UploadLayout
 from connectors.base import Order, OrderLine, OrderStatus
@@ -50,6 +50,17 @@ class AssistedVariant(BaseModel):
 
     sku: str
     options: tuple[tuple[str, str], ...] = ()
+    # Set only when the product's variants ship in different packages (the sheet's weight column is per
+    # row); left out of the serialized form when unset, so a listing whose variants share one package
+    # hashes as it always did and is not sent again for nothing.
+    weight_g: int | None = None
+
+    @model_serializer(mode="wrap")
+    def _package_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if self.weight_g is None:
+            data.pop("weight_g", None)
+        return data
 
 
 class AssistedListing(BaseModel):
@@ -141,9 +152,10 @@ def _fact(line: UploadLine, value: str, layout: UploadLayout) -> Any:
         label = " ".join(option for _, option in options)
         for i, (option_name, option_value) in enumerate(options[:2], start=1):
             facts[f"option{i}_name"], facts[f"option{i}_value"] = option_name, option_value
+        weight = variant.weight_g if variant is not None and variant.weight_g is not None else item.weight_g
         facts |= {
             "variant_name": f"{item.name} - {label}" if label else item.name, "description": item.description,
-            "category": item.category, "brand": item.brand, "weight_g": item.weight_g, "origin": item.origin,
+            "category": item.category, "brand": item.brand, "weight_g": weight, "origin": item.origin,
             "ocop_stars": item.ocop_stars, "ocop_certificate": item.ocop_certificate,
             "traceability_code": item.traceability_code, "traceability_url": item.traceability_url,
         }  # fmt: skip

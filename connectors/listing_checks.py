@@ -47,9 +47,26 @@ class ListingChecks:
         self.channel = channel
         self.template = template
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def problem(self, field: str, message: str) -> None:
         self.problems.append(Problem(sku=self.product.sku, field=field, message=message))
+
+    def warn(self, field: str, message: str) -> None:
+        """Something the seller should know that does not stop the listing."""
+        self.warnings.append(Problem(sku=self.product.sku, field=field, message=message))
+
+    def one_package(self) -> int | None:
+        """The weight declared by a channel that takes one package per product: the heaviest variant's,
+        so no parcel is under-declared; a warning when the variants ship in different packages."""
+        product = self.product
+        if product.packages_differ:
+            sizes = (product.length_cm, product.width_cm, product.height_cm)
+            box = ", " + "×".join(f"{s:g}" for s in sizes if s is not None) + " cm" if None not in sizes else ""
+            message = (f"{self.channel} takes one package per product, but the variants ship in different ones: "
+                       f"the largest ({product.weight_g} g{box}) is declared for every variant")  # fmt: skip
+            self.warn("weight_g", message)
+        return product.weight_g
 
     def name(self) -> str:
         """The product's name, spaces folded, if its length is within the channel's bounds."""

@@ -303,7 +303,9 @@ class MappedListing(BaseModel, Generic[PayloadT]):
 
     Price and stock are apart from ``content`` because they travel by the cheap endpoints: hashing
     ``content`` alone tells whether the listing itself must be updated. ``summary`` is the part of the
-    content the marketplace reads back comparably (:class:`ListingContent`); it is not hashed.
+    content the marketplace reads back comparably (:class:`ListingContent`); ``warnings`` what the seller
+    should know about the listing that does not stop it (one package declared for variants that ship in
+    several); neither is hashed.
     """
 
     model_config = _FROZEN
@@ -313,6 +315,7 @@ class MappedListing(BaseModel, Generic[PayloadT]):
     prices: dict[str, int]
     stocks: dict[str, int]
     summary: ListingContent | None = None
+    warnings: tuple[Problem, ...] = ()
 
 
 class Mapper(Protocol[ConfigT_contra, PayloadT]):

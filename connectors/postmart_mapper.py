@@ -113,13 +113,14 @@ def map_product(
     prices = {v.sku: rules.price_for(v.price_vnd) for v in active}
     stocks = {v.sku: rules.stock_for(v.stock) for v in active}
     run.stocks(stocks)
+    weight = run.one_package()  # ASSUMED: one weight per product (goods_weight), no SKU-level weight
     if run.problems:
         return run.problems
     content = PostmartProduct(serial=product.sku, name=name, category_id=category_id, description=description,
-                              images=images, weight_g=product.weight_g, skus=skus)  # fmt: skip
+                              images=images, weight_g=weight, skus=skus)  # fmt: skip
     summary = ListingContent(name=name, description=description, category=str(category_id), images=len(images))
     return MappedListing[PostmartProduct](sku=product.sku, content=content, prices=prices, stocks=stocks,
-                                          summary=summary)  # fmt: skip
+                                          summary=summary, warnings=tuple(run.warnings))  # fmt: skip
 
 
 def _content(listing: MappedListing[PostmartProduct], image_names: list[str], config: PostmartConfig) -> dict[str, Any]:

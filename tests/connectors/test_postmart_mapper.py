@@ -179,3 +179,21 @@ def test_the_whole_code_table_is_config_a_code_added_there_is_followed_and_an_un
     with pytest.raises(PermanentError) as unknown:
         check_envelope(_answer(200, _envelope(700)), config.envelope, call="c", idempotent=True)
     assert type(unknown.value) is PermanentError and unknown.value.code == "postmart_700"
+
+
+def test_one_weight_per_product_is_the_heaviest_variants_with_a_warning_when_they_differ() -> None:
+    """Postmart takes one package weight per product (ASSUMED): no parcel may be declared lighter than it is."""
+    same = map_product(rice(), AccountRules(), CONFIG)
+    assert isinstance(same, MappedListing)
+    assert (same.content.weight_g, same.warnings) == (5200, ())
+    bags = rice().model_copy(
+        update={
+            "variants": tuple(v.model_copy(update={"weight_g": 1050 * (k + 1)}) for k, v in enumerate(rice().variants))
+        }
+    )
+    mapped = map_product(bags, AccountRules(), CONFIG)
+    assert isinstance(mapped, MappedListing)
+    assert mapped.content.weight_g == 2100
+    [warning] = mapped.warnings
+    assert warning.field == "weight_g" and "Postmart takes one package per product" in warning.message
+    assert "2100 g" in warning.message
