@@ -156,9 +156,23 @@ class _Mapping(ListingChecks):
         if any(size is None or size <= 0 for size in sizes):
             self.problem("dimensions", "give all three package sizes (length, width, height in cm), or none")
             return None
-        # Whole centimetres, rounded up: the package must fit the size declared to the carrier.
-        length, width, height = (max(1, math.ceil(size or 0)) for size in sizes)
-        return ShopeeDimension(package_length=length, package_width=width, package_height=height)
+        return _whole_cm(sizes)
+
+    def model_package(self, variant: VariantRecord) -> tuple[float | None, ShopeeDimension | None]:
+        """A model's own weight (kg) and dimension when the product's variants ship in different packages
+        (Shopee takes them per model since 2024-05-29); (None, None) otherwise: it ships as its item."""
+        if not self.product.packages_differ:
+            return None, None
+        grams = variant.weight_g if variant.weight_g is not None else self.product.weight_g
+        weight = None if grams is None else grams / 1000
+        sizes = (variant.length_cm, variant.width_cm, variant.height_cm)
+        if all(size is None for size in sizes):
+            return weight, None
+        if any(size is None or size <= 0 for size in sizes):
+            self.problem("dimensions", f"{variant.sku}: give all three package sizes (length, width, height in cm), "
+                         "or none")  # fmt: skip
+            return weight, None
+        return weight, _whole_cm(sizes)
 
     def logistics(self) -> tuple[ShopeeLogistic, ...]:
         channels = tuple(channel for channel in self.config.logistics if channel.enabled)
@@ -251,7 +265,8 @@ class _Mapping(ListingChecks):
             if index in seen:
                 self.problem("variants", f"two variants have the same options as {variant.sku}")
             seen.add(index)
-            models.append(ShopeeModel(model_sku=variant.sku, tier_index=index))
+            weight, dimension = self.model_package(variant)
+            models.append(ShopeeModel(model_sku=variant.sku, tier_index=index, weight_kg=weight, dimension=dimension))
         tiers = tuple(ShopeeTier(name=name, options=tuple(values)) for name, values in zip(names, options, strict=True))
         return active, tiers, tuple(models)
 
@@ -313,6 +328,12 @@ class _Mapping(ListingChecks):
             if stock > self.limits.stock_max:
                 self.problem("stock", f"{sku} has {stock} in stock; Shopee allows at most {self.limits.stock_max}")
         return stocks
+
+
+def _whole_cm(sizes: tuple[float | None, ...]) -> ShopeeDimension:
+    # Whole centimetres, rounded up: the package must fit the size declared to the carrier.
+    length, width, height = (max(1, math.ceil(size or 0)) for size in sizes)
+    return ShopeeDimension(package_length=length, package_width=width, package_height=height)
 
 
 def map_item(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 from connectors.base import MappedListing
 from connectors.shopee_attributes import AttributeValue as ShopeeAttributeValue  # value_id 0 = free text
@@ -65,10 +65,33 @@ class ShopeeTier(BaseModel):
 
 
 class ShopeeModel(BaseModel):
+    """One model. Its own package (weight in kg, dimension in whole cm) is set only when the product's
+    variants ship in different packages; unset, the model ships as its item says, and the field is left
+    out of the serialized form, so a single-package item hashes as it always did."""
+
     model_config = _FROZEN
 
     model_sku: str
     tier_index: tuple[int, ...]
+    weight_kg: float | None = None
+    dimension: ShopeeDimension | None = None
+
+    @model_serializer(mode="wrap")
+    def _package_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for name in ("weight_kg", "dimension"):
+            if data.get(name) is None:
+                data.pop(name, None)
+        return data
+
+    def package(self) -> dict[str, Any]:
+        """The model's own package as Shopee's model entries spell it (empty when it has none)."""
+        if self.weight_kg is None:
+            return {}
+        package: dict[str, Any] = {"weight": self.weight_kg}
+        if self.dimension is not None:  # Shopee: a model that sets its dimension sets its weight too
+            package["dimension"] = self.dimension.model_dump()
+        return package
 
 
 class ShopeeItem(BaseModel):
@@ -157,6 +180,7 @@ def _model_entries(
             "original_price": listing.prices[model.model_sku],
             "model_sku": model.model_sku,
             "seller_stock": _seller_stock(listing.stocks[model.model_sku], location_id),
+            **model.package(),
         }
         for model in models
     ]

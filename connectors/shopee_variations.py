@@ -24,6 +24,9 @@ The rules it keeps:
   the new ones exist.
 - Only SKUs not already on the item are added. Computed from what Shopee holds, the plan is empty once
   the work is done: an ``add_model`` whose answer was lost is not repeated on the retry.
+- A model's own package (weight and dimension, when the product's variants ship in different ones) goes
+  with ``init_tier_variation`` and ``add_model``; a kept model whose package Shopee holds differently is
+  set by ``update_model``, and so is one that had its own and now ships as its item.
 
 What it cannot do raises :class:`~core.errors.PermanentError` with a hint: changing the number of option
 names (Shopee does that with ``init_tier_variation``, which replaces every model and its id), two models
@@ -41,9 +44,11 @@ import structlog
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from connectors.base import ListingRef, MappedListing
+from connectors.batches import chunks
 from connectors.normalize import data_error
 from connectors.shopee_client import ShopeeClient
 from connectors.shopee_payload import (
+    ShopeeDimension,
     ShopeeItem,
     ShopeeModel,
     ShopeeTier,
@@ -76,6 +81,14 @@ class LiveModel(BaseModel):
     model_id: int
     model_sku: str
     tier_index: tuple[int, ...]
+    weight: float | None = None  # its own package, when it has one
+    dimension: ShopeeDimension | None = None
+
+    def package(self) -> dict[str, Any]:
+        """As :meth:`ShopeeModel.package` spells it, to compare the two."""
+        if self.weight is None:
+            return {}
+        return {"weight": self.weight} | ({} if self.dimension is None else {"dimension": self.dimension.model_dump()})
 
 
 class LiveVariations(BaseModel):
@@ -98,6 +111,8 @@ class LiveVariations(BaseModel):
                     model_id=model["model_id"],
                     model_sku=model.get("model_sku") or "",
                     tier_index=tuple(model.get("tier_index") or ()),
+                    weight=model.get("weight"),
+                    dimension=model.get("dimension"),
                 )
                 for model in answer.get("model") or []
                 if model.get("model_id") is not None
@@ -313,6 +328,7 @@ class ShopeeVariations:
             body = add_model_body(item_id, change.add, listing, location_id=self._location_id)
             models.update(_model_map(await self._client.post("product/add_model", body, idempotent=False)))
         await self._delete(item_id, change.delete_last)
+        await self._packages(item_id, listing, live, change.kept)
         if change.calls:
             _log.info(
                 "shopee.variations_changed",
@@ -323,6 +339,31 @@ class ShopeeVariations:
                 shop_id=self._client.config.shop_id,
             )
         return await self._bound(item_id, listing, models)
+
+    async def _packages(
+        self, item_id: int, listing: MappedListing[ShopeeItem], live: LiveVariations, kept: Mapping[str, str]
+    ) -> None:
+        """update_model for the kept models whose own package Shopee holds otherwise (new ones got theirs
+        with add_model). A model that had its own and now ships as its item is given the item's: a model's
+        package cannot be unset, only set. Idempotent, so it is repeated as it is after a lost answer."""
+        item = listing.content
+        held = {str(model.model_id): model for model in live.models}
+        as_item = {"weight": item.weight_kg} | (
+            {} if item.dimension is None else {"dimension": item.dimension.model_dump()}
+        )
+        entries: list[dict[str, Any]] = []
+        for model in item.models:
+            model_id = kept.get(model.model_sku)
+            current = held.get(model_id) if model_id is not None else None
+            if current is None:
+                continue
+            wanted, now = model.package(), current.package()
+            if not wanted and now:
+                wanted = as_item
+            if wanted and wanted != now:
+                entries.append({"model_id": int(current.model_id), **wanted})
+        for chunk in chunks(entries, 50):  # DOC: update_model takes 1..50 models
+            await self._client.post("product/update_model", {"item_id": item_id, "model": chunk}, idempotent=True)
 
     async def _delete(self, item_id: int, model_ids: Sequence[int]) -> None:
         for model_id in model_ids:

@@ -153,7 +153,7 @@ def item_view(call: ShopeeCall, item: Item) -> JsonObject:
 
 
 def model_view(call: ShopeeCall, model: Model) -> JsonObject:
-    return {
+    view: JsonObject = {
         "model_id": model.model_id,
         "tier_index": list(model.tier_index),
         "model_sku": model.model_sku,
@@ -161,6 +161,11 @@ def model_view(call: ShopeeCall, model: Model) -> JsonObject:
         "price_info": _price_info(call, model),
         "stock_info_v2": _stock_info(call, [model]),
     }
+    if model.weight is not None:  # a model without its own package ships as its item says
+        view["weight"] = model.weight
+        if model.dimension is not None:
+            view["dimension"] = model.dimension
+    return view
 
 
 def _model_of(item: Item, model_id: int) -> Model | None:

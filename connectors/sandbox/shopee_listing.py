@@ -25,7 +25,7 @@ from connectors.sandbox.shopee_catalog import (
     stock_amount,
 )
 from connectors.sandbox.shopee_media import image_info
-from connectors.sandbox.shopee_records import Item
+from connectors.sandbox.shopee_records import Item, Model
 from connectors.sandbox.shopee_wire import (
     JsonObject,
     ShopeeCall,
@@ -295,6 +295,27 @@ def _place(model: JsonObject, tiers: list[JsonObject], taken: set[tuple[int, ...
     return index
 
 
+def _package(entry: JsonObject) -> tuple[float | None, JsonObject | None]:
+    """A model's own weight (kg) and dimension (whole cm), if it gives them: a model that sets a dimension
+    must set its weight too (Shopee's rule, DOC)."""
+    weight, dimension = entry.get("weight"), entry.get("dimension")
+    if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0):
+        raise param_error("model weight should be greater than 0")
+    if dimension is not None:
+        if weight is None:
+            raise param_error("a model that sets dimension must set weight")
+        dimension = as_object(dimension, "dimension")
+        for side in ("package_length", "package_width", "package_height"):
+            if as_int(require(dimension, side), side) <= 0:
+                raise param_error(f"{side} should be greater than 0")
+    return (None if weight is None else float(weight)), dimension
+
+
+def _set_packages(models: list[Model], raw: list[Any]) -> None:
+    for model, entry in zip(models, raw, strict=True):
+        model.weight, model.dimension = _package(as_object(entry, "model"))
+
+
 def _check_models(
     call: ShopeeCall, tiers: list[JsonObject], raw: list[Any], taken: set[tuple[int, ...]]
 ) -> list[ModelSpec]:
@@ -310,6 +331,7 @@ def _check_models(
         if len(sku) > limits.sku_length:
             raise param_error(f"model_sku should be at most {limits.sku_length} characters")
         stock = stock_amount(call, model["seller_stock"]) if model.get("seller_stock") is not None else 0
+        _package(model)  # refused before anything is made
         specs.append((index, sku, price, stock))
     return specs
 
@@ -328,6 +350,7 @@ def init_tier_variation(call: ShopeeCall) -> JsonObject:
     specs = _check_models(call, tiers, raw, set())
     check_price_ratio(call, [spec[2] for spec in specs])
     created = call.office.set_tiers(item.item_id, tiers, specs)
+    _set_packages(created, raw)
     return {"item_id": item.item_id, "tier_variation": tiers, "model": [model_view(call, m) for m in created]}
 
 
@@ -385,6 +408,7 @@ def add_model(call: ShopeeCall) -> JsonObject:
     specs = _check_models(call, item.tier_variation, raw, taken)
     check_price_ratio(call, [m.original_price for m in item.models.values()] + [spec[2] for spec in specs])
     created = call.office.add_models(item.item_id, specs)
+    _set_packages(created, raw)
     return {"model": [model_view(call, m) for m in created]}
 
 
@@ -399,10 +423,13 @@ def update_model(call: ShopeeCall) -> JsonObject:
         sku = as_str(entry["model_sku"], "model_sku") if "model_sku" in entry else None
         if sku is not None and len(sku) > call.config.limits.sku_length:
             raise param_error(f"model_sku should be at most {call.config.limits.sku_length} characters")
-        changes.append((model_id, sku))
-    for model_id, sku in changes:
+        changes.append((model_id, sku, _package(entry) if "weight" in entry or "dimension" in entry else None))
+    for model_id, sku, package in changes:
+        model = item.models[model_id]
         if sku is not None:
-            item.models[model_id].model_sku = sku
+            model.model_sku = sku
+        if package is not None:
+            model.weight, model.dimension = package
     call.office.touch(item)
     return {}
 

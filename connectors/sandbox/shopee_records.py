@@ -83,6 +83,9 @@ class Model:
     reserved_stock: int = 0  # held for promotions; stock may not go below it
     price_locked: bool = False  # in a promotion: update_price refuses
     model_status: str = "MODEL_NORMAL"
+    # Model-level package (since 2024-05-29); None: the model ships as its item says.
+    weight: float | None = None
+    dimension: dict[str, Any] | None = None
 
 
 @dataclass

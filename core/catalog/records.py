@@ -95,9 +95,10 @@ class ProductRecord(BaseModel):
 
     @property
     def packages_differ(self) -> bool:
-        """Whether the active variants ship in different packages (one per product loses that)."""
+        """Whether the active variants ship in different packages (one per product loses that). A variant
+        that gives no figure at all is not a different package: it ships as the product does."""
         packages = {(v.weight_g, v.length_cm, v.width_cm, v.height_cm) for v in self._shipping()}
-        return len(packages) > 1
+        return len(packages - {(None, None, None, None)}) > 1
 
     def _shipping(self) -> tuple[VariantRecord, ...]:
         active = tuple(v for v in self.variants if v.status is VariantStatus.ACTIVE)

@@ -436,3 +436,27 @@ async def test_with_review_on_new_items_wait_for_approval(api: ShopeeApi, sandbo
     assert live["item_status"] == "REVIEWING"
     sandbox.approve_item(live["item_id"])
     assert sandbox.item(live["item_id"]).item_status == "NORMAL"
+
+
+async def test_models_take_their_own_weight_and_dimension(api: ShopeeApi, sandbox: ShopeeSandbox) -> None:
+    """Since 2024-05-29 (DOC): init_tier_variation, add_model and update_model take a model's weight and
+    dimension; a model that sets a dimension must set its weight; get_model_list shows them."""
+    item_id = (await api.add_item())["item_id"]
+    tiers = [{"name": "Cỡ", "option_list": [{"option": "2kg"}, {"option": "5kg"}]}]
+    box = {"package_length": 30, "package_width": 20, "package_height": 6}
+    small = {"tier_index": [0], "original_price": 100000, "model_sku": "G-2", "weight": 2.1, "dimension": box}
+    refused = await _error_of(api, "product/init_tier_variation", {
+        "item_id": item_id, "tier_variation": tiers, "model": [small | {"weight": None}]
+    })  # fmt: skip
+    assert refused[1] == "error_param" and "must set weight" in refused[2]
+    assert not sandbox.item(item_id).has_model  # nothing was made
+    await api.ok("POST", "product/init_tier_variation", {"item_id": item_id, "tier_variation": tiers, "model": [small]})
+    big = {"tier_index": [1], "original_price": 200000, "model_sku": "G-5", "weight": 5.2}
+    [added] = (await api.ok("POST", "product/add_model", {"item_id": item_id, "model_list": [big]}))["model"]
+    await api.ok("POST", "product/update_model", {"item_id": item_id, "model": [{"model_id": added["model_id"],
+                                                                                "weight": 5.3}]})  # fmt: skip
+    listed = (await api.ok("GET", "product/get_model_list", {"item_id": item_id}))["model"]
+    assert {m["model_sku"]: (m.get("weight"), m.get("dimension")) for m in listed} == {
+        "G-2": (2.1, box),
+        "G-5": (5.3, None),
+    }
