@@ -16,7 +16,7 @@ from connectors.sandbox.demo_world import demo_sellers, postmart_stock, shopee_m
 from connectors.sandbox.fleet import load_fleet
 from core.catalog.columns import COLUMN_NAMES, COLUMNS
 from core.catalog.importer import import_catalog
-from core.catalog.template import write_template
+from core.catalog.template import IMPORT_RULES, write_template
 from core.db import Store, open_store
 from core.models import CHANNEL_ACCOUNT, PRODUCT, SELLER, VARIANT
 from core.settings import PROJECT_ROOT
@@ -43,8 +43,12 @@ def test_template_header_is_every_column_and_its_guide_documents_them() -> None:
     workbook = load_workbook(TEMPLATES / "catalog-template.xlsx")
     catalog, guide = workbook.worksheets
     assert next(catalog.iter_rows(values_only=True)) == COLUMN_NAMES
-    documented = [r[0] for r in guide.iter_rows(min_row=2, values_only=True)]
+    rows = list(guide.iter_rows(min_row=2, values_only=True))
+    documented = [r[0] for r in rows[: len(COLUMNS)]]
     assert documented == [c.name for c in COLUMNS]
+    rules = [r[2] for r in rows[len(COLUMNS) :] if r and r[2]]
+    assert [text for pair in IMPORT_RULES for text in pair] == rules
+    assert any("keeps what is stored" in rule for rule in rules) and any("--replace" in rule for rule in rules)
 
 
 @pytest.mark.parametrize("name", ["catalog-template.csv", "catalog-template.xlsx"])

@@ -68,8 +68,28 @@ EXAMPLE_ROWS: tuple[dict[str, Any], ...] = (
 )
 
 
+# How an import reads the file, below the columns on the guide sheet (Vietnamese first, then English).
+IMPORT_RULES: tuple[tuple[str, str], ...] = (
+    ("Cột không có trong tệp: giữ nguyên giá trị đã lưu. Cột có trong tệp nhưng ô để trống: xoá giá trị đó.",
+     "A column the file leaves out keeps what is stored; a column present with an empty cell clears it."),
+    ("Tệp chỉ sửa giá hoặc tồn kho có thể chỉ gồm seller_code, variant_sku và price_vnd (hoặc stock).",
+     "A price or stock file may be as small as seller_code, variant_sku and price_vnd (or stock)."),
+    ("chosync catalog import --replace: tệp là toàn bộ sự thật cho các sản phẩm trong tệp (cột thiếu cũng bị xoá).",
+     "--replace: the file is the whole truth for the products it lists (a left-out column is cleared too)."),
+    ("stock là số bạn đếm được: nhập lại cùng số thì không đổi gì (hàng đã bán vẫn được trừ); số khác là lần "
+     "kiểm kho mới.",
+     "stock is the figure you counted: the same figure again changes nothing (sales since stay counted); "
+     "a different one is a new count."),
+    ("Khối lượng và kích thước là của từng biến thể (túi 2 kg khác túi 10 kg); ô trống ở các dòng sau lấy giá trị "
+     "của dòng đầu tiên của sản phẩm.",
+     "Weight and sizes are each variant's own (a 2 kg bag is not a 10 kg one); an empty cell on a product's "
+     "later rows takes its first row's value."),
+)  # fmt: skip
+
+
 def _guide(path: Path) -> None:
-    """Add a second sheet explaining every column (the importer reads only the first sheet)."""
+    """Add a second sheet explaining every column and how an import reads them (the importer reads
+    only the first sheet)."""
     from openpyxl import load_workbook
 
     workbook = load_workbook(path)
@@ -77,6 +97,10 @@ def _guide(path: Path) -> None:
     guide.append(["column", "required", "meaning"])
     for column in COLUMNS:
         guide.append([column.name, "yes" if column.required else "", column.doc])
+    guide.append([])
+    for vietnamese, english in IMPORT_RULES:
+        guide.append(["", "", vietnamese])
+        guide.append(["", "", english])
     workbook.save(path)
 
 
