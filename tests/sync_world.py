@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,10 +19,15 @@ from core.catalog.importer import import_catalog
 from core.channels import AccountSummary, DatabaseTokenStore, add_account, find_account, set_category_map
 from core.db import Store
 from core.models import utcnow
+from core.sync.apply import RetrySchedule
+from core.sync.connect import build_connector
+from core.sync.orders import PullReport, pull_orders
+from core.sync.push import PushResult, push_account
 from tests.catalog_files import make_rows, register, write_csv
 
-__all__ = ["FAST_SETTINGS", "JPEG", "PARTNER_ID", "PARTNER_KEY", "World", "make_world"]
+__all__ = ["FAST_SETTINGS", "JPEG", "NO_WAIT", "PARTNER_ID", "PARTNER_KEY", "World", "make_world"]
 
+NO_WAIT = RetrySchedule(base_s=0, max_s=0)  # retries due at once: a test pushes again instead of waiting
 PARTNER_ID = 2001887
 PARTNER_KEY = "test_partner_key"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60
@@ -76,6 +82,29 @@ class World:
 
     def account(self, name: str = "shopee") -> AccountSummary:
         return find_account(self.store, seller=self.seller, channel="shopee", name=name)
+
+    def push(self, name: str = "shopee", *, full: bool = False) -> PushResult:
+        """One push of the account, as the daemon or ``chosync sync`` runs it."""
+
+        async def go() -> PushResult:
+            async with self.http() as http:
+                return await push_account(
+                    self.store, self.account(name), http, trigger="test", schedule=NO_WAIT, full=full
+                )
+
+        return asyncio.run(go())
+
+    def pull(self, name: str = "shopee") -> PullReport:
+        """One order pull of the account."""
+
+        async def go() -> PullReport:
+            async with self.http() as http:
+                account = self.account(name)
+                return await pull_orders(
+                    self.store, account, build_connector(self.store, account, http), trigger="test"
+                )
+
+        return asyncio.run(go())
 
     def items(self, shop_id: int | None = None) -> list[Any]:
         return [i for i in self.sandbox.items.values()

@@ -21,23 +21,11 @@ from core.catalog.importer import import_catalog
 from core.channels import update_account
 from core.cli import run
 from core.db import Store
-from core.sync.apply import RetrySchedule
 from core.sync.connect import build_connector
 from core.sync.models import OPERATION
 from core.sync.plan import plan_account
-from core.sync.push import PushResult, push_account
 from tests.catalog_files import make_rows, write_csv
 from tests.sync_world import World, make_world
-
-NO_WAIT = RetrySchedule(base_s=0, max_s=0)
-
-
-def push(world: World) -> PushResult:
-    async def run() -> PushResult:
-        async with world.http() as http:
-            return await push_account(world.store, world.account(), http, trigger="test", schedule=NO_WAIT)
-
-    return asyncio.run(run())
 
 
 def planned(world: World) -> list[tuple[str, str | None, int | None]]:
@@ -83,17 +71,17 @@ def test_a_change_after_a_lost_create_reaches_the_shop(
     rows = catalog_rows(2, variants)
     import_catalog(store, write_csv(tmp_path / "first.csv", rows))
     world.sandbox.faults.enqueue("/api/v2/product/add_item", Fault.lost_response(), times=2)
-    first = push(world)
+    first = world.push()
     assert first.report.unknown == 2 and first.outcome == "partial"
     assert len(world.items()) == 2  # Shopee made both items; we never heard
 
     rows = changed(rows)
     import_catalog(store, write_csv(tmp_path / "second.csv", rows))
-    second = push(world)
+    second = world.push()
     assert second.outcome == "ok", second.report.failures
     assert_shop_shows(world, rows)
     assert planned(world) == []
-    third = push(world)
+    third = world.push()
     assert (third.report.done, third.outcome) == (0, "ok")
 
 
@@ -113,7 +101,7 @@ def test_a_run_killed_between_the_item_and_its_variants_then_a_change_reaches_th
     with monkeypatch.context() as patch:
         patch.setattr(ShopeeVariations, "init", killed)
         with pytest.raises(Killed):
-            push(world)
+            world.push()
     [item] = world.items()
     assert not item.has_model  # add_item landed, init_tier_variation never left
     with store.engine.connect() as conn:
@@ -121,7 +109,7 @@ def test_a_run_killed_between_the_item_and_its_variants_then_a_change_reaches_th
 
     rows = changed(rows)
     import_catalog(store, write_csv(tmp_path / "second.csv", rows))
-    second = push(world)
+    second = world.push()
     assert second.outcome == "ok", second.report.failures
     assert_shop_shows(world, rows)
     assert planned(world) == []
@@ -132,8 +120,8 @@ def test_a_rerun_after_lost_creates_counts_each_listing_once(
 ) -> None:
     world = make_world(store, tmp_path, monkeypatch, products=3, variants=2)
     world.sandbox.faults.enqueue("/api/v2/product/add_item", Fault.lost_response(), times=2)
-    assert push(world).report.unknown == 2
-    second = push(world)  # nothing changed in the catalog: the plan looks at nothing, the apply finishes two
+    assert world.push().report.unknown == 2
+    second = world.push()  # nothing changed in the catalog: the plan looks at nothing, the apply finishes two
     assert (second.report.created, second.unchanged, second.outcome) == (2, 1, "ok")
     assert len(world.items()) == 3
 
@@ -143,7 +131,7 @@ def test_plan_shows_the_operations_waiting_for_a_lost_answer(
 ) -> None:
     world = make_world(store, tmp_path, monkeypatch, products=2, variants=1)
     world.sandbox.faults.enqueue("/api/v2/product/add_item", Fault.lost_response(), times=2)
-    assert push(world).report.unknown == 2
+    assert world.push().report.unknown == 2
     monkeypatch.setenv("CHOSYNC_DATABASE_URL", store.engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("COLUMNS", "200")
     capsys.readouterr()
@@ -158,7 +146,7 @@ def test_plan_shows_the_operations_waiting_for_a_lost_answer(
     out = capsys.readouterr().out
     assert "nothing to send" not in out
     assert "2 waiting in the queue" in out and "answer lost: read back from the marketplace first" in out
-    push(world)
+    world.push()
     assert run(["plan"]) == 0
     assert "nothing to send" in capsys.readouterr().out
 
@@ -175,8 +163,8 @@ def test_a_server_error_the_account_says_applied_nothing_is_retried_not_read_bac
     world = make_world(store, tmp_path, monkeypatch, products=1, variants=1)
     update_account(store, world.account().id, settings={"errors": {"not_applied": not_applied}})
     world.sandbox.faults.enqueue("/api/v2/product/add_item", Fault.server_error(503))
-    first = push(world)
+    first = world.push()
     assert (first.report.unknown, first.report.created, first.retries.total) == (unknown, created, created)
-    assert push(world).outcome == "ok"
+    assert world.push().outcome == "ok"
     assert len(world.items()) == 1
     assert world.sandbox.calls("/api/v2/product/add_item") == 2

@@ -18,11 +18,8 @@ from core.catalog.importer import import_catalog
 from core.cli import run
 from core.db import Store
 from core.models import VARIANT
-from core.sync.apply import RetrySchedule
 from core.sync.connect import build_connector
-from core.sync.orders import PullReport, pull_orders
 from core.sync.plan import plan_account
-from core.sync.push import PushResult, push_account
 from core.sync.reconcile import reconcile_job
 from tests.catalog_files import make_rows, write_csv
 from tests.sync_world import World, make_world
@@ -30,25 +27,6 @@ from tests.sync_world import World, make_world
 SHOPS = (14701711, 14701712)
 NAMES = ("shopee", "shopee2")
 SKU = "P000002-V1"  # 3 on hand: (2 + 1) % 50
-NO_WAIT = RetrySchedule(base_s=0, max_s=0)
-
-
-def push(world: World, name: str, *, full: bool = False) -> PushResult:
-    async def go() -> PushResult:
-        async with world.http() as http:
-            account = world.account(name)
-            return await push_account(world.store, account, http, trigger="test", schedule=NO_WAIT, full=full)
-
-    return asyncio.run(go())
-
-
-def pull(world: World, name: str) -> PullReport:
-    async def go() -> PullReport:
-        async with world.http() as http:
-            account = world.account(name)
-            return await pull_orders(world.store, account, build_connector(world.store, account, http), trigger="test")
-
-    return asyncio.run(go())
 
 
 def sell(world: World, shop_id: int, sku: str, quantity: int, status: str = "SHIPPED") -> str:
@@ -71,11 +49,11 @@ def oversold(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> W
     """Three on hand; shop 1 ships 3 and shop 2 ships 2 before either order is pulled: on hand −2."""
     world = make_world(store, tmp_path, monkeypatch, products=4, variants=2, shops=SHOPS)
     for name in NAMES:
-        assert push(world, name).outcome == "ok"
+        assert world.push(name).outcome == "ok"
     sell(world, SHOPS[0], SKU, 3)
     sell(world, SHOPS[1], SKU, 2)
     for name in NAMES:
-        assert pull(world, name).error is None
+        assert world.pull(name).error is None
     assert on_hand(store, SKU) == (-2, 0)
     monkeypatch.setenv("CHOSYNC_DATABASE_URL", store.engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("COLUMNS", "200")
@@ -91,12 +69,12 @@ def test_an_oversold_variant_shows_zero_and_the_other_products_keep_syncing(
     ]
     import_catalog(world.store, write_csv(tmp_path / "repriced.csv", rows))
     for name in NAMES:
-        result = push(world, name)
+        result = world.push(name)
         assert result.outcome == "ok", result.error or result.report.failures
         assert result.report.prices == 2  # the other product's new prices went out
     assert [shop_stock(world, shop, SKU) for shop in SHOPS] == [0, 0]
     for name in NAMES:
-        assert push(world, name, full=True).outcome == "ok"
+        assert world.push(name, full=True).outcome == "ok"
 
     async def read_back() -> None:
         async with world.http() as http:
@@ -134,10 +112,10 @@ def test_the_oversell_is_reported_by_the_pull_status_and_its_own_list(
 ) -> None:
     world = make_world(store, tmp_path, monkeypatch, products=4, variants=2, shops=SHOPS)
     for name in NAMES:
-        assert push(world, name).outcome == "ok"
+        assert world.push(name).outcome == "ok"
     first = sell(world, SHOPS[0], SKU, 3)
     second = sell(world, SHOPS[1], SKU, 2, status="READY_TO_SHIP")
-    assert pull(world, "shopee").oversold == []
+    assert world.pull("shopee").oversold == []
     monkeypatch.setenv("CHOSYNC_DATABASE_URL", store.engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("COLUMNS", "200")
     # The CLI's client goes to the in-process sandbox, as the world's own clients do.

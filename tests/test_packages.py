@@ -6,7 +6,6 @@ package per product gets the largest, with a warning; a floor's upload sheet car
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
@@ -18,15 +17,11 @@ from connectors.shopee_mapper import map_item
 from core.catalog.importer import import_catalog
 from core.catalog.readers import open_table
 from core.db import Store
-from core.sync.apply import RetrySchedule
-from core.sync.push import PushResult, push_account
 from tests.catalog_files import make_rows, row, write_csv
 from tests.connectors.conftest import make_config
 from tests.connectors.sandbox_fixtures import tea
 from tests.floors_world import make_floors
 from tests.sync_world import World, make_world
-
-NO_WAIT = RetrySchedule(base_s=0, max_s=0)
 
 WEIGHTS = {"P000001-V0": "1050", "P000001-V1": "2100"}
 
@@ -54,14 +49,6 @@ def test_a_floor_sheet_carries_each_variants_own_weight(
     assert weights["P000000-V0"] == weights["P000000-V1"] == "5200"  # one package for both: as before
 
 
-def push(world: World) -> PushResult:
-    async def go() -> PushResult:
-        async with world.http() as http:
-            return await push_account(world.store, world.account(), http, trigger="test", schedule=NO_WAIT)
-
-    return asyncio.run(go())
-
-
 def models(world: World, sku: str) -> dict[str, tuple[float | None, dict[str, int] | None]]:
     [item] = [i for i in world.items() if i.item_sku == sku]
     return {m.model_sku: (m.weight, m.dimension) for m in item.models.values()}
@@ -76,7 +63,7 @@ def test_shopee_models_carry_their_own_weight_and_a_change_updates_only_that_lis
     for r in rows:
         r["weight_g"], r["length_cm"], r["width_cm"], r["height_cm"] = sizes[r["variant_sku"]]
     import_catalog(store, write_csv(tmp_path / "bags.csv", rows))
-    assert push(world).outcome == "ok"
+    assert world.push().outcome == "ok"
     [bags] = [i for i in world.items() if i.item_sku == "P000001"]
     # add_item takes one package: the heaviest bag's, whole centimetres rounded up.
     assert (bags.weight, bags.dimension) == (2.1, {"package_length": 28, "package_width": 19, "package_height": 7})
@@ -90,14 +77,14 @@ def test_shopee_models_carry_their_own_weight_and_a_change_updates_only_that_lis
     heavier = [row(variant_sku="P000001-V0", weight_g="1200")]
     import_catalog(store, write_csv(tmp_path / "v0.csv", heavier, columns=["seller_code", "variant_sku", "weight_g"]))
     before = world.sandbox.calls("/api/v2/product/update_item")
-    result = push(world)
+    result = world.push()
     assert (result.report.updated, result.report.prices, result.report.stocks) == (1, 0, 0)
     assert world.sandbox.calls("/api/v2/product/update_item") == before + 1  # only that listing
     assert models(world, "P000001")["P000001-V0"][0] == 1.2
 
     same = [row(variant_sku=sku, weight_g="2100") for sku in sizes]  # the bags now weigh the same...
     import_catalog(store, write_csv(tmp_path / "same.csv", same, columns=["seller_code", "variant_sku", "weight_g"]))
-    assert push(world).report.updated == 1
+    assert world.push().report.updated == 1
     # ...and the models that had their own package are given the item's: one cannot be unset on Shopee.
     assert {sku: weight for sku, (weight, _) in models(world, "P000001").items()} == {
         "P000001-V0": 2.1,

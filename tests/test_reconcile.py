@@ -11,23 +11,11 @@ from sqlalchemy import select
 
 from core.catalog.importer import import_catalog
 from core.db import Store
-from core.sync.apply import RetrySchedule
 from core.sync.models import LISTING
-from core.sync.push import PushResult, push_account
 from core.sync.reconcile import ReconcileReport, reconcile_job
 from tests.catalog_files import make_rows, write_csv
 from tests.floors_world import POSTMART_USER, make_floors
 from tests.sync_world import World, make_world
-
-NO_WAIT = RetrySchedule(base_s=0, max_s=0)
-
-
-def push(world: World) -> PushResult:
-    async def run() -> PushResult:
-        async with world.http() as http:
-            return await push_account(world.store, world.account(), http, trigger="test", schedule=NO_WAIT)
-
-    return asyncio.run(run())
 
 
 def reconcile(world: World) -> ReconcileReport:
@@ -54,7 +42,7 @@ def test_prices_and_stock_edited_by_hand_are_put_back(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = make_world(store, tmp_path, monkeypatch, products=3, variants=2)
-    push(world)
+    world.push()
     target = item(world, "P000001")
     by_sku = {m.model_sku: m.model_id for m in target.models.values()}  # type: ignore[attr-defined]
     world.sandbox.set_price(target.item_id, 99_000, by_sku["P000001-V0"])  # type: ignore[attr-defined]
@@ -62,7 +50,7 @@ def test_prices_and_stock_edited_by_hand_are_put_back(
     report = reconcile(world)
     assert (report.checked, report.price_drift, report.stock_drift) == (3, 1, 1)
     assert any("99000" in note for note in report.notes)
-    result = push(world)
+    result = world.push()
     assert (result.report.prices, result.report.stocks, result.report.created) == (1, 1, 0)
     assert models(world, "P000001") == {"P000001-V0": (10_001, 1), "P000001-V1": (11_001, 2)}
     assert reconcile(world).drift == 0
@@ -72,17 +60,17 @@ def test_an_item_deleted_on_the_marketplace_is_created_again(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = make_world(store, tmp_path, monkeypatch, products=2, variants=1)
-    push(world)
+    world.push()
     gone = item(world, "P000000")
     world.sandbox.set_item_status(gone.item_id, "SELLER_DELETE")  # type: ignore[attr-defined]
     assert reconcile(world).missing == 1
-    assert push(world).report.created == 1
+    assert world.push().report.created == 1
     assert len([i for i in world.items() if i.item_sku == "P000000"]) == 1
 
 
 def test_a_banned_item_is_flagged_for_a_person(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     world = make_world(store, tmp_path, monkeypatch, products=2, variants=1)
-    push(world)
+    world.push()
     world.sandbox.ban_item(item(world, "P000001").item_id)  # type: ignore[attr-defined]
     report = reconcile(world)
     assert report.flagged == 1
@@ -100,7 +88,7 @@ def test_an_item_already_carrying_our_sku_is_adopted_not_duplicated(
     world.sandbox.set_tiers(made_by_hand.item_id, tiers, [([0], "P000000-V0", 1234, 9)])
     report = reconcile(world)
     assert report.adopted == 1
-    result = push(world)
+    result = world.push()
     assert result.report.created == 1  # only P000001: P000000 was adopted
     assert len([i for i in world.items() if i.item_sku == "P000000"]) == 1
     assert models(world, "P000000") == {"P000000-V0": (10_000, 0)}
@@ -115,13 +103,13 @@ def test_drift_on_an_item_without_variations_is_found(
     for r in rows:
         r["option1_name"] = r["option1_value"] = ""
     import_catalog(store, write_csv(tmp_path / "plain.csv", rows))
-    push(world)
+    world.push()
     single = item(world, "P000000")
     assert not single.tier_variation  # type: ignore[attr-defined]
     world.sandbox.set_stock(single.item_id, 321)  # type: ignore[attr-defined]
     report = reconcile(world)
     assert (report.stock_drift, report.price_drift) == (1, 0)
-    assert push(world).report.stocks == 1
+    assert world.push().report.stocks == 1
     assert world.sandbox.model(single.item_id).seller_stock == 0  # type: ignore[attr-defined]
 
 
@@ -129,7 +117,7 @@ def test_a_variant_deleted_by_hand_is_flagged_and_the_next_sync_restores_it(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = make_world(store, tmp_path, monkeypatch, products=2, variants=2)
-    push(world)
+    world.push()
     target = item(world, "P000001")
     by_sku = {m.model_sku: m.model_id for m in target.models.values()}  # type: ignore[attr-defined]
     del target.models[by_sku["P000001-V1"]]  # type: ignore[attr-defined]  # the seller deletes a model by hand
@@ -142,12 +130,12 @@ def test_a_variant_deleted_by_hand_is_flagged_and_the_next_sync_restores_it(
     with store.engine.connect() as conn:
         [bound] = conn.execute(select(LISTING.c.models).where(LISTING.c.item_id == str(target.item_id))).scalars()  # type: ignore[attr-defined]
     assert set(bound) == {"P000001-V0"}
-    result = push(world)
+    result = world.push()
     # The listing is updated (the variant added back), then its price and stock are sent; nothing is created.
     assert (result.report.created, result.report.updated, result.outcome) == (0, 1, "ok")
     assert models(world, "P000001") == {"P000001-V0": (10_001, 1), "P000001-V1": (11_001, 2)}
     assert reconcile(world).drift == 0
-    assert push(world).report.updated == 0  # settled: nothing more to send
+    assert world.push().report.updated == 0  # settled: nothing more to send
 
 
 def test_a_listing_rejected_in_review_is_flagged_for_a_person(
@@ -183,7 +171,7 @@ def test_content_edited_by_hand_is_reported_and_sent_again(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = make_world(store, tmp_path, monkeypatch, products=2, variants=2)
-    push(world)
+    world.push()
     assert reconcile(world).content_drift == 0  # what we pushed reads back the same
     edited = item(world, "P000001")
     edited.item_name = "Tên sửa tay"  # type: ignore[attr-defined]
@@ -194,7 +182,7 @@ def test_content_edited_by_hand_is_reported_and_sent_again(
     notes = "\n".join(report.notes)
     assert "P000001: name on the marketplace is 'Tên sửa tay', we had pushed 'Sản phẩm số 1'" in notes
     assert "P000001: description on the marketplace is" in notes and "P000001: images" in notes
-    result = push(world)
+    result = world.push()
     assert (result.report.updated, result.report.prices, result.report.stocks) == (1, 0, 0)
     assert item(world, "P000001").item_name == "Sản phẩm số 1"  # type: ignore[attr-defined]
     assert len(item(world, "P000001").image_ids) == 2  # type: ignore[attr-defined]
@@ -205,12 +193,12 @@ def test_content_is_not_compared_while_the_catalog_has_changed_since_the_last_pu
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = make_world(store, tmp_path, monkeypatch, products=1, variants=1)
-    push(world)
+    world.push()
     rows = make_rows(1, 1)
     rows[0]["name"] = "Tên mới trong danh mục"
     import_catalog(store, write_csv(tmp_path / "renamed.csv", rows))
     assert reconcile(world).content_drift == 0  # not drift: the next push sends the new name anyway
-    assert push(world).report.updated == 1
+    assert world.push().report.updated == 1
     assert item(world, "P000000").item_name == "Tên mới trong danh mục"  # type: ignore[attr-defined]
 
 

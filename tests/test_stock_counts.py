@@ -6,7 +6,6 @@ the ledger (who, when, from what file, old → new), and sales after it still co
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,34 +18,11 @@ from core.catalog.importer import import_catalog
 from core.cli import run
 from core.db import Store, open_store
 from core.models import VARIANT
-from core.sync.apply import RetrySchedule
-from core.sync.connect import build_connector
 from core.sync.models import LEDGER
-from core.sync.orders import pull_orders
-from core.sync.push import PushResult, push_account
 from tests.catalog_files import make_rows, write_csv
 from tests.sync_world import World, make_world
 
 SKU = "P000002-V1"  # 3 on hand: (2 + 1) % 50
-NO_WAIT = RetrySchedule(base_s=0, max_s=0)
-
-
-def push(world: World) -> PushResult:
-    async def go() -> PushResult:
-        async with world.http() as http:
-            return await push_account(world.store, world.account(), http, trigger="test", schedule=NO_WAIT)
-
-    return asyncio.run(go())
-
-
-def pull(world: World) -> None:
-    async def go() -> None:
-        async with world.http() as http:
-            account = world.account()
-            report = await pull_orders(world.store, account, build_connector(world.store, account, http), trigger="t")
-            assert report.error is None
-
-    asyncio.run(go())
 
 
 def sell(world: World, sku: str, quantity: int) -> None:
@@ -81,16 +57,16 @@ def test_reimporting_the_same_file_after_a_sale_keeps_the_sale(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = make_world(store, tmp_path, monkeypatch, products=3, variants=2)
-    push(world)
+    world.push()
     sell(world, SKU, 2)
-    pull(world)
+    assert world.pull().error is None
     assert stock(store, SKU) == (1, 3)
     assert world.catalog is not None
     report = import_catalog(store, world.catalog)  # the very file imported at first
     assert (report.variants_updated, report.products_updated, report.stock_counts) == (0, 0, 0)
     assert stock(store, SKU) == (1, 3)
     assert counts(store) == []
-    assert push(world).outcome == "ok"
+    assert world.push().outcome == "ok"
     assert shop_stock(world, SKU) == 1  # the shop is offered what is really left, not the file's 3 again
 
 
@@ -98,9 +74,9 @@ def test_a_new_figure_is_a_count_recorded_in_the_ledger_and_later_sales_still_co
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = make_world(store, tmp_path, monkeypatch, products=3, variants=2)
-    push(world)
+    world.push()
     sell(world, SKU, 2)
-    pull(world)
+    assert world.pull().error is None
     rows = make_rows(3, 2)
     for r in rows:
         if r["variant_sku"] == SKU:
@@ -110,10 +86,10 @@ def test_a_new_figure_is_a_count_recorded_in_the_ledger_and_later_sales_still_co
     assert (report.stock_counts, report.variants_updated) == (1, 0)
     assert stock(store, SKU) == (10, 10)
     assert counts(store) == [(SKU, 9, 10, "catalog import kiem-kho.csv", "thu-kho")]  # 1 → 10
-    assert push(world).report.stocks == 1
+    assert world.push().report.stocks == 1
     assert shop_stock(world, SKU) == 10
     sell(world, SKU, 4)
-    pull(world)
+    assert world.pull().error is None
     assert import_catalog(store, counted).stock_counts == 0  # the same count again: no news
     assert stock(store, SKU) == (6, 10)
     assert len(counts(store)) == 1
@@ -136,12 +112,12 @@ def test_export_then_import_after_sales_and_an_oversell_changes_nothing(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = make_world(store, tmp_path, monkeypatch, products=3, variants=2)
-    push(world)
+    world.push()
     sell(world, SKU, 2)
     item_id, model_id = _item_model(world, "P000001-V0")
     world.sandbox.set_stock(item_id, 10, model_id)  # more on the shop than we hold: it oversells
     sell(world, "P000001-V0", 5)  # 1 on hand
-    pull(world)
+    assert world.pull().error is None
     assert stock(store, SKU)[0] == 1 and stock(store, "P000001-V0")[0] == -4
     exported = tmp_path / "export.csv"
     export_catalog(store, exported)

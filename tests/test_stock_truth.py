@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 
@@ -12,31 +11,9 @@ from sqlalchemy import select
 from core.cli import run
 from core.db import Store
 from core.models import VARIANT
-from core.sync.apply import RetrySchedule
-from core.sync.connect import build_connector
-from core.sync.orders import PullReport, pull_orders
-from core.sync.push import PushResult, push_account
 from tests.sync_world import World, make_world
 
 SHOPS = (14701711, 14701712)
-NO_WAIT = RetrySchedule(base_s=0, max_s=0)
-
-
-def push(world: World, name: str) -> PushResult:
-    async def run() -> PushResult:
-        async with world.http() as http:
-            return await push_account(world.store, world.account(name), http, trigger="test", schedule=NO_WAIT)
-
-    return asyncio.run(run())
-
-
-def pull(world: World, name: str) -> PullReport:
-    async def run() -> PullReport:
-        async with world.http() as http:
-            account = world.account(name)
-            return await pull_orders(world.store, account, build_connector(world.store, account, http), trigger="test")
-
-    return asyncio.run(run())
 
 
 def shop_stock(world: World, shop_id: int, sku: str) -> int:
@@ -48,34 +25,34 @@ def test_an_order_on_one_shop_lowers_stock_on_every_shop(
 ) -> None:
     world = make_world(store, tmp_path, monkeypatch, products=3, variants=2, shops=SHOPS)
     for name in ("shopee", "shopee2"):
-        assert push(world, name).outcome == "ok"
+        assert world.push(name).outcome == "ok"
     sku = "P000002-V1"  # 3 on hand: (2 + 1) % 50
     assert [shop_stock(world, shop, sku) for shop in SHOPS] == [3, 3]
     [item] = [i for i in world.items(SHOPS[0]) if i.item_sku == "P000002"]
     model = next(m for m in item.models.values() if m.model_sku == sku)
     world.sandbox.place_order(SHOPS[0], [(item.item_id, model.model_id, 2)], status="READY_TO_SHIP")
     for _ in range(3):  # replaying the same order changes nothing
-        report = pull(world, "shopee")
+        report = world.pull("shopee")
         assert report.error is None
     with store.engine.connect() as conn:
         on_hand, reserved = conn.execute(
             select(VARIANT.c.stock_on_hand, VARIANT.c.reserved).where(VARIANT.c.sku == sku)
         ).one()
     assert (on_hand, reserved) == (3, 2)
-    second = push(world, "shopee2")
+    second = world.push("shopee2")
     assert (second.report.stocks, second.report.prices) == (1, 0)
-    first = push(world, "shopee")  # the shop the order came from is corrected too (from our truth)
+    first = world.push("shopee")  # the shop the order came from is corrected too (from our truth)
     assert first.report.stocks == 1
     assert [shop_stock(world, shop, sku) for shop in SHOPS] == [1, 1]
     world.sandbox.set_order_status(next(iter(world.sandbox.orders)), "SHIPPED")
     time.sleep(1.1)  # the sandbox stamps a change at least 1 s after the last: let real time catch up
-    assert pull(world, "shopee").error is None
+    assert world.pull("shopee").error is None
     with store.engine.connect() as conn:
         assert conn.execute(select(VARIANT.c.stock_on_hand, VARIANT.c.reserved).where(VARIANT.c.sku == sku)).one() == (
             1,
             0,
         )
-    assert push(world, "shopee2").report.stocks == 0  # available stayed 1: nothing to send
+    assert world.push("shopee2").report.stocks == 0  # available stayed 1: nothing to send
 
 
 def test_a_stock_count_by_hand_reaches_every_shop(
@@ -83,11 +60,11 @@ def test_a_stock_count_by_hand_reaches_every_shop(
 ) -> None:
     world = make_world(store, tmp_path, monkeypatch, products=2, variants=1, shops=SHOPS)
     for name in ("shopee", "shopee2"):
-        push(world, name)
+        world.push(name)
     monkeypatch.setenv("CHOSYNC_DATABASE_URL", store.engine.url.render_as_string(hide_password=False))
     assert run(["catalog", "set-stock", "P000001-V0", "42", "--seller", "HTX-DANTIEN"]) == 0
     assert "stock on hand 1 → 42" in capsys.readouterr().out
     assert run(["catalog", "set-stock", "NOPE", "1", "--seller", "HTX-DANTIEN"]) == 1
     for name in ("shopee", "shopee2"):
-        assert push(world, name).report.stocks == 1
+        assert world.push(name).report.stocks == 1
     assert [shop_stock(world, shop, "P000001-V0") for shop in SHOPS] == [42, 42]
