@@ -24,6 +24,7 @@ from core.db import Store
 from core.errors import InputRejected, NotFound, UsageError
 from core.logs import register_secret
 from core.models import CATEGORY_MAP, CHANNEL_ACCOUNT, CHANNEL_TOKEN, SELLER, utcnow
+from core.revisions import touch_accounts
 
 __all__ = [
     "AccountSummary",
@@ -147,17 +148,24 @@ def update_account(
     with store.engine.begin() as conn:
         row = conn.execute(select(CHANNEL_ACCOUNT).where(CHANNEL_ACCOUNT.c.id == account_id)).one()
         values: dict[str, Any] = {"updated_at": utcnow()}
+        replan = False
         if settings:
             merged = {**row.settings, **settings}
             get_connector_class(row.channel).check_settings(merged)
             values["settings"] = merged
+            replan = merged != row.settings
         if rules:
             current = {f: getattr(row, f) for f in _RULE_FIELDS}
             checked = AccountRules.model_validate({**current, **rules}).model_dump()
             values.update({f: checked[f] for f in _RULE_FIELDS})
+            replan = replan or any(checked[f] != current[f] for f in _RULE_FIELDS)
         if enabled is not None:
             values["enabled"] = enabled
         conn.execute(update(CHANNEL_ACCOUNT).where(CHANNEL_ACCOUNT.c.id == account_id).values(values))
+        if replan:
+            # What the account shows may differ now (a price rule, a shipping channel's needs): every
+            # listing is planned again at the next push; those whose listing did not change cost no request.
+            touch_accounts(conn, [account_id])
 
 
 def list_accounts(
@@ -203,6 +211,19 @@ def set_category_map(store: Store, channel: str, mapping: Mapping[str, str], *, 
     scope = "" if account_id is None else str(account_id)
     now = utcnow()
     with store.engine.begin() as conn:
+        before = dict(
+            conn.execute(
+                select(CATEGORY_MAP.c.category, CATEGORY_MAP.c.marketplace_category).where(
+                    CATEGORY_MAP.c.channel == channel, CATEGORY_MAP.c.scope == scope
+                )
+            ).all()
+        )
+        if any(before.get(category) != target for category, target in mapping.items()):
+            # A product's marketplace category moved: the listings of the accounts it applies to re-plan.
+            accounts = select(CHANNEL_ACCOUNT.c.id).where(CHANNEL_ACCOUNT.c.channel == channel)
+            if account_id is not None:
+                accounts = accounts.where(CHANNEL_ACCOUNT.c.id == account_id)
+            touch_accounts(conn, conn.execute(accounts).scalars())
         conn.execute(
             delete(CATEGORY_MAP).where(
                 CATEGORY_MAP.c.channel == channel,
