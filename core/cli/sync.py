@@ -1,9 +1,11 @@
 """``chosync plan``, ``sync``, ``failures`` and ``retry``: pushing the catalog to every marketplace.
 
-``sync`` exits 0 only when everything planned was applied; 1 when an operation is parked as failed,
-when changes still wait in the queue (to retry after a marketplace error or rate limit, or with an
-answer lost that the next sync reads back first: a line says how many and when the next attempt is),
-or when an account's push stopped. A script that syncs again on 1 converges; the daemon does so itself.
+``sync`` exits 0 only when every account shows the catalog; 1 when a product cannot be listed or kept
+in step (a problem in the catalog found before sending, or an operation parked as failed: counted on
+every sync while it stands, not only on the one that found it), when changes still wait in the queue (to
+retry after a marketplace error or rate limit, or with an answer lost that the next sync reads back
+first: a line says how many and when the next attempt is), or when an account's push stopped. Waiting
+changes go out by syncing again (the daemon does so itself); a blocked product needs a person.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from core.http import http_client
 from core.models import utcnow
 from core.scheduler.locks import hold_accounts
 from core.sync.apply import RetrySchedule
+from core.sync.blocked import BlockedListing, blocked_listings
 from core.sync.connect import build_connector
 from core.sync.failures import list_failures, requeue
 from core.sync.models import OpKind
@@ -41,6 +44,7 @@ _CHANNEL = typer.Option(None, "--channel", help="Only this channel.")
 _SKU = typer.Option(None, "--sku", help="Only this product SKU.")
 _FULL = typer.Option(False, "--full", help="Ignore what was pushed before: send everything again.")
 _JSON = typer.Option(False, "--json", help="Print JSON.")
+_BLOCKED_SHOWN = 10  # per account, of the blocked products an earlier sync found: 'chosync plan' has them all
 
 
 def _accounts(seller: str | None, channel: str | None) -> list[AccountSummary]:
@@ -82,7 +86,13 @@ def _value(op: QueuedOp) -> str:
     return ""
 
 
-def _plan_json(plan: AccountPlan) -> dict[str, Any]:
+def _earlier(plan: AccountPlan, sku: str | None) -> list[BlockedListing]:
+    """Blocked products this plan did not look at again: found by an earlier sync, still standing."""
+    found = blocked_listings(state.store(), plan.account.id)
+    return [b for b in found if b.product_id not in plan.revisions and (sku is None or b.product_sku == sku)]
+
+
+def _plan_json(plan: AccountPlan, sku: str | None) -> dict[str, Any]:
     operations = [
         {
             "kind": op.kind.value,
@@ -110,6 +120,9 @@ def _plan_json(plan: AccountPlan) -> dict[str, Any]:
             for op in queued_operations(state.store(), plan.account.id)
         ],
         "problems": [problem.model_dump() for problem in plan.problems],
+        "blocked": [
+            {"product_sku": b.product_sku, "problem": b.problem, "parked": list(b.parked)} for b in _earlier(plan, sku)
+        ],
     }
 
 
@@ -123,7 +136,7 @@ def plan(
     """Show what a sync would send, per channel account, without sending anything."""
     plans = _plans(seller, channel, sku, full)
     if as_json:
-        print_json([_plan_json(p) for p in plans])
+        print_json([_plan_json(p, sku) for p in plans])
         return
     out = console()
     for p in plans:
@@ -150,6 +163,9 @@ def plan(
             out.print(waiting)
         for problem in p.problems:
             out.print(f"[yellow]cannot list {problem.sku}[/] ({problem.field}): {escape(problem.message)}")
+        for blocked in _earlier(p, sku):
+            for reason in blocked.reasons():
+                out.print(f"[yellow]still[/] {escape(reason)}", highlight=False)
 
 
 def sync(
@@ -226,7 +242,8 @@ def _summary(results: list[PushResult]) -> None:
         outcome = {"ok": "[green]ok[/]", "partial": "[yellow]partial[/]"}.get(r.outcome, "[red]failed[/]")
         account = account_label(r.account.seller, r.account.channel, r.account.name)
         changed = rep.updated + rep.prices + rep.stocks + rep.delisted
-        numbers = (rep.created, changed, r.unchanged, r.failed, r.waiting, r.retries.total)
+        # Failed counts products, this run's and earlier runs' alike, for as long as they stay blocked.
+        numbers = (rep.created, changed, r.unchanged, len(r.blocked) or r.failed, r.waiting, r.retries.total)
         table.add_row(account, *map(str, numbers), f"{r.seconds:.1f}s", outcome)
     notes: list[str] = []
     for r in results:
@@ -239,12 +256,20 @@ def _summary(results: list[PushResult]) -> None:
             notes.append(f"{where}: stopped: {escape(r.error or rep.stopped or '')}")
         if r.plan is not None:
             notes.extend(f"{where}: cannot list {p.sku} ({p.field}): {escape(p.message)}" for p in r.plan.problems)
+        standing = r.standing()
+        notes.extend(f"{where}: still {escape(reason)}" for b in standing[:_BLOCKED_SHOWN] for reason in b.reasons())
+        if len(standing) > _BLOCKED_SHOWN:
+            notes.append(f"{where}: and {len(standing) - _BLOCKED_SHOWN} more product(s) still blocked "
+                         "('chosync plan' lists them)")  # fmt: skip
     out = console()
     out.print(table)
     for note in notes:
         out.print(note, highlight=False)
-    if any(r.report.failed for r in results):
+    if any(r.report.failed for r in results) or any(b.parked for r in results for b in r.blocked):
         out.print("Failed operations are parked: see 'chosync failures', fix, then 'chosync retry'.")
+    if any(b.problem for r in results for b in r.blocked):
+        out.print("A product that cannot be listed waits for its catalog to be fixed (see 'chosync plan'); "
+                  "the next sync sends it then.")  # fmt: skip
     waiting = _waiting_line(results)
     if waiting:
         out.print(waiting, highlight=False)

@@ -30,6 +30,7 @@ from core.catalog.records import ProductRecord
 from core.channels import AccountSummary
 from core.db import Store
 from core.models import CHANNEL_ACCOUNT, PRODUCT, VARIANT, ProductStatus, VariantStatus, utcnow
+from core.sync.blocked import PREFLIGHT
 from core.sync.models import LISTING, OPERATION, OpKind, OpState
 
 __all__ = ["AccountPlan", "PlannedOp", "load_products", "plan_account", "queue_operations"]
@@ -246,9 +247,16 @@ def queue_operations(store: Store, plan: AccountPlan, *, run_id: int | None = No
             }  # fmt: skip
             if product_id in plan.problem_products:
                 # A live item stays live (its last good content is still on sale); only a listing that
-                # never reached the marketplace is shown as a problem.
+                # never reached the marketplace is shown as a problem. Either way the listing is blocked
+                # (core.sync.blocked) until a plan maps the product again.
                 values["status"] = case((LISTING.c.item_id.is_(None), "problem"), else_=LISTING.c.status)
-                values["last_error"] = plan.problem_products[product_id]
+                values["last_error"] = PREFLIGHT + plan.problem_products[product_id]
+            else:
+                # Mapped (or archived): whatever problem an earlier plan found no longer stands.
+                values["status"] = case((LISTING.c.status == "problem", "pending"), else_=LISTING.c.status)
+                values["last_error"] = case(
+                    (LISTING.c.last_error.startswith(PREFLIGHT, autoescape=True), None), else_=LISTING.c.last_error
+                )
             conn.execute(update(LISTING).where(LISTING.c.id == listings[product_id]).values(values))
     log.info(
         "sync.planned",

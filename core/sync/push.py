@@ -5,9 +5,14 @@ queues the same way, then writes or refreshes its upload pack (:mod:`core.sync.p
 applying: a person uploads it and confirms it.
 
 A push's outcome: ``failed`` when it stopped (configuration, authorisation), ``partial`` when an
-operation is parked as failed or still waits in the queue after the apply (to retry, or with its
-outcome unknown: the next run settles it), ``ok`` when everything planned was applied. An assisted
-account's pack awaiting the seller's upload is not waiting work of the engine: it is the end of the push.
+operation still waits in the queue after the apply (to retry, or with its outcome unknown: the next run
+settles it) or a listing of the account is blocked (:mod:`core.sync.blocked`: a preflight problem, or an
+operation parked as failed, found by this run or an earlier one and not fixed since), ``ok`` when the
+account shows the catalog. An assisted account's pack awaiting the seller's upload is not waiting work
+of the engine: it is the end of the push.
+
+A blocked listing is never counted as unchanged: the summary's "same" means the marketplace shows what
+the catalog has.
 
 Every log event of the push, the connector's included, carries the seller, channel, account and run id
 (DESIGN rule 9), bound as structlog context variables for its duration.
@@ -33,6 +38,7 @@ from core.errors import ChosyncError
 from core.logs import scrub
 from core.models import CHANNEL_ACCOUNT, PRODUCT, ProductStatus, utcnow
 from core.sync.apply import ApplyReport, RetrySchedule, Waiting, apply_account, pending_count, waiting_work
+from core.sync.blocked import BlockedListing, blocked_listings
 from core.sync.connect import build_connector
 from core.sync.models import LISTING
 from core.sync.packs import PackResult, write_pack
@@ -57,6 +63,7 @@ class PushResult:
     error: str | None = None
     pack: PackResult | None = None  # an assisted account's upload pack
     retries: RetryTally = field(default_factory=RetryTally)  # requests the marketplace made us send again
+    blocked: list[BlockedListing] = field(default_factory=list)  # after the push, this run's and earlier ones
 
     @property
     def waiting(self) -> int:
@@ -70,10 +77,20 @@ class PushResult:
 
     @property
     def outcome(self) -> str:
-        """failed (stopped), partial (some parked as failed, or still waiting in the queue), or ok."""
+        """failed (stopped), partial (some listings blocked, or changes still waiting in the queue), or ok."""
         if self.error is not None or self.report.stopped:
             return "failed"
-        return "partial" if self.failed or self.queued.total else "ok"
+        return "partial" if self.failed or self.queued.total or self.blocked else "ok"
+
+    @property
+    def touched(self) -> set[int]:
+        """Products this push looked at: planned, or whose queued operations the apply took up."""
+        return set(self.plan.revisions if self.plan else ()) | self.report.product_ids
+
+    def standing(self) -> list[BlockedListing]:
+        """Blocked listings of products this push did not look at: what earlier runs found, still unfixed."""
+        touched = self.touched
+        return [b for b in self.blocked if b.product_id not in touched]
 
 
 def _listed_count(store: Store, account: AccountSummary) -> int:
@@ -161,17 +178,19 @@ async def _push(
                         await apply_account(store, account, connector, schedule=schedule, now=now,
                                             on_progress=on_progress)
                     )  # fmt: skip
-        # A listing the plan looked at, or whose queued operations the apply took up (a run after a crash
-        # finishes what the one before planned), is not also "unchanged".
-        touched = set(result.plan.revisions) | result.report.product_ids
-        result.unchanged = max(0, _listed_count(store, account) - len(touched))
     except ChosyncError as exc:
         result.error = scrub(str(exc))
         bound.error("sync.push_failed", error=result.error)
     result.queued = waiting_work(store, account.id)
+    result.blocked = blocked_listings(store, account.id)
+    if result.plan is not None and result.error is None:
+        # A listing the plan looked at, or whose queued operations the apply took up (a run after a crash
+        # finishes what the one before planned), is not also "unchanged"; nor is one that is blocked.
+        counted = result.touched | {b.product_id for b in result.blocked}
+        result.unchanged = max(0, _listed_count(store, account) - len(counted))
     result.seconds = time.perf_counter() - started
     counts = {**result.report.counts(), "unchanged": result.unchanged, "waiting": result.waiting,
-              "retried": result.retries.total}  # fmt: skip
+              "retried": result.retries.total, "blocked": len(result.blocked)}  # fmt: skip
     if result.plan is not None:
         counts["problems"] = len(result.plan.problems)
     if result.pack is not None and result.pack.pack_id is not None:

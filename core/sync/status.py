@@ -1,9 +1,10 @@
 """Health at a glance: per seller × channel account, listings by state, last good push and pull, tokens.
 
-A push is good only when its outcome is ``ok``: a ``partial`` push parked some operations as failed, so
-it is not the last *successful* push. Beside it the status keeps the newest finished push whatever its
-outcome (``latest_push`` and ``latest_push_outcome``), so a shop whose pushes keep ending partial or
-failed shows when it last tried and how that went, not only how long ago it last succeeded.
+A push is good only when its outcome is ``ok``: a ``partial`` push left changes waiting or products
+blocked (a problem in the catalog, an operation parked as failed), so it is not the last *successful*
+push. Beside it the status keeps the newest finished push whatever its outcome (``latest_push`` and
+``latest_push_outcome``), so a shop whose pushes keep ending partial or failed shows when it last tried
+and how that went, not only how long ago it last succeeded.
 """
 
 from __future__ import annotations

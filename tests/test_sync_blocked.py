@@ -1,0 +1,244 @@
+"""Products that cannot be listed: found before anything is sent, and counted on every sync until fixed.
+
+A product is blocked on an account while a problem in the catalog stops it (preflight) or one of its
+operations is parked as failed (the marketplace refused it). Such a product is never "the same" as the
+catalog: every push counts it and ends partial, and ``chosync sync`` exits 1, run after run, until a
+person fixes it; the daemon is not woken by it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from connectors.base import Tokens
+from connectors.sandbox.shopee import ShopeeSandbox
+from connectors.sandbox.shopee_config import ShopeeConfig as SandboxConfig
+from core.catalog.importer import import_catalog
+from core.channels import DatabaseTokenStore, find_account
+from core.db import Store, open_store
+from core.models import PRODUCT, utcnow
+from core.scheduler.changes import accounts_with_work
+from core.sync.connect import build_connector
+from core.sync.models import LISTING, OpKind
+from core.sync.plan import AccountPlan, plan_account
+from core.sync.push import PushResult
+from tests.catalog_files import make_rows, write_csv
+from tests.conftest import Invoke
+from tests.servers import serve_in_thread
+from tests.sync_world import FAST_SETTINGS, JPEG, PARTNER_ID, PARTNER_KEY, World, make_world, no_requests
+
+ADD_ITEM = "/api/v2/product/add_item"
+SHOP = 14701711
+PROHIBITED = "Gạo hàng giả giá rẻ"  # the sandbox refuses the word, as Shopee refuses prohibited words
+
+
+def rows(products: int, *, unsized: tuple[str, ...] = (), refused: tuple[str, ...] = (),
+         archived: tuple[str, ...] = (), images: str | None = None) -> list[dict[str, str]]:  # fmt: skip
+    """The test catalog, with some products lacking their package size, named to be refused, or archived."""
+    found = make_rows(products, 2)
+    for row in found:
+        if row["product_sku"] in unsized:
+            row.update(length_cm="", width_cm="", height_cm="")
+        if row["product_sku"] in refused:
+            row["name"] = PROHIBITED
+        if row["product_sku"] in archived:
+            row["status"] = "archived"
+        if images is not None:
+            row["images"] = images
+    return found
+
+
+def reimport(world: World, tmp_path: Path, products: int, **changes: tuple[str, ...]) -> None:
+    import_catalog(world.store, write_csv(tmp_path / "catalog.csv", rows(products, **changes)))
+
+
+def plan(world: World) -> AccountPlan:
+    async def run() -> AccountPlan:
+        async with world.http() as http:
+            return plan_account(world.store, world.account(), build_connector(world.store, world.account(), http))
+
+    return asyncio.run(run())
+
+
+def blocked(result: PushResult) -> list[str]:
+    return [b.product_sku for b in result.blocked]
+
+
+@pytest.fixture
+def world(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+    """Three products on one Shopee shop whose channel 50021 prices by size (the channel toml says so)."""
+    return make_world(store, tmp_path, monkeypatch, products=3)
+
+
+def test_a_product_without_its_package_size_is_reported_by_plan_and_never_sent(world: World, tmp_path: Path) -> None:
+    reimport(world, tmp_path, 3, unsized=("P000001",))
+    planned = plan(world)
+    [problem] = planned.problems
+    assert (problem.sku, problem.field) == ("P000001", "dimensions")
+    assert "channel 50021" in problem.message and "length_cm" in problem.message
+    assert sorted(op.product_sku for op in planned.ops if op.kind is OpKind.CREATE) == ["P000000", "P000002"]
+
+    first = world.push()
+    assert world.sandbox.calls(ADD_ITEM) == 2  # nothing Shopee would refuse was sent
+    assert sorted(item.item_sku for item in world.items()) == ["P000000", "P000002"]
+    assert (first.report.created, first.report.failed, first.outcome, blocked(first)) == (2, 0, "partial", ["P000001"])
+    assert accounts_with_work(world.store) == set(), "a blocked product is no work for the daemon's fast path"
+
+    with no_requests(world):
+        second = world.push()
+    assert (second.unchanged, second.outcome, blocked(second)) == (2, "partial", ["P000001"])
+    assert "channel 50021" in (second.blocked[0].problem or "")
+
+    reimport(world, tmp_path, 3)  # the seller gives the package size
+    third = world.push()
+    assert (third.report.created, third.unchanged, third.outcome, third.blocked) == (1, 2, "ok", [])
+
+
+def test_a_live_item_whose_new_content_cannot_be_sent_is_blocked_until_the_catalog_is_fixed(
+    world: World, tmp_path: Path
+) -> None:
+    assert world.push().outcome == "ok"
+    reimport(world, tmp_path, 3, unsized=("P000001",))
+    first = world.push()
+    assert first.plan is not None and [p.sku for p in first.plan.problems] == ["P000001"]
+    assert (first.outcome, blocked(first)) == ("partial", ["P000001"])
+    with world.store.engine.connect() as conn:
+        statuses = set(conn.execute(select(LISTING.c.status)).scalars())
+    assert statuses == {"live"}, "its last good content is still on sale"
+    with no_requests(world):
+        second = world.push()
+    assert (second.unchanged, second.outcome, blocked(second)) == (2, "partial", ["P000001"])
+    [reason] = second.blocked[0].reasons()
+    assert reason.startswith("cannot update P000001 (its price and stock wait too): dimensions: ")
+    reimport(world, tmp_path, 3)  # back as it was on Shopee: nothing to send, and nothing blocked
+    with no_requests(world):
+        third = world.push()
+    assert (third.unchanged, third.outcome, third.blocked) == (2, "ok", [])
+
+
+def test_a_refused_product_stays_counted_and_an_archived_one_no_longer_counts(world: World, tmp_path: Path) -> None:
+    reimport(world, tmp_path, 3, unsized=("P000001",), refused=("P000002",))
+    first = world.push()
+    assert (first.report.created, first.report.failed, blocked(first)) == (1, 1, ["P000001", "P000002"])
+    with no_requests(world):
+        second = world.push()
+    assert (second.unchanged, second.outcome, blocked(second)) == (1, "partial", ["P000001", "P000002"])
+    [refused] = [b for b in second.blocked if b.product_sku == "P000002"]
+    assert refused.problem is None and "prohibited word" in refused.parked[0]
+    reimport(world, tmp_path, 3, unsized=("P000001",), refused=("P000002",), archived=("P000001", "P000002"))
+    third = world.push()
+    assert (third.outcome, third.blocked) == ("ok", []), "an archived product is not to be listed"
+
+
+# --- as an operator sees it ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sandbox() -> ShopeeSandbox:
+    return ShopeeSandbox(SandboxConfig(partners={PARTNER_ID: PARTNER_KEY}, shops=[SHOP]))
+
+
+@pytest.fixture
+def cli(
+    run_cli: Invoke, sqlite_url: str, tmp_path: Path, sandbox: ShopeeSandbox, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Invoke]:
+    """A seller with three products, P000001 without its package size, on a Shopee shop shipping by 50011:
+    a channel the sandbox prices by size (SIZE_INPUT) and chosync's channel toml does not know."""
+    monkeypatch.setenv("CHOSYNC_SHOPEE_PARTNER_KEY", PARTNER_KEY)
+    (tmp_path / "anh.jpg").write_bytes(JPEG)
+    catalog = write_csv(tmp_path / "catalog.csv", rows(3, unsized=("P000001",), images="anh.jpg"))
+    with serve_in_thread(sandbox) as base_url:
+        assert run_cli("sellers", "add", "HTX-DANTIEN", "--name", "Dân Tiến")[0] == 0
+        assert run_cli("catalog", "import", str(catalog))[0] == 0
+        code, _, err = run_cli(
+            "channels", "add", "shopee", "--seller", "HTX-DANTIEN", "--base-url", base_url,
+            "--partner-id", str(PARTNER_ID), "--shop-id", str(SHOP), "--logistics-id", "50011",
+            "--set", f"retry={json.dumps(FAST_SETTINGS['retry'])}", "--set", 'listing={"tier_variation_delay_s": 0}',
+        )  # fmt: skip
+        assert code == 0, err
+        (tmp_path / "map.csv").write_text("category,marketplace_category_id\nGạo,100012\n", encoding="utf-8")
+        assert run_cli("categories", "map", "shopee", str(tmp_path / "map.csv"))[0] == 0
+        store = open_store(sqlite_url)
+        access, refresh = sandbox.authorize_shop(SHOP)
+        later = utcnow().replace(year=utcnow().year + 1)
+        account = find_account(store, seller="HTX-DANTIEN", channel="shopee")
+        DatabaseTokenStore(store, account.id)._save(
+            Tokens(access_token=access, refresh_token=refresh, access_expires_at=later, refresh_expires_at=later)
+        )
+        store.dispose()
+        yield run_cli
+
+
+def summary_row(out: str) -> list[str]:
+    """New, Upd, Same, Failed, Wait, Retry, Time, Result of the account's row in the sync summary."""
+    return next(line.split() for line in out.splitlines() if line.strip().startswith("HTX-DANTIEN/shopee"))[1:]
+
+
+def test_a_refused_product_is_failed_not_same_on_every_sync_until_fixed(
+    cli: Invoke, sandbox: ShopeeSandbox, tmp_path: Path
+) -> None:
+    """Issue 13: Shopee refused what plan had passed; the next plain sync said "Same … ok" and exit 0."""
+    code, out, err = cli("sync")
+    assert code == 1, out + err
+    row = summary_row(out)
+    assert (row[:5], row[-1]) == (["2", "0", "0", "1", "0"], "partial")
+    assert "dimension is required by logistics channel 50011" in out
+    calls = sandbox.calls()
+    code, out, err = cli("sync")
+    assert code == 1, out + err  # still needs a person
+    row = summary_row(out)
+    assert (row[:5], row[-1]) == (["0", "0", "2", "1", "0"], "partial"), out
+    assert "still parked as failed: create P000001: " in out and "logistics channel 50011" in out
+    assert "chosync failures" in out
+    assert sandbox.calls() == calls  # nothing sent again
+    [run] = json.loads(cli("runs", "--limit", "1", "--json")[1])
+    assert (run["outcome"], run["counts"]["blocked"], run["counts"]["unchanged"]) == ("partial", 1, 2)
+
+
+def test_once_the_fee_type_is_known_plan_catches_it_and_every_sync_counts_it(
+    cli: Invoke, sandbox: ShopeeSandbox, tmp_path: Path
+) -> None:
+    assert cli("sync")[0] == 1  # refused by the marketplace
+    sized = json.dumps([{"logistic_id": 50011, "enabled": True, "fee_type": "SIZE_INPUT"}])
+    assert cli("channels", "set", "shopee", "--seller", "HTX-DANTIEN", "--set", f"logistics={sized}")[0] == 0
+    [account] = json.loads(cli("plan", "--json")[1])
+    assert account["operations"] == [], "the fee type is not sent: the live listings need no update"
+    [problem] = account["problems"]
+    assert (problem["sku"], problem["field"]) == ("P000001", "dimensions") and "50011" in problem["message"]
+    calls = sandbox.calls(ADD_ITEM)
+    code, out, _ = cli("sync")
+    assert code == 1
+    assert "cannot list P000001 (dimensions): Shopee's shipping channel 50011" in out
+    code, out, _ = cli("sync")
+    row = summary_row(out)
+    assert (code, row[:5], row[-1]) == (1, ["0", "0", "2", "1", "0"], "partial")
+    assert "still cannot list P000001: dimensions: Shopee's shipping channel 50011" in out
+    assert "the next sync sends it then" in out
+    assert sandbox.calls(ADD_ITEM) == calls, "preflight: never sent to be refused again"
+    code, out, _ = cli("plan")
+    assert code == 0 and "still cannot list P000001" in out
+    [account] = json.loads(cli("plan", "--json")[1])
+    assert [b["product_sku"] for b in account["blocked"]] == ["P000001"]
+
+    fixed = write_csv(tmp_path / "catalog.csv", rows(3, images="anh.jpg"))
+    assert cli("catalog", "import", str(fixed))[0] == 0
+    code, out, err = cli("sync")
+    assert code == 0, out + err
+    assert summary_row(out)[:5] == ["1", "0", "2", "0", "0"]
+    assert json.loads(cli("failures", "--json")[1]) == [], "the new create superseded the refused one"
+
+
+def test_an_archived_product_is_not_blocked_by_its_old_problem(world: World, tmp_path: Path) -> None:
+    reimport(world, tmp_path, 3, unsized=("P000001",))
+    assert blocked(world.push()) == ["P000001"]
+    with world.store.engine.begin() as conn:  # archived by hand, before any plan sees it
+        conn.execute(update(PRODUCT).where(PRODUCT.c.sku == "P000001").values(status="archived"))
+    with no_requests(world):
+        result = world.push()
+    assert (result.outcome, result.blocked) == ("ok", [])
