@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,10 +25,12 @@ from core.channels import DatabaseTokenStore, find_account
 from core.db import Store, open_store
 from core.models import PRODUCT, utcnow
 from core.scheduler.changes import accounts_with_work
+from core.scheduler.retention import prune_runs
 from core.sync.connect import build_connector
-from core.sync.models import LISTING, OpKind
+from core.sync.models import LISTING, SYNC_RUN, OpKind
 from core.sync.plan import AccountPlan, plan_account
 from core.sync.push import PushResult
+from core.sync.runs import finish_run, start_run
 from tests.catalog_files import make_rows, write_csv
 from tests.conftest import Invoke
 from tests.servers import serve_in_thread
@@ -134,6 +137,26 @@ def test_a_refused_product_stays_counted_and_an_archived_one_no_longer_counts(wo
     reimport(world, tmp_path, 3, unsized=("P000001",), refused=("P000002",), archived=("P000001", "P000002"))
     third = world.push()
     assert (third.outcome, third.blocked) == ("ok", []), "an archived product is not to be listed"
+
+
+def test_quiet_partial_runs_of_a_standing_block_are_pruned_like_quiet_ok_ones(world: World) -> None:
+    """The daemon pushes every few minutes; a block that stands must not fill the runs table."""
+    account = world.accounts[0]
+    kept = []
+    for outcome, counts in (
+        ("partial", {"created": 0, "unchanged": 2, "blocked": 1}),  # the block, still standing: quiet
+        ("partial", {"failed": 1, "blocked": 1}),  # the run that found it
+        ("partial", {"waiting": 2, "blocked": 0}),  # changes to retry
+        ("partial", {"created": 0, "blocked": 1}),  # the newest: always kept
+    ):
+        run_id = start_run(world.store, account_id=account.id, kind="push", trigger="test")
+        finish_run(world.store, run_id, outcome=outcome, counts=counts)
+        kept.append(run_id)
+    with world.store.engine.begin() as conn:
+        conn.execute(update(SYNC_RUN).values(started_at=utcnow() - timedelta(days=2)))
+    assert prune_runs(world.store, keep=90 * 86400, keep_quiet=86400) == 1
+    with world.store.engine.connect() as conn:
+        assert sorted(conn.execute(select(SYNC_RUN.c.id)).scalars()) == kept[1:]
 
 
 # --- as an operator sees it ---------------------------------------------------------------------------------

@@ -185,6 +185,8 @@ def sync_via_daemon(*, seller: str | None, channel: str | None, sku: str | None,
     notes = []
     for r in request.results:
         c = r.get("counts", {})
+        # Failed: products blocked, as in the sync summary (an older daemon reports operations parked).
+        c = {**c, "failed": c.get("blocked") or c.get("failed", 0)}
         keys = ("created", "updated", "prices", "stocks", "delisted", "failed", "waiting")
         table.add_row(
             escape(r["seller"]), f"{r['channel']} ({escape(r['account'])})", *(str(c.get(k, 0)) for k in keys),

@@ -91,7 +91,8 @@ class JobKind(StrEnum):
 
 @dataclass
 class JobResult:
-    """How one job ended: ok, partial (some operations parked), failed, busy (account locked), skipped."""
+    """How one job ended: ok, partial (some listings blocked or changes waiting), failed, busy (account
+    locked), skipped."""
 
     kind: JobKind
     account_id: int
@@ -213,7 +214,7 @@ class JobRunner:
             )  # fmt: skip
             result.run_id, result.outcome = pushed.run_id, pushed.outcome
             result.error = pushed.error or pushed.report.stopped
-            result.counts = {**pushed.report.counts(), "waiting": pushed.waiting}
+            result.counts = {**pushed.report.counts(), "waiting": pushed.waiting, "blocked": len(pushed.blocked)}
             result.progressed = _progressed(pushed)
         elif result.kind is JobKind.PULL:
             report = await pull_orders(

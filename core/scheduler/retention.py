@@ -2,9 +2,10 @@
 
 Every push and pull is recorded as a sync run, and the daemon makes many: 130 sellers with two shops
 each, pushed every 5 minutes and pulled every 2, is some 11 000 runs an hour, almost all of them
-finding nothing to do. Runs that did nothing (outcome ok, every work count zero) are kept
-``quiet_runs_kept`` (a day), except the newest of each account and kind, which ``chosync status``
-reads; every other run, and every finished ``--via-daemon`` request, is kept ``runs_kept`` (90 days).
+finding nothing to do. Runs that did nothing (every work count zero, and outcome ok, or partial only
+because products an earlier run found blocked still are) are kept ``quiet_runs_kept`` (a day), except
+the newest of each account and kind, which ``chosync status`` reads; every other run, and every
+finished ``--via-daemon`` request, is kept ``runs_kept`` (90 days).
 Operations, orders and the ledger are the business's history and are never pruned here.
 
 The assisted floors' order export files are another matter: they carry buyers' personal data (names,
@@ -41,8 +42,18 @@ WORK_COUNTS = frozenset(
         "resolved",
     }
 )  # fmt: skip
+# A push ends partial, run after run, while a product stays blocked (core.sync.blocked): with no work
+# done, such a run says no more than the newest one, which is always kept.
+_QUIET_OUTCOMES = ("ok", "partial")
 _BATCH = 1000  # rows deleted per statement: never a huge IN list
 _PAGE = 5000  # runs read per transaction: short transactions beside a busy daemon
+
+
+def _quiet(outcome: str, counts: dict[str, int]) -> bool:
+    """Did the run do nothing (and, if partial, only because of products still blocked)?"""
+    if any(counts.get(k) for k in WORK_COUNTS):
+        return False
+    return outcome == "ok" or bool(counts.get("blocked"))
 
 
 def prune_runs(store: Store, *, keep: float, keep_quiet: float, now: datetime | None = None) -> int:
@@ -56,15 +67,16 @@ def prune_runs(store: Store, *, keep: float, keep_quiet: float, now: datetime | 
         conn.execute(delete(JOB_REQUEST).where(JOB_REQUEST.c.finished_at < cutoff))
     newest = select(func.max(SYNC_RUN.c.id)).group_by(SYNC_RUN.c.account_id, SYNC_RUN.c.kind)
     candidates = (
-        select(SYNC_RUN.c.id, SYNC_RUN.c.counts)
-        .where(SYNC_RUN.c.started_at < quiet_cutoff, SYNC_RUN.c.outcome == "ok", SYNC_RUN.c.id.not_in(newest))
+        select(SYNC_RUN.c.id, SYNC_RUN.c.outcome, SYNC_RUN.c.counts)
+        .where(SYNC_RUN.c.started_at < quiet_cutoff, SYNC_RUN.c.outcome.in_(_QUIET_OUTCOMES))
+        .where(SYNC_RUN.c.id.not_in(newest))
         .order_by(SYNC_RUN.c.id)
     )
     last = 0
     while True:  # a page at a time, by id, so that runs kept (not quiet) are read once
         with store.engine.begin() as conn:
             rows = conn.execute(candidates.where(SYNC_RUN.c.id > last).limit(_PAGE)).all()
-            quiet = [run_id for run_id, counts in rows if not any((counts or {}).get(k) for k in WORK_COUNTS)]
+            quiet = [run_id for run_id, outcome, counts in rows if _quiet(outcome, counts or {})]
             for start in range(0, len(quiet), _BATCH):
                 conn.execute(delete(SYNC_RUN).where(SYNC_RUN.c.id.in_(quiet[start : start + _BATCH])))
         removed += len(quiet)
