@@ -15,12 +15,13 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import Enum
 from functools import partial
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from core.catalog import values as v
 from core.catalog.columns import COLUMN_NAMES, PRODUCT_COLUMNS
-from core.catalog.stored import PRODUCT_FIELDS, fingerprint, normalized
+from core.catalog.stored import PRODUCT_FIELDS, fingerprint, normalizer
 from core.models import ProductStatus
 
 __all__ = ["ABSENT", "ParsedRow", "RowParser", "RowProblem", "parse_row"]
@@ -188,8 +189,9 @@ class RowParser:
         self._products = _Columns(_product_parsers(self._base_dir), absent)
         self._variants = _Columns(_VARIANT_PARSER_MAP, absent)
         kept = [(f, c) for f, c in zip(PRODUCT_FIELDS, PRODUCT_COLUMNS, strict=True) if c not in absent]
-        self._product_fields = tuple(f for f, _ in kept)
-        self._product_columns = tuple(c for _, c in kept)
+        columns = [c for _, c in kept]
+        self._product_values = itemgetter(*columns) if len(columns) > 1 else (lambda p: tuple(p[c] for c in columns))
+        self._product_normal = normalizer([f for f, _ in kept])
         # The rows of a product repeat its columns; parsing them once per product halves the work.
         self._last_product: tuple[tuple[Any, ...], dict[str, Any], bytes] | None = None
         self._last_seller: tuple[object, str | None] | None = None
@@ -221,7 +223,7 @@ class RowParser:
         if len(problems) != before:
             return product, b""
         # Hashed here, once per product: when a second process parses, this is work it takes off the writer.
-        hashed = fingerprint(normalized(self._product_fields, [product[c] for c in self._product_columns]))
+        hashed = fingerprint(self._product_normal(self._product_values(product)))
         self._last_product = (cells, product, hashed)
         return product, hashed
 
