@@ -3,9 +3,9 @@
 A listing is blocked while
 
 - the catalog, as last planned, cannot be listed on the account: the mapper found a problem (a
-  preflight problem, found before any request). A listing that never reached the marketplace is then in
-  status ``problem``; a live item keeps its status (its last good content stays on sale) and its
-  ``last_error`` starts with :data:`PREFLIGHT`. The next plan that maps the product clears both; or
+  preflight problem, found before any request), kept in the listing's ``problem``. A listing that never
+  reached the marketplace is then in status ``problem``; a live item keeps its status (its last good
+  content stays on sale). The next plan that maps the product clears both; or
 - one of its operations is parked as failed: the marketplace refused it, or it gave up after its tries.
   It stays so until a later plan supersedes it, ``chosync retry`` sends it again and it is done, or the
   product is archived (then only a parked delist still counts).
@@ -19,17 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 
 from core.db import Store
 from core.models import PRODUCT, ProductStatus
 from core.sync.models import LISTING, OPERATION, OpKind, OpState
 
-__all__ = ["PREFLIGHT", "BlockedListing", "blocked_listings"]
-
-# How a preflight problem's text starts in a listing's last_error: it marks the listing blocked until a
-# plan maps the product again (no other writer of last_error uses it).
-PREFLIGHT = "cannot be listed: "
+__all__ = ["BlockedListing", "blocked_listings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +40,9 @@ class BlockedListing:
         """What a person must fix, one line each."""
         found = [f"parked as failed: {p}" for p in self.parked]
         if self.problem and self.listed:
-            # The plan sends nothing for a product it cannot map: its price and stock wait with its content.
-            found.insert(0, f"cannot update {self.product_sku} (its price and stock wait too): {self.problem}")
+            # The plan cannot map the product: its content and prices wait; its stock still follows the catalog.
+            found.insert(0, f"cannot update {self.product_sku} (its content and prices wait; its stock is kept "
+                         f"true): {self.problem}")  # fmt: skip
         elif self.problem:
             found.insert(0, f"cannot list {self.product_sku}: {self.problem}")
         return found
@@ -54,17 +51,12 @@ class BlockedListing:
 def blocked_listings(store: Store, account_id: int) -> list[BlockedListing]:
     """The account's blocked listings, by product SKU."""
     preflight = (
-        select(PRODUCT.c.id, PRODUCT.c.sku, LISTING.c.last_error, LISTING.c.item_id)
+        select(PRODUCT.c.id, PRODUCT.c.sku, LISTING.c.problem, LISTING.c.item_id)
         .join(LISTING, LISTING.c.product_id == PRODUCT.c.id)
         .where(LISTING.c.account_id == account_id)
         # An archived product is not to be listed: its old problem no longer stands.
         .where(PRODUCT.c.status == ProductStatus.ACTIVE.value)
-        .where(
-            or_(
-                LISTING.c.status == "problem",
-                and_(LISTING.c.last_error.is_not(None), LISTING.c.last_error.startswith(PREFLIGHT, autoescape=True)),
-            )
-        )
+        .where(or_(LISTING.c.status == "problem", LISTING.c.problem.is_not(None)))
     )
     parked = (
         select(PRODUCT.c.id, PRODUCT.c.sku, OPERATION.c.kind, OPERATION.c.variant_sku, OPERATION.c.error)
@@ -79,7 +71,7 @@ def blocked_listings(store: Store, account_id: int) -> list[BlockedListing]:
     failures: dict[int, tuple[str, list[str]]] = {}
     with store.engine.connect() as conn:
         for product_id, sku, error, item_id in conn.execute(preflight):
-            text = (error or "").removeprefix(PREFLIGHT) or "found by an earlier plan"
+            text = error or "found by an earlier plan"
             problems[product_id] = (sku, text, item_id is not None)
         for product_id, sku, kind, variant_sku, error in conn.execute(parked):
             failures.setdefault(product_id, (sku, []))[1].append(f"{kind} {variant_sku or sku}: {error or ''}")

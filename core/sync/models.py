@@ -104,6 +104,9 @@ class Listing(SQLModel, table=True):
     planned_revision: int = -1
     account_revision: int = -1
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # What stops the product, as the catalog has it, from being listed here, as the last plan found it (a
+    # preflight problem); None once a plan maps it. The listing is blocked meanwhile (core.sync.blocked).
+    problem: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = _at()
     updated_at: datetime = _at()
 

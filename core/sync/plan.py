@@ -30,7 +30,6 @@ from core.catalog.records import ProductRecord
 from core.channels import AccountSummary
 from core.db import Store
 from core.models import CHANNEL_ACCOUNT, PRODUCT, VARIANT, ProductStatus, VariantStatus, utcnow
-from core.sync.blocked import PREFLIGHT
 from core.sync.models import LISTING, OPERATION, OpKind, OpState
 
 __all__ = ["AccountPlan", "PlannedOp", "load_products", "plan_account", "queue_operations"]
@@ -58,6 +57,7 @@ class AccountPlan:
     account: AccountSummary
     ops: list[PlannedOp] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # what the seller should know; nothing is stopped
     examined: int = 0
     # product id → (product revision, account revision) to record once the plan is queued
     revisions: dict[int, tuple[int, int]] = field(default_factory=dict)
@@ -151,6 +151,21 @@ def _diff(plan: AccountPlan, row: Any, product: ProductRecord, mapped: MappedLis
             plan.ops.append(PlannedOp(OpKind.STOCK, row.id, product.sku, variant_sku, old, stock))
 
 
+def _stock_only(plan: AccountPlan, row: Any, product: ProductRecord, *, full: bool) -> None:
+    """Stock for a live item whose content the catalog cannot be mapped to now (a problem the seller must
+    fix): its last good content stays on sale, so its stock must keep following the catalog, or an order
+    elsewhere would leave it offering units that are gone. Only the variants already on the item are sent
+    (stock of what we pushed stock for); one archived since is sent 0."""
+    pushed: dict[str, int] = row.stocks or {}
+    for variant in product.variants:
+        if variant.sku not in pushed:
+            continue
+        active = variant.status is VariantStatus.ACTIVE
+        stock = plan.account.rules.stock_for(variant.stock) if active else 0
+        if full or pushed[variant.sku] != stock:
+            plan.ops.append(PlannedOp(OpKind.STOCK, row.id, product.sku, variant.sku, pushed[variant.sku], stock))
+
+
 def load_products(conn: Connection, product_ids: Sequence[int]) -> dict[int, ProductRecord]:
     """Product id → the product as a channel should see it (variant stock = available to sell)."""
     found: dict[int, ProductRecord] = {}
@@ -186,7 +201,10 @@ def plan_account(
                 if isinstance(mapped, list):
                     plan.problems.extend(mapped)
                     plan.problem_products[row.id] = "; ".join(f"{p.field}: {p.message}" for p in mapped)
+                    if row.item_id is not None:
+                        _stock_only(plan, row, product, full=full)
                     continue
+                plan.warnings.extend(mapped.warnings)
                 _diff(plan, row, product, mapped, full=full)
     return plan
 
@@ -250,13 +268,14 @@ def queue_operations(store: Store, plan: AccountPlan, *, run_id: int | None = No
                 # never reached the marketplace is shown as a problem. Either way the listing is blocked
                 # (core.sync.blocked) until a plan maps the product again.
                 values["status"] = case((LISTING.c.item_id.is_(None), "problem"), else_=LISTING.c.status)
-                values["last_error"] = PREFLIGHT + plan.problem_products[product_id]
+                values["problem"] = values["last_error"] = plan.problem_products[product_id]
             else:
                 # Mapped (or archived): whatever problem an earlier plan found no longer stands.
                 values["status"] = case((LISTING.c.status == "problem", "pending"), else_=LISTING.c.status)
                 values["last_error"] = case(
-                    (LISTING.c.last_error.startswith(PREFLIGHT, autoescape=True), None), else_=LISTING.c.last_error
+                    (LISTING.c.last_error == LISTING.c.problem, None), else_=LISTING.c.last_error
                 )
+                values["problem"] = None
             conn.execute(update(LISTING).where(LISTING.c.id == listings[product_id]).values(values))
     log.info(
         "sync.planned",
