@@ -99,3 +99,19 @@ def test_a_single_package_item_hashes_as_before_per_variant_packages() -> None:
     dumped = json.dumps(mapped.content.model_dump(mode="json"))
     assert "weight_kg" not in json.dumps([m.model_dump(mode="json") for m in mapped.content.models])
     assert '"weight_kg": 0.6' in dumped  # the item's own weight is there, as ever
+
+
+def test_plan_warns_when_a_marketplace_takes_one_package_for_variants_that_differ(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    floors = make_floors(store, tmp_path, monkeypatch, products=2, variants=2)
+    rebag(store, tmp_path)
+    capsys.readouterr()
+    assert floors.cli("plan", "--channel", "postmart", "--json") == 0
+    [plan] = json.loads(capsys.readouterr().out)
+    [warning] = plan["warnings"]
+    assert (warning["sku"], warning["field"]) == ("P000001", "weight_g")
+    assert "the largest (2100 g) is declared for every variant" in warning["message"]
+    assert [op["product_sku"] for op in plan["operations"]] == ["P000000", "P000001"]  # a warning stops nothing
+    assert floors.cli("plan", "--channel", "shopee", "--json") == 0
+    assert json.loads(capsys.readouterr().out)[0]["warnings"] == []  # Shopee takes a package per model

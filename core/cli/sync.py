@@ -92,6 +92,18 @@ def _earlier(plan: AccountPlan, sku: str | None) -> list[BlockedListing]:
     return [b for b in found if b.product_id not in plan.revisions and (sku is None or b.product_sku == sku)]
 
 
+def _queued_table(p: AccountPlan, queued: list[QueuedOp]) -> Table:
+    """Written down by an earlier sync and not done yet: the next sync settles these first."""
+    waiting = Table(title=f"{p.account.seller} · {p.account.channel} ({p.account.name}): {len(queued)} "
+                          "waiting in the queue from an earlier sync", title_justify="left")  # fmt: skip
+    for column in ("Kind", "Product", "Variant", "Value"):
+        waiting.add_column(column, no_wrap=True)
+    waiting.add_column("Why it waits", overflow="fold", ratio=1)
+    for q in queued:
+        waiting.add_row(q.kind, q.product_sku, q.variant_sku or "", _value(q), escape(q.why))
+    return waiting
+
+
 def _plan_json(plan: AccountPlan, sku: str | None) -> dict[str, Any]:
     operations = [
         {
@@ -120,6 +132,7 @@ def _plan_json(plan: AccountPlan, sku: str | None) -> dict[str, Any]:
             for op in queued_operations(state.store(), plan.account.id)
         ],
         "problems": [problem.model_dump() for problem in plan.problems],
+        "warnings": [warning.model_dump() for warning in plan.warnings],
         "blocked": [
             {"product_sku": b.product_sku, "problem": b.problem, "parked": list(b.parked)} for b in _earlier(plan, sku)
         ],
@@ -152,17 +165,11 @@ def plan(
         elif not queued:
             out.print(f"{title}: nothing to send")
         if queued:
-            # Written down by an earlier sync and not done yet: the next sync settles these first.
-            waiting = Table(title=f"{p.account.seller} · {p.account.channel} ({p.account.name}): {len(queued)} "
-                                  "waiting in the queue from an earlier sync", title_justify="left")  # fmt: skip
-            for column in ("Kind", "Product", "Variant", "Value"):
-                waiting.add_column(column, no_wrap=True)
-            waiting.add_column("Why it waits", overflow="fold", ratio=1)
-            for q in queued:
-                waiting.add_row(q.kind, q.product_sku, q.variant_sku or "", _value(q), escape(q.why))
-            out.print(waiting)
+            out.print(_queued_table(p, queued))
         for problem in p.problems:
             out.print(f"[yellow]cannot list {problem.sku}[/] ({problem.field}): {escape(problem.message)}")
+        for warning in p.warnings:
+            out.print(f"note: {escape(warning.sku)} ({warning.field}): {escape(warning.message)}", highlight=False)
         for blocked in _earlier(p, sku):
             for reason in blocked.reasons():
                 out.print(f"[yellow]still[/] {escape(reason)}", highlight=False)
@@ -256,6 +263,7 @@ def _summary(results: list[PushResult]) -> None:
             notes.append(f"{where}: stopped: {escape(r.error or rep.stopped or '')}")
         if r.plan is not None:
             notes.extend(f"{where}: cannot list {p.sku} ({p.field}): {escape(p.message)}" for p in r.plan.problems)
+            notes.extend(f"{where}: note: {p.sku} ({p.field}): {escape(p.message)}" for p in r.plan.warnings)
         standing = r.standing()
         notes.extend(f"{where}: still {escape(reason)}" for b in standing[:_BLOCKED_SHOWN] for reason in b.reasons())
         if len(standing) > _BLOCKED_SHOWN:
