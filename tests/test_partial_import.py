@@ -32,7 +32,10 @@ OPTIONAL_PRODUCT = {
     "images": ("images", ("https://cdn.example/gao-1.jpg", "https://cdn.example/gao-2.jpg")),
     "ocop_stars": ("ocop_stars", 4),
     "ocop_certificate": ("ocop_certificate", "OCOP-TV-2023-001"),
+    "ocop_year": ("ocop_year", 2023),
     "origin_province": ("origin_province", "Trà Vinh"),
+    "origin_district": ("origin_district", "Càng Long"),
+    "traceability_code": ("traceability_code", "TV-QR-1"),
     "traceability_url": ("traceability_url", "https://truyxuat.example/tv/1"),
     "attributes": ("attributes", {"Hạn sử dụng": "12 tháng"}),
 }
@@ -40,9 +43,10 @@ CLEARED = {"description": "", "images": (), "attributes": {}}
 OPTIONAL_VARIANT = {
     "weight_g": 5200,
     "length_cm": 30.0,
+    "width_cm": 20.0,
     "height_cm": 8.5,
     "barcode": "8930000000011",
-    "list_price_vnd": None,  # BASE_ROW leaves it empty: checked below with a value
+    "list_price_vnd": 350_000,
 }
 
 
@@ -53,7 +57,9 @@ def catalog(store: Store) -> dict[str, ProductRecord]:
 
 def full_import(store: Store, tmp_path: Path) -> None:
     register(store)
-    rows = [row(), row(variant_sku="GAO-ST25-10KG", option1_value="10kg", price_vnd="340.000", stock="12")]
+    rows = [row(list_price_vnd="350.000"),
+            row(variant_sku="GAO-ST25-10KG", option1_value="10kg", price_vnd="340.000", stock="12",
+                list_price_vnd="350.000")]  # fmt: skip
     import_catalog(store, write_csv(tmp_path / "full.csv", rows))
 
 
@@ -99,7 +105,7 @@ def test_each_optional_product_column_absent_is_kept_and_present_empty_is_cleare
     assert getattr(catalog(store)["GAO-ST25"], field) == CLEARED.get(column)
 
 
-@pytest.mark.parametrize("column", ["weight_g", "length_cm", "height_cm", "barcode"])
+@pytest.mark.parametrize("column", sorted(OPTIONAL_VARIANT))
 def test_each_optional_variant_column_absent_is_kept_and_present_empty_is_cleared(
     store: Store, tmp_path: Path, column: str
 ) -> None:

@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from connectors.base import Tokens
 from connectors.sandbox.shopee import ShopeeSandbox
@@ -277,3 +277,47 @@ def test_an_archived_product_is_not_blocked_by_its_old_problem(world: World, tmp
     with no_requests(world):
         result = world.push()
     assert (result.outcome, result.blocked) == ("ok", [])
+
+
+def test_the_migration_moves_preflight_problems_into_their_own_column(empty_database_url: str) -> None:
+    """A never-listed listing in status problem, and a live one an earlier revision marked in last_error."""
+    store = open_store(empty_database_url, migrate=False)
+    store.migrate("0009")
+    now = utcnow()
+
+    def insert(sql: str, **values: object) -> int:
+        with store.engine.begin() as conn:
+            return int(conn.execute(text(f"{sql} RETURNING id"), {"now": now, **values}).scalar_one())
+
+    seller = insert("INSERT INTO seller (code, name, kind, created_at) VALUES ('HTX-A', 'HTX', 'household', :now)")
+    account = insert(
+        "INSERT INTO channel_account (seller_id, channel, name, settings, price_markup_percent, round_to_vnd, "
+        "stock_buffer, stock_share_percent, enabled, revision, created_at, updated_at) "
+        "VALUES (:s, 'shopee', 'shopee', '{}', 0, 0, 0, 100, true, 0, :now, :now)",
+        s=seller,
+    )
+    listings = {}
+    for sku, status, error in (("P1", "problem", "name: too short"), ("P2", "live", "cannot be listed: images: 0"),
+                               ("P3", "live", "banned by the marketplace")):  # fmt: skip
+        product = insert(
+            "INSERT INTO product (seller_id, sku, name, description, category, images, attributes, status, "
+            "revision, created_at, updated_at) VALUES (:s, :sku, 'x', '', 'Gạo', '[]', '{}', 'active', 0, :now, :now)",
+            s=seller, sku=sku,
+        )  # fmt: skip
+        listings[sku] = insert(
+            "INSERT INTO listing (account_id, product_id, models, prices, stocks, status, planned_revision, "
+            "account_revision, last_error, created_at, updated_at) "
+            "VALUES (:a, :p, '{}', '{}', '{}', :status, 0, 0, :error, :now, :now)",
+            a=account, p=product, status=status, error=error,
+        )  # fmt: skip
+    store.migrate()
+    with store.engine.connect() as conn:
+        query = select(LISTING.c.id, LISTING.c.problem, LISTING.c.last_error)
+        by_id = {row.id: (row.problem, row.last_error) for row in conn.execute(query)}
+    found = {sku: by_id[listing_id] for sku, listing_id in listings.items()}
+    assert found == {
+        "P1": ("name: too short", "name: too short"),
+        "P2": ("images: 0", "images: 0"),
+        "P3": (None, "banned by the marketplace"),
+    }
+    store.dispose()
