@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m connectors.sandbox.demo
+	$(BIN)/python -m demo
 
 test: $(STAMP) lint typecheck pytest
 

@@ -47,18 +47,18 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, select, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from connectors.base import Tokens  # noqa: E402
-from connectors.sandbox.faults import ANY_PATH, Fault, FaultKind  # noqa: E402
-from connectors.sandbox.shopee import ShopeeSandbox  # noqa: E402
-from connectors.sandbox.shopee_config import ShopeeConfig as SandboxConfig  # noqa: E402
 from core.catalog.importer import import_catalog  # noqa: E402
 from core.channels import DatabaseTokenStore, add_account, list_accounts, set_category_map  # noqa: E402
 from core.db import Store, open_store  # noqa: E402
 from core.models import VARIANT, utcnow  # noqa: E402
+from core.ports import Tokens  # noqa: E402
 from core.revisions import touch_products  # noqa: E402
 from core.scheduler.changes import accounts_with_work  # noqa: E402
 from core.sync.apply import pending_count  # noqa: E402
 from core.sync.models import SYNC_RUN  # noqa: E402
+from simulators.common.faults import ANY_PATH, Fault, FaultKind  # noqa: E402
+from simulators.shopee.config import ShopeeConfig as SandboxConfig  # noqa: E402
+from simulators.shopee.sandbox import ShopeeSandbox  # noqa: E402
 from tests.catalog_files import make_rows, register, write_csv  # noqa: E402
 from tests.postgres import postgres_server  # noqa: E402
 from tests.servers import serve_in_thread  # noqa: E402

@@ -38,15 +38,12 @@ import httpx  # noqa: E402
 from import_bench import write_catalog  # noqa: E402
 from sqlalchemy import select, update  # noqa: E402
 
-from connectors.base import Tokens  # noqa: E402
-from connectors.sandbox.faults import ANY_PATH, Fault  # noqa: E402
-from connectors.sandbox.shopee import ShopeeSandbox  # noqa: E402
-from connectors.sandbox.shopee_config import ShopeeConfig as SandboxConfig  # noqa: E402
 from core.catalog.importer import import_catalog  # noqa: E402
 from core.channels import DatabaseTokenStore, add_account, find_account, list_accounts, set_category_map  # noqa: E402
 from core.db import Store, open_store  # noqa: E402
 from core.logs import configure_logging  # noqa: E402
 from core.models import PRODUCT, utcnow  # noqa: E402
+from core.ports import Tokens  # noqa: E402
 from core.revisions import touch_products  # noqa: E402
 from core.sellers import add_seller  # noqa: E402
 from core.sync.apply import RetrySchedule  # noqa: E402
@@ -54,6 +51,9 @@ from core.sync.connect import build_connector  # noqa: E402
 from core.sync.models import LISTING  # noqa: E402
 from core.sync.plan import plan_account  # noqa: E402
 from core.sync.push import push_account  # noqa: E402
+from simulators.common.faults import ANY_PATH, Fault  # noqa: E402
+from simulators.shopee.config import ShopeeConfig as SandboxConfig  # noqa: E402
+from simulators.shopee.sandbox import ShopeeSandbox  # noqa: E402
 
 PARTNER_ID, PARTNER_KEY, SHOP = 2001887, "test_partner_key", 14701711
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60

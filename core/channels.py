@@ -1,7 +1,7 @@
 """Channel accounts: each seller's shops, their rules, tokens and category maps, as the store keeps them.
 
 A channel account is created through the CLI (``chosync channels add``) and handed to its connector as
-a :class:`connectors.base.ChannelAccount`: the account's settings with the category map merged in
+a :class:`core.ports.ChannelAccount`: the account's settings with the category map merged in
 (channel-wide map, overlaid by the account's own), and its price and stock rules. Secrets are never
 stored here; tokens are, in their own table, replaced after every refresh (:class:`DatabaseTokenStore`).
 """
@@ -19,11 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from connectors.base import AccountRules, ChannelAccount, Tokens, get_connector_class
 from core.db import Store
 from core.errors import InputRejected, NotFound, UsageError
 from core.logs import register_secret
 from core.models import CATEGORY_MAP, CHANNEL_ACCOUNT, CHANNEL_TOKEN, SELLER, utcnow
+from core.ports import AccountRules, ChannelAccount, Tokens, get_connector_class
 from core.revisions import touch_accounts
 
 __all__ = [

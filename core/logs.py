@@ -124,3 +124,24 @@ def configure_logging(*, log_format: LogFormat = LogFormat.CONSOLE, level: str =
         logger_factory=lambda *_: structlog.PrintLogger(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
+
+
+class _ScrubTransportLogs(logging.Filter):
+    """httpx logs each request line, query included (``access_token=…&sign=…``), at INFO through the
+    standard library: whoever turns that logger on must still not see a token (DESIGN rule 8)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed record: let logging report it as it would
+            return True
+        record.msg, record.args = scrub(message), ()
+        return True
+
+
+# Installed when this module is first imported: every command and job logs through it before it talks
+# to a marketplace.
+for _name in ("httpx", "httpcore"):
+    _transport_logger = logging.getLogger(_name)
+    if not any(isinstance(f, _ScrubTransportLogs) for f in _transport_logger.filters):
+        _transport_logger.addFilter(_ScrubTransportLogs())

@@ -19,6 +19,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from core.ports.statuses import ProductStatus, VariantStatus
+
 __all__ = [
     "CATEGORY_MAP",
     "CHANNEL_ACCOUNT",
@@ -67,16 +69,6 @@ class SellerKind(StrEnum):
     COOPERATIVE = "cooperative"
     HOUSEHOLD = "household"
     COMPANY = "company"
-
-
-class ProductStatus(StrEnum):
-    ACTIVE = "active"
-    ARCHIVED = "archived"
-
-
-class VariantStatus(StrEnum):
-    ACTIVE = "active"
-    ARCHIVED = "archived"
 
 
 def _created() -> Any:

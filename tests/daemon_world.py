@@ -13,15 +13,15 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from connectors.base import Tokens
-from connectors.sandbox.shopee import ShopeeSandbox
 from core.catalog.importer import import_catalog
 from core.channels import DatabaseTokenStore, add_account, set_category_map
 from core.db import Store
 from core.models import utcnow
+from core.ports import Tokens
 from core.scheduler.daemon import Daemon
 from core.settings import load_settings
 from core.sync.models import SYNC_RUN
+from simulators.shopee.sandbox import ShopeeSandbox
 from tests.catalog_files import make_rows, register, write_csv
 from tests.sync_world import FAST_SETTINGS, JPEG, PARTNER_ID
 

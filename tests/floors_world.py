@@ -17,9 +17,6 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors.sandbox.postmart import BASE_URL as POSTMART_URL
-from connectors.sandbox.postmart import PostmartSandbox
-from connectors.sandbox.seller_centre import SellerCentre
 from core.channels import AccountSummary, add_account, find_account, set_category_map
 from core.cli import run
 from core.db import Store
@@ -28,6 +25,9 @@ from core.sync.connect import build_connector
 from core.sync.orders import PullReport, pull_orders
 from core.sync.pack_confirm import list_packs
 from core.sync.push import PushResult, push_account
+from simulators.floors.centre import SellerCentre
+from simulators.postmart.sandbox import BASE_URL as POSTMART_URL
+from simulators.postmart.sandbox import PostmartSandbox
 from tests.sync_world import API_HOST, FAST_SETTINGS, JPEG, World, make_world
 
 __all__ = ["ASSISTED", "POSTMART_PASSWORD", "POSTMART_USER", "Floors", "make_floors"]

@@ -1,5 +1,5 @@
 """Marketplace sandboxes served on a real loopback port, in a thread, for tests of networked commands."""
 
-from connectors.sandbox.serving import serve_in_thread
+from simulators.common.serving import serve_in_thread
 
 __all__ = ["serve_in_thread"]

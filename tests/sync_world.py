@@ -12,17 +12,17 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors.base import Tokens
-from connectors.sandbox.shopee import ShopeeSandbox
-from connectors.sandbox.shopee_config import ShopeeConfig as SandboxConfig
 from core.catalog.importer import import_catalog
 from core.channels import AccountSummary, DatabaseTokenStore, add_account, find_account, set_category_map
 from core.db import Store
 from core.models import utcnow
+from core.ports import Tokens
 from core.sync.apply import RetrySchedule
 from core.sync.connect import build_connector
 from core.sync.orders import PullReport, pull_orders
 from core.sync.push import PushResult, push_account
+from simulators.shopee.config import ShopeeConfig as SandboxConfig
+from simulators.shopee.sandbox import ShopeeSandbox
 from tests.catalog_files import make_rows, register, write_csv
 
 __all__ = ["FAST_SETTINGS", "JPEG", "NO_WAIT", "PARTNER_ID", "PARTNER_KEY", "World", "make_world"]

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import MetaData, select, update
 
-from connectors.base import Tokens
-from connectors.sandbox.shopee import DEMO_PARTNER_ID, DEMO_PARTNER_KEY, ShopeeConfig, ShopeeSandbox
 from core.channels import DatabaseTokenStore, find_account
 from core.db import Store, open_store
 from core.errors import UsageError
 from core.logs import scrub
 from core.models import CHANNEL_TOKEN, utcnow
+from core.ports import Tokens
 from core.settings import PROJECT_ROOT
+from simulators.shopee.sandbox import DEMO_PARTNER_ID, DEMO_PARTNER_KEY, ShopeeConfig, ShopeeSandbox
 from tests.catalog_files import make_rows, write_csv
 from tests.conftest import Invoke
 from tests.servers import serve_in_thread

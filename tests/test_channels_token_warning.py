@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import Tokens
-from connectors.sandbox.shopee import DEMO_PARTNER_ID, DEMO_PARTNER_KEY
 from core.channels import DatabaseTokenStore, find_account
 from core.db import open_store
 from core.models import utcnow
+from core.ports import Tokens
 from core.settings import PROJECT_ROOT
+from simulators.shopee.sandbox import DEMO_PARTNER_ID, DEMO_PARTNER_KEY
 from tests.conftest import Invoke
 
 

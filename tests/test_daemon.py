@@ -16,16 +16,13 @@ from sqlalchemy import select, update
 from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
-from connectors.base import Tokens
-from connectors.sandbox.faults import ANY_PATH, Fault
-from connectors.sandbox.shopee import ShopeeSandbox
-from connectors.sandbox.shopee_config import ShopeeConfig as SandboxConfig
 from core.catalog.importer import import_catalog
 from core.channels import DatabaseTokenStore, find_account, update_account
 from core.cli.context import local_time
 from core.db import open_store
 from core.errors import ConfigError
 from core.models import VARIANT, utcnow
+from core.ports import Tokens
 from core.revisions import touch_products
 from core.scheduler.changes import accounts_with_work
 from core.scheduler.daemon import Daemon
@@ -38,6 +35,9 @@ from core.settings import ScheduleSettings, load_settings
 from core.sync.ledger import LedgerPolicy
 from core.sync.models import DAEMON
 from core.sync.push import push_account
+from simulators.common.faults import ANY_PATH, Fault
+from simulators.shopee.config import ShopeeConfig as SandboxConfig
+from simulators.shopee.sandbox import ShopeeSandbox
 from tests.catalog_files import make_rows, write_csv
 from tests.conftest import Invoke
 from tests.daemon_world import FAST, loopback_store, overlapping, running_daemon, runs, wait_until

@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from connectors.base import OrderStatus
 from core.db import Store, open_store
+from core.ports import OrderStatus
 from core.sync.pack_confirm import list_packs
 from tests.daemon_world import running_daemon, runs, wait_until
 from tests.floors_world import ASSISTED, Floors, make_floors

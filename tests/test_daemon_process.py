@@ -12,12 +12,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from connectors.sandbox.faults import ANY_PATH, Fault
-from connectors.sandbox.shopee import ShopeeSandbox
-from connectors.sandbox.shopee_config import ShopeeConfig as SandboxConfig
 from core.db import open_store
 from core.settings import PROJECT_ROOT
 from core.sync.apply import pending_count
+from simulators.common.faults import ANY_PATH, Fault
+from simulators.shopee.config import ShopeeConfig as SandboxConfig
+from simulators.shopee.sandbox import ShopeeSandbox
 from tests.daemon_world import loopback_store, write_config
 from tests.servers import serve_in_thread
 from tests.sync_world import PARTNER_ID, PARTNER_KEY

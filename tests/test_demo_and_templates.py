@@ -10,18 +10,18 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from connectors.base import AccountRules
-from connectors.sandbox import demo
-from connectors.sandbox.demo_world import demo_sellers, postmart_stock, shopee_model, shopee_stock
-from connectors.sandbox.fleet import load_fleet
+import demo.run as demo
 from core.catalog.columns import COLUMN_NAMES, COLUMNS
 from core.catalog.importer import import_catalog
 from core.catalog.template import IMPORT_RULES, write_template
 from core.db import Store, open_store
 from core.models import CHANNEL_ACCOUNT, PRODUCT, SELLER, VARIANT
+from core.ports import AccountRules
 from core.settings import PROJECT_ROOT
 from core.sync.failures import list_failures
 from core.sync.models import LISTING, SYNC_RUN
+from demo.world import demo_sellers, postmart_stock, shopee_model, shopee_stock
+from simulators.common.fleet import load_fleet
 from tests.catalog_files import register
 
 TEMPLATES = PROJECT_ROOT / "config" / "templates"

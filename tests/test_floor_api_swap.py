@@ -19,10 +19,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from connectors import registry
-from connectors.assisted import map_listing
-from connectors.assisted_config import load_assisted_config
-from connectors.base import (
+from connectors.floors.config import load_assisted_config
+from connectors.floors.connector import map_listing
+from core.catalog.records import ProductRecord
+from core.errors import PermanentError
+from core.models import PRODUCT
+from core.ports import (
     AccountRules,
     BatchItem,
     BatchResult,
@@ -36,14 +38,12 @@ from connectors.base import (
     Problem,
     StockUpdate,
     TokenStore,
+    registry,
 )
-from connectors.protocols import implements_assisted, implements_connector
-from connectors.sandbox.seller_centre import SellerCentre
-from core.catalog.records import ProductRecord
-from core.errors import PermanentError
-from core.models import PRODUCT
+from core.ports.protocols import implements_assisted, implements_connector
 from core.sync.models import LISTING, UPLOAD_PACK
 from core.sync.reconcile import reconcile_account
+from simulators.floors.centre import SellerCentre
 from tests.floors_world import Floors, make_floors
 from tests.test_floors import _catalog_change, upload_and_confirm
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from connectors.assisted_config import load_assisted_config
+from connectors.floors.config import load_assisted_config
 from tests.floors_world import ASSISTED, make_floors
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from connectors.base import OrderStatus
 from core.db import Store
 from core.models import VARIANT
+from core.ports import OrderStatus
 from core.scheduler.retention import prune_exports
 from core.sync.models import OPERATION, UPLOAD_PACK, OpState
 from tests.floors_world import ASSISTED, POSTMART_USER, Floors, make_floors

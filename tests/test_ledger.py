@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from structlog.testing import capture_logs
 
-from connectors.base import OrderStatus
 from core.catalog.importer import import_catalog
 from core.channels import add_account
 from core.db import Store
 from core.models import PRODUCT, VARIANT, utcnow
+from core.ports import OrderStatus
 from core.revisions import touch_products
 from core.sync.ledger import (
     LedgerLine,

@@ -14,16 +14,16 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from connectors.base import ListingRef
-from connectors.sandbox.faults import Fault
-from connectors.shopee_variations import ShopeeVariations
+from connectors.shopee.variations import ShopeeVariations
 from core.catalog.importer import import_catalog
 from core.channels import update_account
 from core.cli import run
 from core.db import Store
+from core.ports import ListingRef
 from core.sync.connect import build_connector
 from core.sync.models import OPERATION
 from core.sync.plan import plan_account
+from simulators.common.faults import Fault
 from tests.catalog_files import make_rows, write_csv
 from tests.sync_world import World, make_world
 

@@ -15,21 +15,21 @@ import pytest
 from sqlalchemy import select
 from structlog.testing import capture_logs
 
-from connectors.base import Tokens
-from connectors.sandbox.faults import Fault, ManualClock
-from connectors.sandbox.shopee import BASE_URL, ShopeeSandbox
-from connectors.sandbox.shopee_config import ShopeeConfig as SandboxConfig
-from connectors.sandbox.shopee_records import Item, Model
 from core.catalog.importer import import_catalog
 from core.channels import AccountSummary, DatabaseTokenStore, add_account, find_account
 from core.db import Store, open_store
 from core.errors import InputRejected, NotFound
 from core.models import PRODUCT, VARIANT, utcnow
+from core.ports import Tokens
 from core.sync.connect import build_connector
 from core.sync.ledger import LedgerPolicy
 from core.sync.models import LEDGER, LISTING, ORDER, ORDER_LINE, SYNC_CURSOR, SYNC_RUN
 from core.sync.order_views import list_orders
 from core.sync.orders import PullReport, UnknownLine, confirm_return, pull_orders
+from simulators.common.faults import Fault, ManualClock
+from simulators.shopee.config import ShopeeConfig as SandboxConfig
+from simulators.shopee.records import Item, Model
+from simulators.shopee.sandbox import BASE_URL, ShopeeSandbox
 from tests.catalog_files import register, row, write_csv
 from tests.conftest import Invoke
 from tests.servers import serve_in_thread

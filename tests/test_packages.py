@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from connectors.assisted_config import load_assisted_config
-from connectors.base import AccountRules, MappedListing
-from connectors.shopee_mapper import map_item
+from connectors.floors.config import load_assisted_config
+from connectors.shopee.mapper import map_item
 from core.catalog.importer import import_catalog
 from core.catalog.readers import open_table
 from core.db import Store
+from core.ports import AccountRules, MappedListing
 from tests.catalog_files import make_rows, row, write_csv
 from tests.connectors.conftest import make_config
 from tests.connectors.sandbox_fixtures import tea

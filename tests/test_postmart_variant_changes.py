@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from connectors.sandbox.faults import Fault
-from connectors.sandbox.postmart_state import SandboxProduct
 from core.catalog.importer import import_catalog
 from core.db import Store
 from core.sync.models import LISTING
+from simulators.common.faults import Fault
+from simulators.postmart.state import SandboxProduct
 from tests.catalog_files import make_rows, row, write_csv
 from tests.floors_world import POSTMART_USER, Floors, make_floors
 

@@ -17,13 +17,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text, update
 
-from connectors.base import Tokens
-from connectors.sandbox.shopee import ShopeeSandbox
-from connectors.sandbox.shopee_config import ShopeeConfig as SandboxConfig
 from core.catalog.importer import import_catalog
 from core.channels import DatabaseTokenStore, find_account
 from core.db import Store, open_store
 from core.models import PRODUCT, VARIANT, utcnow
+from core.ports import Tokens
 from core.revisions import touch_products
 from core.scheduler.changes import accounts_with_work
 from core.scheduler.retention import prune_runs
@@ -32,6 +30,8 @@ from core.sync.models import LISTING, SYNC_RUN, OpKind
 from core.sync.plan import AccountPlan, plan_account
 from core.sync.push import PushResult
 from core.sync.runs import finish_run, start_run
+from simulators.shopee.config import ShopeeConfig as SandboxConfig
+from simulators.shopee.sandbox import ShopeeSandbox
 from tests.catalog_files import make_rows, write_csv
 from tests.conftest import Invoke
 from tests.servers import serve_in_thread

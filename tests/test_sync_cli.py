@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import Tokens
-from connectors.sandbox.faults import Fault
-from connectors.sandbox.shopee import ShopeeSandbox
-from connectors.sandbox.shopee_config import ShopeeConfig as SandboxConfig
 from core.channels import DatabaseTokenStore, find_account
 from core.db import open_store
 from core.models import utcnow
+from core.ports import Tokens
+from simulators.common.faults import Fault
+from simulators.shopee.config import ShopeeConfig as SandboxConfig
+from simulators.shopee.sandbox import ShopeeSandbox
 from tests.catalog_files import make_rows, write_csv
 from tests.conftest import Invoke
 from tests.servers import serve_in_thread

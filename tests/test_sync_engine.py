@@ -16,18 +16,18 @@ import structlog
 from sqlalchemy import select
 from structlog.testing import capture_logs
 
-from connectors.base import Connector
-from connectors.sandbox.faults import Fault
 from core.catalog.importer import import_catalog
 from core.db import Store
 from core.errors import RateLimited, RetryableError
 from core.models import PRODUCT
+from core.ports import Connector
 from core.sync.apply import ApplyReport, RetrySchedule, apply_account
 from core.sync.connect import build_connector
 from core.sync.failures import list_failures, requeue
 from core.sync.models import LISTING, OPERATION, OpKind, OpState
 from core.sync.plan import plan_account, queue_operations
 from core.sync.push import PushResult, push_account
+from simulators.common.faults import Fault
 from tests.catalog_files import make_rows, write_csv
 from tests.sync_world import World, make_world
 

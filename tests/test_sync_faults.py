@@ -15,18 +15,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from connectors.base import Tokens
-from connectors.sandbox.faults import ANY_PATH, Fault
-from connectors.sandbox.shopee import ENDPOINT_PATHS, ShopeeSandbox
-from connectors.sandbox.shopee_config import ShopeeConfig as SandboxConfig
 from core.catalog.importer import import_catalog
 from core.channels import DatabaseTokenStore, add_account, set_category_map
 from core.db import Store, open_store
 from core.models import utcnow
+from core.ports import Tokens
 from core.settings import PROJECT_ROOT
 from core.sync.apply import RetrySchedule
 from core.sync.models import OPERATION
 from core.sync.push import push_account
+from simulators.common.faults import ANY_PATH, Fault
+from simulators.shopee.config import ShopeeConfig as SandboxConfig
+from simulators.shopee.sandbox import ENDPOINT_PATHS, ShopeeSandbox
 from tests.catalog_files import make_rows, register, write_csv
 from tests.servers import serve_in_thread
 from tests.sync_world import FAST_SETTINGS, JPEG, PARTNER_ID, PARTNER_KEY, make_world

@@ -18,15 +18,15 @@ import pytest
 from sqlalchemy import update
 from structlog.testing import capture_logs
 
-from connectors.base import Tokens
-from connectors.sandbox.shopee import ShopeeSandbox
-from connectors.sandbox.shopee_config import ShopeeConfig as SandboxConfig
-from connectors.shopee_auth import REFRESH_PATH
+from connectors.shopee.auth import REFRESH_PATH
 from core.channels import DatabaseTokenStore
 from core.db import Store, open_store
 from core.models import CHANNEL_TOKEN, utcnow
+from core.ports import Tokens
 from core.sync.apply import RetrySchedule
 from core.sync.push import push_account
+from simulators.shopee.config import ShopeeConfig as SandboxConfig
+from simulators.shopee.sandbox import ShopeeSandbox
 from tests.catalog_files import make_rows, write_csv
 from tests.conftest import Invoke
 from tests.servers import serve_in_thread

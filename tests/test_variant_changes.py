@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from connectors.sandbox.faults import Fault
-from connectors.sandbox.shopee_records import Item
 from core.catalog.importer import import_catalog
 from core.db import Store
 from core.sync.apply import RetrySchedule
 from core.sync.models import LISTING, OPERATION, OpState
 from core.sync.push import PushResult, push_account
+from simulators.common.faults import Fault
+from simulators.shopee.records import Item
 from tests.catalog_files import make_rows, row, write_csv
 from tests.sync_world import World, make_world
 

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.models import ProductStatus, VariantStatus
+from core.ports.statuses import ProductStatus, VariantStatus
 
 __all__ = ["OptionValue", "ProductRecord", "VariantRecord"]
 

@@ -18,12 +18,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from connectors.base import Assisted, Connector
 from core.channels import AccountSummary, find_account
 from core.cli.context import console, console_err, escape, local_time, print_json, state
 from core.db import Store
 from core.errors import UsageError
 from core.http import http_client
+from core.ports import Assisted, Connector
 from core.scheduler.locks import hold_accounts
 from core.sync.connect import build_connector
 from core.sync.pack_confirm import ConfirmResult, confirm_pack, list_packs

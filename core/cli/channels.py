@@ -11,7 +11,6 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from connectors.base import Authorizing, get_connector_class, implements_assisted
 from core.account_removal import remove_account
 from core.catalog.readers import open_table
 from core.channels import (
@@ -26,6 +25,7 @@ from core.cli.context import console, console_err, escape, local_time, print_jso
 from core.errors import InputRejected, UsageError
 from core.http import http_client
 from core.models import utcnow
+from core.ports import Authorizing, get_connector_class, implements_assisted
 from core.scheduler.tokens import reauthorize_warning
 from core.sync.connect import build_connector
 
@@ -100,7 +100,7 @@ def add(
     share: float | None = _SHARE,
 ) -> None:
     """Add a seller's shop on a channel (no markup, no rounding, no buffer, 100 % share by default)."""
-    from connectors.base import AccountRules
+    from core.ports import AccountRules
 
     settings = _settings(base_url, partner_id, shop_id, partner_key_env, logistics, pairs)
     rules = AccountRules.model_validate(_rules(markup, round_to, buffer, share))

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import typer
 
-from connectors.base import OrderStatus
 from core.catalog.values import CellError, parse_count, parse_price_vnd
 from core.channels import AccountSummary, find_account
 from core.cli.context import console, console_err, escape, state
 from core.cli.orders import app
 from core.errors import InputRejected, UsageError
 from core.http import http_client
+from core.ports import OrderStatus
 from core.scheduler.locks import hold_accounts
 from core.sync.connect import build_connector
 from core.sync.ledger import LedgerPolicy

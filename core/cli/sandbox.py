@@ -1,13 +1,21 @@
-"""``chosync sandbox``: run the marketplace simulators on loopback for the demo and manual testing."""
+"""``chosync sandbox``: run the marketplace simulators on loopback for the demo and manual testing.
+
+The simulators are not part of the product: they live beside it in a checkout (``simulators/``) and are
+not shipped in its package. They are imported only here, when asked for, from the installed environment
+if something installed them, else from the checkout chosync runs from; otherwise the command says so.
+"""
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from contextlib import ExitStack
 from pathlib import Path
 
 import typer
 
-from core.errors import UsageError
+from core.errors import ConfigError, UsageError
+from core.settings import PROJECT_ROOT
 
 app = typer.Typer(help="Local marketplace simulators.", no_args_is_help=True)
 
@@ -44,7 +52,8 @@ def serve(
 
     Rate limit, token lifetimes and faults tune one sandbox (shopee): try retries and token refreshes by hand.
     """
-    from connectors.sandbox.standalone import Tuning, serve_one
+    _find_simulators()
+    from simulators.common.standalone import Tuning, serve_one
 
     tuning = Tuning.parse(
         rate_limit=rate_limit, access_token_ttl=access_ttl, refresh_token_ttl=refresh_ttl, faults=faults
@@ -59,8 +68,20 @@ def serve(
     serve_one(name, port, host, tuning, announce=typer.echo)
 
 
+def _find_simulators() -> None:
+    if importlib.util.find_spec("simulators") is not None:
+        return
+    if (PROJECT_ROOT / "simulators" / "__init__.py").is_file():  # a checkout: the simulators sit beside core/
+        sys.path.insert(0, str(PROJECT_ROOT))
+        return
+    raise ConfigError(
+        "the marketplace simulators are not installed with chosync",
+        hint="run 'chosync sandbox' from a checkout of chosync's repository (they live in its simulators/ folder)",
+    )
+
+
 def _serve_all(first_port: int, snapshot: Path | None) -> None:
-    from connectors.sandbox.fleet import fresh_fleet, load_fleet, save_fleet, serve_fleet, wait_for_interrupt
+    from simulators.common.fleet import fresh_fleet, load_fleet, save_fleet, serve_fleet, wait_for_interrupt
 
     if snapshot is not None:
         if not snapshot.is_file():
@@ -87,7 +108,7 @@ def _serve_all(first_port: int, snapshot: Path | None) -> None:
 
 
 def _announce(urls: dict[str, str], snapshot: Path | None) -> None:
-    from connectors.sandbox.fleet import fleet_accounts
+    from simulators.common.fleet import fleet_accounts
 
     origin = f"the demo's marketplaces, from {snapshot}" if snapshot else "fresh sandboxes"
     typer.echo(f"Serving {origin} (Ctrl-C to stop):")

@@ -20,12 +20,12 @@ from datetime import datetime, timedelta
 import structlog
 from sqlalchemy import delete, func, select
 
-from connectors.base import Assisted, get_connector_class, implements_assisted
 from core.channels import list_accounts
 from core.db import Store
 from core.errors import ChosyncError
 from core.http import http_client
 from core.models import utcnow
+from core.ports import Assisted, get_connector_class, implements_assisted
 from core.sync.connect import build_connector
 from core.sync.models import JOB_REQUEST, SYNC_RUN
 

@@ -4,11 +4,11 @@ Marketplaces that authorise by OAuth hand out a short-lived access token and a l
 token (Shopee: 4 hours and 30 days, the refresh token single use). Sync jobs refresh on demand, but an
 account whose jobs are quiet, failing or paused for a while would let both lapse. The hourly token job
 refreshes the access token *ahead* of expiry (when it would die before the next check), through the
-connector's :meth:`~connectors.base.Authorizing.refresh_ahead` so the refresh stays single-flight with
+connector's :meth:`~core.ports.Authorizing.refresh_ahead` so the refresh stays single-flight with
 the jobs' own, and warns when the refresh token itself is about to die: only the shop owner can renew
 that, by authorising again.
 
-Only :class:`~connectors.base.Authorizing` connectors (shops authorised by OAuth) are checked; the others
+Only :class:`~core.ports.Authorizing` connectors (shops authorised by OAuth) are checked; the others
 (file feeds, assisted channels, a login-based API that logs in again by itself) have nothing to check.
 """
 
@@ -22,11 +22,11 @@ from typing import Any
 import httpx
 import structlog
 
-from connectors.base import Authorizing, get_connector_class
 from core.channels import AccountSummary, DatabaseTokenStore
 from core.db import Store
 from core.errors import ChosyncError
 from core.models import utcnow
+from core.ports import Authorizing, get_connector_class
 from core.scheduler.durations import local
 from core.sync.connect import build_connector
 

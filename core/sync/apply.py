@@ -39,12 +39,12 @@ import structlog
 from sqlalchemy import Connection, select, update
 from structlog.contextvars import bound_contextvars
 
-from connectors.base import BatchResult, Connector, ListingRef, PriceUpdate, StockUpdate, payload_hash
 from core.channels import AccountSummary
 from core.db import Store
 from core.errors import AuthError, ChosyncError, OutcomeUnknown, PermanentError, RateLimited, RetryableError
 from core.logs import scrub
 from core.models import PRODUCT, utcnow
+from core.ports import BatchResult, Connector, ListingRef, PriceUpdate, StockUpdate, payload_hash
 from core.sync.models import LISTING, OPERATION, OpKind, OpState
 from core.sync.plan import load_products
 from core.sync.readback import READ_BACK_KINDS, read_listings, shows

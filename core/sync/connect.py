@@ -7,9 +7,9 @@ from datetime import datetime
 
 import httpx
 
-from connectors.base import Connector, get_connector_class
 from core.channels import AccountSummary, DatabaseTokenStore, channel_account
 from core.db import Store
+from core.ports import Connector, get_connector_class
 
 __all__ = ["build_connector"]
 

@@ -50,8 +50,8 @@ import structlog
 from sqlalchemy import Connection, Insert, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from connectors.base import OrderStatus
 from core.models import VARIANT, utcnow
+from core.ports import OrderStatus
 from core.settings import Settings
 from core.sync.models import LEDGER, ORDER_LINE, LedgerState
 

@@ -26,11 +26,11 @@ from pathlib import Path
 
 from sqlalchemy import Connection, select
 
-from connectors.base import Connector, Order, OrderLine, OrderStatus
 from core.channels import AccountSummary
 from core.db import Store
 from core.errors import NotFound, UsageError
 from core.models import VARIANT, utcnow
+from core.ports import Connector, Order, OrderLine, OrderStatus
 from core.settings import load_settings
 from core.sync.ledger import LedgerPolicy
 from core.sync.models import ORDER, ORDER_LINE

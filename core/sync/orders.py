@@ -1,6 +1,6 @@
 """Pulling orders: a channel account's new and changed orders into the store and through the ledger.
 
-A pull walks the connector's :meth:`~connectors.base.Connector.pull_orders` from the account's stored
+A pull walks the connector's :meth:`~core.ports.Connector.pull_orders` from the account's stored
 cursor (``sync_cursor``, kind ``orders``). Each batch is saved in ONE transaction: its orders upserted by
 (account, marketplace order id), their lines by (order, line id), the ledger moved for every line
 (:mod:`core.sync.ledger`), the products whose stock moved marked changed (:func:`touch_products`, so
@@ -27,12 +27,12 @@ import structlog
 from sqlalchemy import Connection, func, select, update
 from structlog.contextvars import bound_contextvars
 
-from connectors.base import Connector, Order, OrderBatch, OrderLine, OrderStatus
 from core.channels import AccountSummary
 from core.db import Store
 from core.errors import ChosyncError, InputRejected, NotFound
 from core.logs import scrub
 from core.models import CHANNEL_ACCOUNT, PRODUCT, VARIANT, VariantStatus, utcnow
+from core.ports import Connector, Order, OrderBatch, OrderLine, OrderStatus
 from core.revisions import touch_products
 from core.settings import load_settings
 from core.sync.ledger import LedgerPolicy, LedgerTally, advance_line, load_lines, restock_line

@@ -27,12 +27,11 @@ from typing import Any
 import structlog
 from sqlalchemy import Connection, select, update
 
-from connectors.assisted import ExportedVariant
-from connectors.base import Connector
 from core.channels import AccountSummary
 from core.db import Store
 from core.errors import InputRejected, NotFound
 from core.models import utcnow
+from core.ports import Connector, ExportedVariant
 from core.sync.models import LISTING, OPERATION, UPLOAD_PACK, OpState
 from core.sync.packs import MANIFEST, PACK_CONFIRMED, PACK_OPEN, assisted_connector
 

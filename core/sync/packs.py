@@ -33,14 +33,13 @@ import structlog
 from pydantic import BaseModel
 from sqlalchemy import Connection, select, update
 
-from connectors.assisted import UploadLine
-from connectors.base import Assisted, Connector, MappedListing, Problem, payload_hash
 from core.catalog.records import ProductRecord
 from core.channels import AccountSummary
 from core.db import Store
 from core.errors import ConfigError, PermanentError, RetryableError, UsageError
 from core.logs import scrub
 from core.models import PRODUCT, ProductStatus, VariantStatus, utcnow
+from core.ports import Assisted, Connector, MappedListing, Problem, UploadLine, payload_hash
 from core.sync.checklist import ChecklistHeader, content_changes, render_html, render_markdown
 from core.sync.models import LISTING, OPERATION, UPLOAD_PACK, OpKind, OpState
 from core.sync.plan import load_products

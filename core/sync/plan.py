@@ -24,12 +24,12 @@ from typing import Any
 import structlog
 from sqlalchemy import Connection, and_, case, or_, select, update
 
-from connectors.base import Connector, MappedListing, Problem, payload_hash
 from core.catalog.queries import iter_products
 from core.catalog.records import ProductRecord
 from core.channels import AccountSummary
 from core.db import Store
 from core.models import CHANNEL_ACCOUNT, PRODUCT, VARIANT, ProductStatus, VariantStatus, utcnow
+from core.ports import Connector, MappedListing, Problem, payload_hash
 from core.sync.models import LISTING, OPERATION, OpKind, OpState
 
 __all__ = ["AccountPlan", "PlannedOp", "load_products", "plan_account", "queue_operations"]

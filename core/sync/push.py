@@ -1,6 +1,6 @@
 """One push of one channel account: plan, queue, apply, recorded as a sync run.
 
-An assisted account (its connector is :class:`~connectors.base.Assisted`: no seller API) plans and
+An assisted account (its connector is :class:`~core.ports.Assisted`: no seller API) plans and
 queues the same way, then writes or refreshes its upload pack (:mod:`core.sync.packs`) instead of
 applying: a person uploads it and confirms it.
 
@@ -30,13 +30,13 @@ import structlog
 from sqlalchemy import and_, func, or_, select
 from structlog.contextvars import bound_contextvars
 
-from connectors.base import Assisted
-from connectors.retry import RetryTally, counting_retries
 from core.channels import AccountSummary
 from core.db import Store
 from core.errors import ChosyncError
 from core.logs import scrub
 from core.models import CHANNEL_ACCOUNT, PRODUCT, ProductStatus, utcnow
+from core.ports import Assisted
+from core.ports.retries import RetryTally, counting_retries
 from core.sync.apply import ApplyReport, RetrySchedule, Waiting, apply_account, pending_count, waiting_work
 from core.sync.blocked import BlockedListing, blocked_listings
 from core.sync.connect import build_connector

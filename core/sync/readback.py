@@ -2,7 +2,7 @@
 
 DESIGN's operation state machine: ``sending → unknown → resolved by reading the marketplace back``. A
 price, stock or delist whose answer was lost may have been applied; the listing is read with the
-connector's :meth:`~connectors.protocols.Connector.listing_states` and an operation whose target the
+connector's :meth:`~core.ports.protocols.Connector.listing_states` and an operation whose target the
 marketplace already shows is done without a request; the others are sent again.
 
 The Connector interface has no read of one item, so the shop's listings are paged until every item
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Set
 
-from connectors.base import Connector, ListingState, ListingStatus, VariantState
+from core.ports import Connector, ListingState, ListingStatus, VariantState
 from core.sync.models import OpKind
 
 __all__ = ["READ_BACK_KINDS", "read_listings", "shows"]

@@ -1,6 +1,6 @@
 """Rebinding: an assisted channel's listings carried over to an API connector that replaces it.
 
-On an assisted floor (:class:`~connectors.base.Assisted`: no seller API) chosync never sees the floor's
+On an assisted floor (:class:`~core.ports.Assisted`: no seller API) chosync never sees the floor's
 item ids: confirming a pack (:mod:`core.sync.pack_confirm`) binds each listing with our product SKU
 standing in for the item id. When the channel later gets an API connector (a class registered under the
 same channel name that is not Assisted), those stand-ins mean nothing to the API: a price sent for item
@@ -19,7 +19,7 @@ same channel name that is not Assisted), those stand-ins mean nothing to the API
   it is bound (and updated to the catalog), not created again.
 
 It changes nothing for an account whose connector is still assisted, and running it again finds nothing
-left to do. It calls only :meth:`~connectors.base.Connector.find_by_sku`.
+left to do. It calls only :meth:`~core.ports.Connector.find_by_sku`.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from typing import Any
 import structlog
 from sqlalchemy import Connection, exists, select, update
 
-from connectors.base import Assisted, Connector, ListingRef
 from core.channels import AccountSummary
 from core.db import Store
 from core.models import PRODUCT, utcnow
+from core.ports import Assisted, Connector, ListingRef
 from core.sync.models import LISTING, OPERATION, UPLOAD_PACK, OpKind, OpState
 from core.sync.packs import PACK_OPEN, PACK_SUPERSEDED
 

@@ -21,7 +21,7 @@ Drift kinds (each counted in :class:`ReconcileReport` and explained in its notes
 - ``content_drift``: the name, description, category or number of images the marketplace shows differ
   from what the listing last sent (edited by hand, or an update answered as done that never took). The
   listing's content hash is forgotten, so the next plan sends the catalog's content again. Compared only
-  where the connector reads the field back (:class:`~connectors.models.ListingContent`) and only for a
+  where the connector reads the field back (:class:`~core.ports.models.ListingContent`) and only for a
   listing whose last push sent the content the catalog has now (otherwise the next push updates it anyway);
 - ``flagged``: what only a person can fix (banned, rejected in review, a second item with our SKU).
 
@@ -37,12 +37,12 @@ import httpx
 import structlog
 from sqlalchemy import select, update
 
-from connectors.base import Assisted, Connector, ListingState, ListingStatus, payload_hash
 from core.channels import AccountSummary
 from core.db import Store
 from core.errors import ChosyncError
 from core.logs import scrub
 from core.models import CHANNEL_ACCOUNT, PRODUCT, utcnow
+from core.ports import Assisted, Connector, ListingState, ListingStatus, payload_hash
 from core.sync.connect import build_connector
 from core.sync.models import LISTING
 from core.sync.plan import load_products

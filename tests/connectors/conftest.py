@@ -13,15 +13,15 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors.base import AccountRules, InMemoryTokenStore, Tokens
-from connectors.ratelimit import Throttle
-from connectors.retry import RetryPolicy, RetrySettings
-from connectors.shopee import ShopeeConnector
-from connectors.shopee_config import (
+from connectors.kit.ratelimit import Throttle
+from connectors.kit.retry import RetryPolicy, RetrySettings
+from connectors.shopee.config import (
     ShopeeConfig,
     load_shopee_config,
 )
+from connectors.shopee.connector import ShopeeConnector
 from core.catalog.records import OptionValue, ProductRecord, VariantRecord
+from core.ports import AccountRules, InMemoryTokenStore, Tokens
 from tests.records import product_record
 
 BASE_URL = "https://shopee.test"

@@ -17,14 +17,14 @@ from typing import Any
 
 import httpx
 
-from connectors.base import AccountRules, InMemoryTokenStore
-from connectors.postmart import PostmartConnector
-from connectors.postmart_config import load_postmart_config, load_postmart_contract
-from connectors.ratelimit import Throttle
-from connectors.retry import RetryPolicy
-from connectors.sandbox.faults import ManualClock
-from connectors.sandbox.postmart import BASE_URL, PostmartSandbox
+from connectors.kit.ratelimit import Throttle
+from connectors.kit.retry import RetryPolicy
+from connectors.postmart.config import load_postmart_config, load_postmart_contract
+from connectors.postmart.connector import PostmartConnector
 from core.catalog.records import OptionValue, ProductRecord, VariantRecord
+from core.ports import AccountRules, InMemoryTokenStore
+from simulators.common.faults import ManualClock
+from simulators.postmart.sandbox import BASE_URL, PostmartSandbox
 from tests.records import product_record
 
 USERNAME = "htx-dantien"

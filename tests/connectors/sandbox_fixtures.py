@@ -18,17 +18,17 @@ from typing import Any
 
 import httpx
 
-from connectors.base import AccountRules, InMemoryTokenStore, ListingRef
-from connectors.ratelimit import Throttle
-from connectors.retry import RetryPolicy
-from connectors.sandbox.faults import ManualClock
-from connectors.sandbox.shopee import BASE_URL, ShopeeSandbox
-from connectors.sandbox.shopee_config import ShopeeConfig as SandboxConfig
-from connectors.sandbox.shopee_records import Item
-from connectors.shopee import ShopeeConnector
-from connectors.shopee_config import ShopeeConfig, load_shopee_config
+from connectors.kit.ratelimit import Throttle
+from connectors.kit.retry import RetryPolicy
+from connectors.shopee.config import ShopeeConfig, load_shopee_config
+from connectors.shopee.connector import ShopeeConnector
 from core.catalog.records import OptionValue, ProductRecord, VariantRecord
 from core.errors import ChosyncError, OutcomeUnknown, RetryableError
+from core.ports import AccountRules, InMemoryTokenStore, ListingRef
+from simulators.common.faults import ManualClock
+from simulators.shopee.config import ShopeeConfig as SandboxConfig
+from simulators.shopee.records import Item
+from simulators.shopee.sandbox import BASE_URL, ShopeeSandbox
 from tests.records import product_record
 
 PARTNER_ID = 2001887

@@ -13,24 +13,25 @@ from pathlib import Path
 
 import pytest
 
-from connectors.assisted import AssistedConnector, map_listing
-from connectors.assisted_config import load_assisted_config
-from connectors.assisted_files import ExportRejected, UploadLine, read_order_export
-from connectors.base import (
+from connectors.floors.config import load_assisted_config
+from connectors.floors.connector import AssistedConnector, map_listing
+from connectors.floors.files import ExportRejected, read_order_export
+from connectors.floors.voso import VosoConnector
+from connectors.postmart.config import load_postmart_config
+from connectors.postmart.connector import PostmartConnector
+from core.errors import InputRejected, PermanentError
+from core.ports import (
     AccountRules,
     Assisted,
     ListingRef,
     MappedListing,
     OrderStatus,
+    UploadLine,
     get_connector_class,
     implements_assisted,
 )
-from connectors.postmart import PostmartConnector
-from connectors.postmart_config import load_postmart_config
-from connectors.sandbox.seller_centre import SellerCentre
-from connectors.voso import VosoConnector
-from core.errors import InputRejected, PermanentError
 from core.settings import PROJECT_ROOT
+from simulators.floors.centre import SellerCentre
 from tests.catalog_files import write_xlsx
 from tests.connectors.postmart_fixtures import rice
 

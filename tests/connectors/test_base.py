@@ -13,7 +13,10 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 import connectors
-from connectors.base import (
+from connectors.shopee.connector import ShopeeConnector
+from core.errors import ConfigError, PermanentError
+from core.logs import register_secret
+from core.ports import (
     AccountRules,
     BatchItem,
     BatchResult,
@@ -28,9 +31,6 @@ from connectors.base import (
     payload_hash,
     register,
 )
-from connectors.shopee import ShopeeConnector
-from core.errors import ConfigError, PermanentError
-from core.logs import register_secret
 from tests.connectors.conftest import fresh_tokens
 
 
@@ -130,19 +130,17 @@ async def test_in_memory_token_store_round_trips() -> None:
     assert store.saves == 1
 
 
-def test_every_connector_module_is_registered() -> None:
-    """Each plain module of the package that defines a connector class has registered it by name."""
+def test_every_connector_class_is_declared_as_an_entry_point() -> None:
+    """Each connector class of the connector packages is found by its channel name (pyproject.toml)."""
     registered = {get_connector_class(name) for name in available_channels()}
     found = []
-    for module_info in pkgutil.iter_modules(connectors.__path__):
-        if module_info.ispkg:
-            continue  # connectors.sandbox: simulators, not connectors
-        module = importlib.import_module(f"connectors.{module_info.name}")
+    for module_info in pkgutil.walk_packages(connectors.__path__, prefix="connectors."):
+        module = importlib.import_module(module_info.name)
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if cls.__module__ == module.__name__ and implements_connector(cls):
                 found.append(cls)
-                assert cls in registered, f"{cls.__qualname__} is not registered"
-    assert ShopeeConnector in found
+                assert cls in registered, f"{cls.__qualname__} is not declared in the chosync.connectors entry points"
+    assert ShopeeConnector in found and len(found) == len(registered) >= 4
 
 
 def test_registry_finds_shopee_and_refuses_unknown_channels() -> None:

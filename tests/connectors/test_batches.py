@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import pytest
 
-from connectors.base import ListingRef, StockUpdate
-from connectors.batches import Pending, chunks, pending_updates, send_in_batches
+from connectors.kit.batches import Pending, chunks, pending_updates, send_in_batches
 from core.errors import AuthError, PermanentError, RetryableError
+from core.ports import ListingRef, StockUpdate
 
 pytestmark = pytest.mark.anyio
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from connectors.postmart_config import load_postmart_config
-from connectors.shopee_config import load_shopee_config
+from connectors.postmart.config import load_postmart_config
+from connectors.shopee.config import load_shopee_config
 from core.errors import ConfigError
 from core.settings import PROJECT_ROOT
 

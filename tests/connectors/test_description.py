@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connectors.description import DescriptionTemplate, shorten_at_word
+from connectors.kit.description import DescriptionTemplate, shorten_at_word
 from core.errors import ConfigError
 
 TEMPLATE = DescriptionTemplate.parse(

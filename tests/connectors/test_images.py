@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from connectors.images import fit_image
+from connectors.kit.images import fit_image
 
 
 def _photo(width: int, height: int, kind: str = "JPEG") -> bytes:

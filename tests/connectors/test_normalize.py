@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.normalize import decode_cursor, encode_cursor, whole_vnd
+from connectors.kit.normalize import decode_cursor, encode_cursor, whole_vnd
 from core.errors import PermanentError
 
 

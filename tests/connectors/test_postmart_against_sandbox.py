@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import ListingRef, ListingStatus, OrderStatus, PriceUpdate, StockUpdate
 from core.errors import PermanentError
+from core.ports import ListingRef, ListingStatus, OrderStatus, PriceUpdate, StockUpdate
 from core.settings import PROJECT_ROOT
 from tests.connectors.postmart_fixtures import USERNAME, PostmartWorld, postmart_world, rice
 

@@ -1,6 +1,6 @@
 """The Postmart connector against a misbehaving sandbox: every injected fault, tokens, refusals in a 200 body.
 
-Faults come from the sandbox's plan (the same :mod:`connectors.sandbox.faults` as Shopee's). Retry waits go
+Faults come from the sandbox's plan (the same :mod:`simulators.common.faults` as Shopee's). Retry waits go
 through the connector's injected sleep (jitter off: the first backoff is exactly 0.5 s), which moves the
 sandbox clock; only a client timeout costs real time (a quarter of a second).
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.base import InMemoryTokenStore, ReauthorizeRequired, Tokens
-from connectors.sandbox.faults import Fault, FaultKind
 from core.errors import AuthError, OutcomeUnknown, PermanentError
+from core.ports import InMemoryTokenStore, ReauthorizeRequired, Tokens
+from simulators.common.faults import Fault, FaultKind
 from tests.connectors.postmart_fixtures import USERNAME, postmart_world, rice
 
 pytestmark = pytest.mark.anyio

@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.base import AccountRules, MappedListing, payload_hash
-from connectors.postmart_config import load_postmart_config
-from connectors.postmart_errors import check_envelope, translate_transport
-from connectors.postmart_mapper import PostmartProduct, create_body, map_product
+from connectors.postmart.config import load_postmart_config
+from connectors.postmart.errors import check_envelope, translate_transport
+from connectors.postmart.mapper import PostmartProduct, create_body, map_product
 from core.catalog.records import VariantRecord
 from core.errors import AuthError, ChosyncError, OutcomeUnknown, PermanentError, RateLimited, RetryableError
 from core.models import VariantStatus
+from core.ports import AccountRules, MappedListing, payload_hash
 from tests.connectors.postmart_fixtures import CATEGORIES, rice
 
 CONFIG = load_postmart_config(username="htx", category_map=dict(CATEGORIES))

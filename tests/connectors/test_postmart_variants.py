@@ -11,10 +11,10 @@ import json
 
 import pytest
 
-from connectors.base import ListingRef
-from connectors.sandbox.faults import Fault
 from core.catalog.records import OptionValue, ProductRecord
 from core.errors import OutcomeUnknown
+from core.ports import ListingRef
+from simulators.common.faults import Fault
 from tests.connectors.postmart_fixtures import USERNAME, PostmartWorld, postmart_world, rice
 
 pytestmark = pytest.mark.anyio

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from connectors.ratelimit import FairRateBudget, RateLimits, Throttle, shared_budget
+from connectors.kit.ratelimit import FairRateBudget, RateLimits, Throttle, shared_budget
 from tests.connectors.conftest import FakeClock
 
 pytestmark = pytest.mark.anyio

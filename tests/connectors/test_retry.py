@@ -6,8 +6,7 @@ import random
 
 import pytest
 
-from connectors.base import ReauthorizeRequired
-from connectors.retry import RetryPolicy, RetrySettings, counting_retries, equal_jitter
+from connectors.kit.retry import RetryPolicy, RetrySettings, equal_jitter
 from core.errors import (
     AuthError,
     ChosyncError,
@@ -16,6 +15,8 @@ from core.errors import (
     RateLimited,
     RetryableError,
 )
+from core.ports import ReauthorizeRequired
+from core.ports.retries import counting_retries
 from tests.connectors.conftest import FakeClock
 
 pytestmark = pytest.mark.anyio

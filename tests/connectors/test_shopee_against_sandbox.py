@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import InMemoryTokenStore, ListingStatus, OrderStatus, PriceUpdate, StockUpdate
-from connectors.ratelimit import Throttle
-from connectors.retry import RetryPolicy
-from connectors.sandbox.faults import ManualClock
-from connectors.sandbox.shopee import ShopeeSandbox
-from connectors.sandbox.shopee_config import ShopeeConfig as SandboxConfig
-from connectors.shopee import ShopeeConnector
+from connectors.kit.ratelimit import Throttle
+from connectors.kit.retry import RetryPolicy
+from connectors.shopee.connector import ShopeeConnector
+from core.ports import InMemoryTokenStore, ListingStatus, OrderStatus, PriceUpdate, StockUpdate
+from simulators.common.faults import ManualClock
+from simulators.shopee.config import ShopeeConfig as SandboxConfig
+from simulators.shopee.sandbox import ShopeeSandbox
 from tests.connectors.conftest import JPEG, PNG, make_config, product
 
 pytestmark = pytest.mark.anyio

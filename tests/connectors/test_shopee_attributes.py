@@ -10,16 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.base import AccountRules, Problem
-from connectors.shopee_attributes import AttributeRule, AttributeValue, attribute_value, load_attribute_rules
-from connectors.shopee_config import ShopeeConfig
-from connectors.shopee_mapper import map_item
-from connectors.shopee_payload import ShopeeAttribute
+from connectors.shopee.attributes import AttributeRule, AttributeValue, attribute_value, load_attribute_rules
+from connectors.shopee.config import ShopeeConfig
+from connectors.shopee.mapper import map_item
+from connectors.shopee.payload import ShopeeAttribute
 from core.catalog.importer import import_catalog
 from core.catalog.queries import iter_products
 from core.catalog.records import ProductRecord
 from core.db import open_store
 from core.errors import ConfigError
+from core.ports import AccountRules, Problem
 from core.sellers import add_seller
 from tests.connectors.conftest import make_config, product
 from tests.connectors.sandbox_fixtures import honey, shopee_world
@@ -130,7 +130,7 @@ def test_rows_are_tried_in_order_and_an_account_row_replaces_the_files() -> None
 
 
 def test_the_request_body_carries_value_ids_and_units_without_empty_fields() -> None:
-    from connectors.shopee_payload import add_item_body
+    from connectors.shopee.payload import add_item_body
 
     result = map_item(rice(**{"Hạn sử dụng": "12 tháng"}), AccountRules(), _config())
     assert not isinstance(result, list)

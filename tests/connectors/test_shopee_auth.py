@@ -11,7 +11,11 @@ import pytest
 import respx
 from structlog.testing import capture_logs
 
-from connectors.base import (
+from connectors.kit.retry import RetrySettings
+from connectors.shopee.auth import PushRejected, push_signature
+from connectors.shopee.config import ShopeeConfig
+from core.errors import ChosyncError
+from core.ports import (
     Authorizing,
     InMemoryTokenStore,
     ReauthorizeRequired,
@@ -19,10 +23,6 @@ from connectors.base import (
     available_channels,
     get_connector_class,
 )
-from connectors.retry import RetrySettings
-from connectors.shopee_auth import PushRejected, push_signature
-from connectors.shopee_config import ShopeeConfig
-from core.errors import ChosyncError
 from tests.connectors.conftest import (
     ACCESS_TOKEN,
     BASE_URL,

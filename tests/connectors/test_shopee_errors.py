@@ -9,11 +9,10 @@ import httpx
 import pytest
 import respx
 
-from connectors.base import InMemoryTokenStore, ReauthorizeRequired
-from connectors.channel_config import ErrorSettings
-from connectors.retry import RetrySettings
-from connectors.shopee_config import ShopeeConfig
-from connectors.shopee_errors import (
+from connectors.kit.config import ErrorSettings
+from connectors.kit.retry import RetrySettings
+from connectors.shopee.config import ShopeeConfig
+from connectors.shopee.errors import (
     SHOPEE_CODE_RULES,
     TRANSPORT_RULES,
     Resolution,
@@ -28,6 +27,7 @@ from core.errors import (
     RateLimited,
     RetryableError,
 )
+from core.ports import InMemoryTokenStore, ReauthorizeRequired
 from tests.connectors.conftest import (
     ACCESS_TOKEN,
     BASE_URL,

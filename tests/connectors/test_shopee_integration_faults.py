@@ -13,10 +13,10 @@ from collections import Counter
 import anyio
 import pytest
 
-from connectors.base import ListingRef, ReauthorizeRequired
-from connectors.sandbox.faults import ANY_PATH, Fault, FaultKind
-from connectors.shopee_auth import REFRESH_PATH
+from connectors.shopee.auth import REFRESH_PATH
 from core.errors import ChosyncError, OutcomeUnknown, PermanentError
+from core.ports import ListingRef, ReauthorizeRequired
+from simulators.common.faults import ANY_PATH, Fault, FaultKind
 from tests.connectors.sandbox_fixtures import (
     SHOP_ID,
     TEA_VARIANTS,

@@ -14,7 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors.base import (
+from connectors.shopee.connector import ShopeeConnector
+from core.catalog.records import OptionValue, VariantRecord
+from core.errors import PermanentError
+from core.ports import (
     AccountRules,
     ChannelAccount,
     InMemoryTokenStore,
@@ -23,11 +26,8 @@ from connectors.base import (
     StockUpdate,
     Tokens,
 )
-from connectors.sandbox.faults import ManualClock
-from connectors.sandbox.shopee import ShopeeSandbox
-from connectors.shopee import ShopeeConnector
-from core.catalog.records import OptionValue, VariantRecord
-from core.errors import PermanentError
+from simulators.common.faults import ManualClock
+from simulators.shopee.sandbox import ShopeeSandbox
 from tests.connectors.sandbox_fixtures import (
     CATEGORIES,
     GIF,

@@ -14,10 +14,10 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from connectors.base import ListingStatus, Order, OrderBatch, OrderStatus, VariantState
-from connectors.sandbox.shopee import ShopeeSandbox
-from connectors.sandbox.shopee_records import Item
-from connectors.shopee_normalize import encode_cursor
+from connectors.shopee.normalize import encode_cursor
+from core.ports import ListingStatus, Order, OrderBatch, OrderStatus, VariantState
+from simulators.shopee.records import Item
+from simulators.shopee.sandbox import ShopeeSandbox
 from tests.connectors.sandbox_fixtures import SHOP_ID, START, World, honey, path, shopee_world
 
 pytestmark = pytest.mark.anyio

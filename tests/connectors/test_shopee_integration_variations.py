@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from connectors.base import ListingRef
 from core.catalog.records import OptionValue, ProductRecord, VariantRecord
+from core.ports import ListingRef
 from tests.connectors.sandbox_fixtures import TEA_VARIANTS, World, path, shopee_world, tea
 
 pytestmark = pytest.mark.anyio

@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from connectors.base import AccountRules, Problem, payload_hash
-from connectors.shopee_config import ShopeeConfig
-from connectors.shopee_mapper import map_item
-from connectors.shopee_payload import add_item_body
+from connectors.shopee.config import ShopeeConfig
+from connectors.shopee.mapper import map_item
+from connectors.shopee.payload import add_item_body
 from core.catalog.records import ProductRecord
 from core.errors import ConfigError
+from core.ports import AccountRules, Problem, payload_hash
 from tests.connectors.conftest import make_config, product
 
 NO_SIZE = {"length_cm": None, "width_cm": None, "height_cm": None}

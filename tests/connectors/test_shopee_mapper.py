@@ -8,12 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors.base import AccountRules, MappedListing, Problem, payload_hash
-from connectors.shopee_config import ShopeeConfig
-from connectors.shopee_mapper import map_item
-from connectors.shopee_payload import ShopeeItem, add_item_body, init_tier_variation_body, update_item_body
+from connectors.shopee.config import ShopeeConfig
+from connectors.shopee.mapper import map_item
+from connectors.shopee.payload import ShopeeItem, add_item_body, init_tier_variation_body, update_item_body
 from core.catalog.records import OptionValue, ProductRecord, VariantRecord
 from core.models import VariantStatus
+from core.ports import AccountRules, MappedListing, Problem, payload_hash
 from tests.connectors.conftest import make_config, product
 
 

@@ -10,12 +10,12 @@ import httpx
 import pytest
 import respx
 
-from connectors.base import InMemoryTokenStore, ListingRef, PriceUpdate, StockUpdate
-from connectors.retry import RetrySettings
-from connectors.shopee import ShopeeConnector
-from connectors.shopee_config import ShopeeConfig
+from connectors.kit.retry import RetrySettings
+from connectors.shopee.config import ShopeeConfig
+from connectors.shopee.connector import ShopeeConnector
 from core.catalog.records import VariantRecord
 from core.errors import AuthError, OutcomeUnknown, PermanentError, RetryableError
+from core.ports import InMemoryTokenStore, ListingRef, PriceUpdate, StockUpdate
 from tests.connectors.conftest import (
     BASE_URL,
     JPEG,
@@ -419,7 +419,7 @@ async def test_deleting_twice_is_not_a_failure(
 
 
 def test_the_connector_is_built_from_a_channel_account(monkeypatch: pytest.MonkeyPatch) -> None:
-    from connectors.base import AccountRules, ChannelAccount
+    from core.ports import AccountRules, ChannelAccount
 
     monkeypatch.setenv("CHOSYNC_SHOPEE_PARTNER_KEY", "env-partner-key-1234")
     account = ChannelAccount(

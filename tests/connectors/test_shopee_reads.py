@@ -10,9 +10,8 @@ import httpx
 import pytest
 import respx
 
-from connectors.base import InMemoryTokenStore, ListingRef, ListingStatus, OrderBatch, OrderStatus
-from connectors.shopee_config import ShopeeConfig
-from connectors.shopee_normalize import (
+from connectors.shopee.config import ShopeeConfig
+from connectors.shopee.normalize import (
     ORDER_STATUS_MAP,
     decode_cursor,
     encode_cursor,
@@ -21,6 +20,7 @@ from connectors.shopee_normalize import (
     vnd,
 )
 from core.errors import PermanentError
+from core.ports import InMemoryTokenStore, ListingRef, ListingStatus, OrderBatch, OrderStatus
 from tests.connectors.conftest import BASE_URL, NOW, FakeClock, envelope, make_config, make_connector
 
 pytestmark = pytest.mark.anyio

@@ -14,9 +14,9 @@ from collections import Counter
 import anyio
 import pytest
 
-from connectors.base import ReauthorizeRequired, RefreshOutcomeUnknown
-from connectors.sandbox.faults import Fault, FaultKind
-from connectors.shopee_auth import REFRESH_PATH
+from connectors.shopee.auth import REFRESH_PATH
+from core.ports import ReauthorizeRequired, RefreshOutcomeUnknown
+from simulators.common.faults import Fault, FaultKind
 from tests.connectors.sandbox_fixtures import SHOP_ID, World, shopee_world
 
 pytestmark = pytest.mark.anyio

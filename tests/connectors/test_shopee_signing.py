@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connectors.shopee_auth import (
+from connectors.shopee.auth import (
     DuplicatePush,
     PushRejected,
     PushReplayGuard,

@@ -8,14 +8,14 @@ import httpx
 import pytest
 import respx
 
-from connectors.base import AccountRules, InMemoryTokenStore, ListingRef, StockUpdate
-from connectors.retry import RetrySettings
-from connectors.shopee_config import ShopeeConfig
-from connectors.shopee_mapper import map_item
-from connectors.shopee_payload import ShopeeItem, ShopeeModel, ShopeeTier
-from connectors.shopee_variations import LiveModel, LiveVariations, VariationChange, plan_variation_change
+from connectors.kit.retry import RetrySettings
+from connectors.shopee.config import ShopeeConfig
+from connectors.shopee.mapper import map_item
+from connectors.shopee.payload import ShopeeItem, ShopeeModel, ShopeeTier
+from connectors.shopee.variations import LiveModel, LiveVariations, VariationChange, plan_variation_change
 from core.catalog.records import OptionValue, VariantRecord
 from core.errors import OutcomeUnknown, PermanentError
+from core.ports import AccountRules, InMemoryTokenStore, ListingRef, StockUpdate
 from tests.connectors.conftest import (
     BASE_URL,
     JPEG,

@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from connectors.sandbox.faults import ManualClock
-from connectors.sandbox.shopee import ShopeeSandbox
-from connectors.sandbox.shopee_config import ShopeeConfig
+from simulators.common.faults import ManualClock
+from simulators.shopee.config import ShopeeConfig
+from simulators.shopee.sandbox import ShopeeSandbox
 
 from .shopee_api import OTHER_SHOP_ID, PARTNER_ID, PARTNER_KEY, SHOP_ID, START, ShopeeApi
 

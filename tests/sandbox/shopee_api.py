@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from connectors.sandbox.faults import ManualClock
+from simulators.common.faults import ManualClock
 
 PARTNER_ID = 2001887
 PARTNER_KEY = "test_partner_key"

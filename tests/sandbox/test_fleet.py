@@ -13,11 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from connectors.sandbox.fleet import fresh_fleet, load_fleet, save_fleet, serve_fleet
-from connectors.sandbox.seller_centre import CentreProduct
-from connectors.sandbox.serving import free_port
-from connectors.sandbox.shopee import DEMO_SHOP_ID
 from core.settings import PROJECT_ROOT
+from simulators.common.fleet import fresh_fleet, load_fleet, save_fleet, serve_fleet
+from simulators.common.serving import free_port
+from simulators.floors.centre import CentreProduct
+from simulators.shopee.sandbox import DEMO_SHOP_ID
 from tests.conftest import Invoke
 
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from connectors.assisted_config import load_assisted_config
-from connectors.assisted_files import read_order_export, read_product_export
-from connectors.base import OrderStatus
-from connectors.sandbox.seller_centre_site import SellerCentreSite, upload_pack
-from connectors.sandbox.serving import serve_in_thread
+from connectors.floors.config import load_assisted_config
+from connectors.floors.files import read_order_export, read_product_export
 from core.db import Store
+from core.ports import OrderStatus
+from simulators.common.serving import serve_in_thread
+from simulators.floors.site import SellerCentreSite, upload_pack
 from tests.floors_world import make_floors
 
 SELLER = "HTX-DANTIEN"

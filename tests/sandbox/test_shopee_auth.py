@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from connectors.sandbox.faults import ManualClock
-from connectors.sandbox.shopee import ENDPOINT_PATHS, ShopeeSandbox
-from connectors.sandbox.shopee_wire import push_authorization, shopee_sign, sign_base
+from simulators.common.faults import ManualClock
+from simulators.shopee.sandbox import ENDPOINT_PATHS, ShopeeSandbox
+from simulators.shopee.wire import push_authorization, shopee_sign, sign_base
 
 from .shopee_api import PARTNER_ID, PARTNER_KEY, SHOP_ID, ShopeeApi, hmac_hex
 

@@ -8,9 +8,9 @@ import time
 import httpx
 import pytest
 
-from connectors.sandbox.faults import Fault, FaultKind, FaultPlan, ManualClock, TokenBucket
-from connectors.sandbox.shopee import ShopeeSandbox
-from connectors.sandbox.shopee_config import ShopeeConfig
+from simulators.common.faults import Fault, FaultKind, FaultPlan, ManualClock, TokenBucket
+from simulators.shopee.config import ShopeeConfig
+from simulators.shopee.sandbox import ShopeeSandbox
 
 from .shopee_api import OTHER_SHOP_ID, SHOP_ID, ShopeeApi
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.sandbox.shopee import ShopeeSandbox
-from connectors.sandbox.shopee_config import LogisticsChannel, ShopeeConfig
+from simulators.shopee.config import LogisticsChannel, ShopeeConfig
+from simulators.shopee.sandbox import ShopeeSandbox
 
 from .shopee_api import OTHER_SHOP_ID, PARTNER_ID, PARTNER_KEY, SHOP_ID, ShopeeApi
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from connectors.sandbox.faults import ManualClock
-from connectors.sandbox.shopee import ShopeeSandbox
-from connectors.sandbox.shopee_records import Item
+from simulators.common.faults import ManualClock
+from simulators.shopee.records import Item
+from simulators.shopee.sandbox import ShopeeSandbox
 
 from .shopee_api import PARTNER_KEY, SHOP_ID, START, ShopeeApi, hmac_hex
 

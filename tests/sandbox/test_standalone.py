@@ -13,14 +13,14 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
-from connectors.sandbox.faults import FaultKind
-from connectors.sandbox.serving import free_port
-from connectors.sandbox.shopee import DEMO_PARTNER_ID, DEMO_PARTNER_KEY, DEMO_SHOP_ID, ShopeeSandbox
-from connectors.sandbox.shopee_config import ShopeeConfig
-from connectors.sandbox.standalone import Tuning, parse_duration, parse_fault, parse_rate, shopee_sandbox
-from connectors.shopee_auth import AUTH_PARTNER_PATH, TOKEN_PATH, signed_query
+from connectors.shopee.auth import AUTH_PARTNER_PATH, TOKEN_PATH, signed_query
 from core.errors import UsageError
 from core.settings import PROJECT_ROOT
+from simulators.common.faults import FaultKind
+from simulators.common.serving import free_port
+from simulators.common.standalone import Tuning, parse_duration, parse_fault, parse_rate, shopee_sandbox
+from simulators.shopee.config import ShopeeConfig
+from simulators.shopee.sandbox import DEMO_PARTNER_ID, DEMO_PARTNER_KEY, DEMO_SHOP_ID, ShopeeSandbox
 from tests.conftest import Invoke
 
 pytestmark = pytest.mark.anyio

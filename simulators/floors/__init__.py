@@ -1,0 +1,1 @@
+"""Fake seller centres of the assisted floors (``centre``), on HTTP (``site``)."""

@@ -1,0 +1,1 @@
+"""The Postmart simulator, on the contract `config/channels/postmart.toml` assumes (``sandbox``)."""
