@@ -43,8 +43,11 @@ from demo.world import (
     shopee_stock,
     upload,
 )
-from simulators.common.fleet import FLOORS, Fleet, save_fleet, serve_fleet
-from simulators.shopee.sandbox import DEMO_PARTNER_ID, DEMO_PARTNER_KEY
+from simulators.common.fleet import Fleet, save_fleet, serve_fleet
+from simulators.floors.fleet import FLOORS
+from simulators.floors.site import SellerCentreSite
+from simulators.postmart.sandbox import PostmartSandbox
+from simulators.shopee.sandbox import DEMO_PARTNER_ID, DEMO_PARTNER_KEY, ShopeeSandbox
 
 __all__ = ["DEMO_DIR", "HAND_EDITED_SKU", "REFUSED_SKU", "SOLD_OUT_PRODUCT", "SOLD_OUT_SELLER", "SOLD_OUT_SKU", "main"]
 
@@ -188,7 +191,7 @@ def _open_packs(demo: Demo, channel: str) -> list[tuple[DemoSeller, Path]]:
 
 def _upload_and_confirm(demo: Demo, *, from_export: str | None = None) -> None:
     for channel in FLOORS:
-        site = demo.fleet.floors[channel]
+        site = demo.fleet.get(channel, SellerCentreSite)
         for seller, pack in _open_packs(demo, channel):
             rows = upload(demo.urls[channel], site, seller.code, pack)
             demo.note(f"{seller.code} uploads {pack.name} in the {site.config.title} seller centre: {rows} row(s)")
@@ -205,7 +208,7 @@ def _upload_and_confirm(demo: Demo, *, from_export: str | None = None) -> None:
 
 def _buyers(demo: Demo) -> None:
     """Buyers order on Shopee, Postmart and Voso at once; DUASAP-L1 sells out across two of them."""
-    shopee, postmart = demo.fleet.shopee, demo.fleet.postmart
+    shopee, postmart = demo.fleet.get("shopee", ShopeeSandbox), demo.fleet.get("postmart", PostmartSandbox)
     coconut = demo.seller(SOLD_OUT_SELLER)
     item_id, model_id = shopee_model(shopee, coconut.shop_id, SOLD_OUT_SKU, SOLD_OUT_PRODUCT)
     order = shopee.place_order(coconut.shop_id, [(item_id, model_id, 1)], status="READY_TO_SHIP")
@@ -223,11 +226,12 @@ def _buyers(demo: Demo) -> None:
 
 def _sold_out_everywhere(demo: Demo) -> str:
     coconut = demo.seller(SOLD_OUT_SELLER)
-    shown = [f"Shopee {shopee_stock(demo.fleet.shopee, coconut.shop_id, SOLD_OUT_SKU, SOLD_OUT_PRODUCT)}"]
+    shopee = demo.fleet.get("shopee", ShopeeSandbox)
+    shown = [f"Shopee {shopee_stock(shopee, coconut.shop_id, SOLD_OUT_SKU, SOLD_OUT_PRODUCT)}"]
     for channel in FLOORS:
         if channel in coconut.marketplaces:
-            product = demo.fleet.floors[channel].shop(coconut.code).products[SOLD_OUT_SKU]
-            shown.append(f"{demo.fleet.floors[channel].config.title} {product.stock}")
+            product = demo.fleet.get(channel, SellerCentreSite).shop(coconut.code).products[SOLD_OUT_SKU]
+            shown.append(f"{demo.fleet.get(channel, SellerCentreSite).config.title} {product.stock}")
     return ", ".join(shown)
 
 
@@ -260,16 +264,19 @@ def _orders_move_stock(demo: Demo) -> None:
         demo.note(f"  {line}")
     _upload_and_confirm(demo)
     demo.note(f"{SOLD_OUT_SKU} (sold out) now shows: {_sold_out_everywhere(demo)}")
-    rice = postmart_stock(demo.fleet.postmart, demo.seller(HAND_EDITED_SKU[0]).login, HAND_EDITED_SKU[2])
+    rice = postmart_stock(
+        demo.fleet.get("postmart", PostmartSandbox), demo.seller(HAND_EDITED_SKU[0]).login, HAND_EDITED_SKU[2]
+    )
     demo.note(f"{HAND_EDITED_SKU[2]} on Postmart after its 2 sold there: {rice}")
 
 
 def _hand_edit_and_reconcile(demo: Demo) -> None:
     seller, product, sku = HAND_EDITED_SKU
     demo.say("5. A seller edits a price and a stock figure by hand on Shopee; reconcile finds and fixes it")
-    item_id, model_id = shopee_model(demo.fleet.shopee, demo.seller(seller).shop_id, sku, product)
-    demo.fleet.shopee.set_price(item_id, 99_000, model_id)
-    demo.fleet.shopee.set_stock(item_id, 999, model_id)
+    shopee = demo.fleet.get("shopee", ShopeeSandbox)
+    item_id, model_id = shopee_model(shopee, demo.seller(seller).shop_id, sku, product)
+    shopee.set_price(item_id, 99_000, model_id)
+    shopee.set_stock(item_id, 999, model_id)
     demo.note(f"{seller} sets {sku} to 99.000 ₫ and 999 units in Shopee's Seller Centre")
     demo.chosync("reconcile", "--seller", seller, "--channel", "shopee", expect=None)  # exit 1 if a fix must wait
     _settle(demo)

@@ -21,7 +21,8 @@ import httpx
 from core.ports import OrderStatus
 from core.settings import PROJECT_ROOT
 from simulators.common.faults import ANY_PATH, Fault, FaultPlan
-from simulators.common.fleet import FLOORS, Fleet
+from simulators.common.fleet import Fleet, Member
+from simulators.floors.fleet import FLOORS
 from simulators.floors.site import SellerCentreSite, upload_pack
 from simulators.postmart.sandbox import PostmartSandbox
 from simulators.postmart.state import DEFAULT_CATEGORIES, SandboxCategory
@@ -110,7 +111,10 @@ def demo_fleet(sellers: list[DemoSeller], *, fast: bool) -> Fleet:
     if not fast:
         _realistic(shopee.faults, latency=0.03)
         _realistic(postmart.faults, latency=0.06)  # a state-run platform: slower, and an nginx in front
-    return Fleet(shopee, postmart, {floor: SellerCentreSite(floor) for floor in FLOORS})
+    floors: dict[str, Member] = {floor: SellerCentreSite(floor) for floor in FLOORS}
+    members: dict[str, Member] = {"shopee": shopee, "postmart": postmart, **floors}
+    kinds = {"shopee": "shopee", "postmart": "postmart", **dict.fromkeys(FLOORS, "floors")}
+    return Fleet(members, kinds)
 
 
 def _realistic(faults: FaultPlan, *, latency: float) -> None:

@@ -22,6 +22,9 @@ from core.sync.failures import list_failures
 from core.sync.models import LISTING, SYNC_RUN
 from demo.world import demo_sellers, postmart_stock, shopee_model, shopee_stock
 from simulators.common.fleet import load_fleet
+from simulators.floors.site import SellerCentreSite
+from simulators.postmart.sandbox import PostmartSandbox
+from simulators.shopee.sandbox import ShopeeSandbox
 from tests.catalog_files import register
 
 TEMPLATES = PROJECT_ROOT / "config" / "templates"
@@ -132,18 +135,19 @@ def test_make_demo_runs_the_whole_story(
 
     # The marketplaces themselves, as the demo left them (the snapshot `chosync sandbox serve all` serves).
     fleet, _ = load_fleet(tmp_path / ".demo" / "sandboxes.pickle")
+    shopee, postmart = fleet.get("shopee", ShopeeSandbox), fleet.get("postmart", PostmartSandbox)
     coconut = next(s for s in sellers if s.code == demo.SOLD_OUT_SELLER)
-    assert shopee_stock(fleet.shopee, coconut.shop_id, demo.SOLD_OUT_SKU, demo.SOLD_OUT_PRODUCT) == 0
+    assert shopee_stock(shopee, coconut.shop_id, demo.SOLD_OUT_SKU, demo.SOLD_OUT_PRODUCT) == 0
     for floor in ("voso", "provincial"):
-        assert fleet.floors[floor].shop(coconut.code).products[demo.SOLD_OUT_SKU].stock == 0
+        assert fleet.get(floor, SellerCentreSite).shop(coconut.code).products[demo.SOLD_OUT_SKU].stock == 0
     seller, product, sku = demo.HAND_EDITED_SKU
     rice = next(r for r in catalog if r["variant_sku"] == sku)
-    item_id, model_id = shopee_model(fleet.shopee, next(s for s in sellers if s.code == seller).shop_id, sku, product)
-    model = fleet.shopee.model(item_id, model_id)
+    item_id, model_id = shopee_model(shopee, next(s for s in sellers if s.code == seller).shop_id, sku, product)
+    model = shopee.model(item_id, model_id)
     shopee_rules = AccountRules(price_markup_percent=3, round_to_vnd=1000)
     assert model.original_price == shopee_rules.price_for(int(rice["price_vnd"])) != 99_000  # the hand edit undone
     assert model.seller_stock == int(rice["stock"]) - 2  # 2 sold on Postmart: Shopee shows what is left
-    assert postmart_stock(fleet.postmart, seller.lower(), sku) == int(rice["stock"]) - 2
+    assert postmart_stock(postmart, seller.lower(), sku) == int(rice["stock"]) - 2
     checklists = (tmp_path / ".demo" / "assisted" / coconut.code / "provincial" / "packs").glob("*/checklist.md")
     assert any(f"{demo.SOLD_OUT_SKU} | Dừa sáp Cầu Kè | 3 → 0" in c.read_text(encoding="utf-8") for c in checklists)
 

@@ -1,86 +1,128 @@
-"""Every marketplace sandbox at once: served on loopback together, saved to a file, and started again.
+"""Every marketplace simulator at once: served on loopback together, saved to a file, and started again.
 
-The demo serves a fleet (Shopee, Postmart, and the seller centres of Voso and the provincial floor),
-then saves it (``.demo/sandboxes.pickle``) with the ports it used, so ``chosync sandbox serve all``
-brings the very same marketplaces back on the same ports: the demo database's listings, tokens and
-orders still match them, and ``python scheduler.py`` can keep syncing against them. Without a saved
-fleet, ``serve all`` starts fresh sandboxes (the demo partner and merchant) on consecutive ports.
+The demo serves a fleet (every marketplace chosync has a simulator for: Shopee, Postmart, the seller
+centres of Voso and the provincial floor), then saves it (``.demo/sandboxes.pickle``) with the ports it
+used, so ``chosync sandbox serve all`` brings the very same marketplaces back on the same ports: the demo
+database's listings, tokens and orders still match them, and ``python scheduler.py`` can keep syncing
+against them. Without a saved fleet, ``serve all`` starts fresh simulators (the demo partner and
+merchant) on consecutive ports.
 
-What is saved is each back office's books (items, tokens, orders, products...), never the transient
-parts (locks, fault plans, call logs, rate buckets). The file is a pickle: load only a file chosync
-wrote itself (it is a sandbox's state, never a real marketplace's).
+A fleet is keyed by channel: each marketplace's simulator package has a ``fleet`` module (:class:`Kind`:
+its fresh members, how one is brought back from its books, who may sign in), found by looking, so a new
+marketplace's simulator joins the fleet without an edit here. What is saved is each back office's books
+(items, tokens, orders, products...), never the transient parts (locks, fault plans, call logs, rate
+buckets). The file is a pickle: load only a file chosync wrote itself (a simulator's state, never a
+real marketplace's).
 """
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import pickle
+import pkgutil
 import signal
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import Any, Protocol, TypeVar
 
+import simulators
 from simulators.common.serving import serve_in_thread
-from simulators.floors.site import SellerCentreSite
-from simulators.postmart.sandbox import DEMO_PASSWORD, DEMO_USERNAME, PostmartSandbox
-from simulators.shopee.sandbox import ShopeeSandbox
 
 __all__ = [
-    "FLOORS",
     "Fleet",
+    "Member",
     "fleet_accounts",
     "fresh_fleet",
     "load_fleet",
+    "restore_books",
     "save_fleet",
+    "saved_books",
     "serve_fleet",
     "wait_for_interrupt",
 ]
 
-FLOORS = ("voso", "provincial")
-_VERSION = 1
-# The books of each back office; everything else on the objects is rebuilt when loaded.
-_SHOPEE_BOOKS = ("config", "partners", "shops", "images", "items", "orders", "codes", "access_tokens",
-                 "refresh_tokens", "_item_ids", "_model_ids", "_order_seq", "_image_seq")  # fmt: skip
-_POSTMART_BOOKS = ("token_ttl_s", "categories", "areas", "merchants", "api_keys", "products", "orders", "images",
-                   "tokens", "logins", "decimal_prices", "rate_limit", "_spu_ids", "_sku_ids", "_rec_ids",
-                   "_order_seq")  # fmt: skip
+_VERSION = 2
+_M = TypeVar("_M")
+
+
+class Member(Protocol):
+    """A simulator in a fleet: an ASGI app whose back office can be saved (:meth:`books`)."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None: ...
+
+    def books(self) -> dict[str, Any]: ...
+
+
+class Kind(Protocol):
+    """A marketplace simulator package's ``fleet`` module."""
+
+    def fresh(self) -> dict[str, Member]:
+        """Channel → a new simulator with the demo's accounts."""
+        ...
+
+    def restore(self, channel: str, books: Mapping[str, Any]) -> Member:
+        """The simulator of ``channel`` as :meth:`Member.books` saved it."""
+        ...
+
+    def accounts(self) -> str:
+        """Who the fresh simulators let sign in, for ``serve all`` to announce."""
+        ...
 
 
 @dataclass
 class Fleet:
-    shopee: ShopeeSandbox
-    postmart: PostmartSandbox
-    floors: dict[str, SellerCentreSite] = field(default_factory=dict)
+    """Channel → its simulator, in the order they are served; ``kinds`` says which package made each."""
 
-    def apps(self) -> dict[str, Any]:
-        """Channel name → ASGI app, in the order they are served."""
-        return {"shopee": self.shopee, "postmart": self.postmart, **self.floors}
+    members: dict[str, Member]
+    kinds: dict[str, str]
+
+    def apps(self) -> dict[str, Member]:
+        return dict(self.members)
+
+    def get(self, channel: str, kind: type[_M]) -> _M:
+        """The simulator of ``channel``, as the class the caller knows it is."""
+        member = self.members[channel]
+        if not isinstance(member, kind):
+            raise TypeError(f"the fleet's {channel} is a {type(member).__name__}, not a {kind.__name__}")
+        return member
+
+
+def _kinds() -> dict[str, ModuleType]:
+    """Every simulator package that can join a fleet (it has a ``fleet`` module), by package name."""
+    found = {}
+    for package in pkgutil.iter_modules(simulators.__path__):
+        if package.ispkg and package.name != "common":
+            try:
+                found[package.name] = importlib.import_module(f"simulators.{package.name}.fleet")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"simulators.{package.name}.fleet":
+                    raise
+    return dict(sorted(found.items()))
 
 
 def fresh_fleet() -> Fleet:
-    """New sandboxes with the demo partner (Shopee) and the demo merchant (Postmart), no faults."""
-    from simulators.shopee.config import ShopeeConfig
-    from simulators.shopee.sandbox import DEMO_PARTNER_ID, DEMO_PARTNER_KEY, DEMO_SHOP_ID
-
-    postmart = PostmartSandbox()
-    postmart.add_merchant(DEMO_USERNAME, DEMO_PASSWORD)
-    shopee = ShopeeSandbox(ShopeeConfig(partners={DEMO_PARTNER_ID: DEMO_PARTNER_KEY}, shops=[DEMO_SHOP_ID]))
-    return Fleet(shopee, postmart, {floor: SellerCentreSite(floor) for floor in FLOORS})
+    """New simulators of every marketplace, with the demo's accounts, no faults."""
+    members: dict[str, Member] = {}
+    kinds: dict[str, str] = {}
+    for name, kind in _kinds().items():
+        for channel, member in kind.fresh().items():
+            members[channel], kinds[channel] = member, name
+    return Fleet(members, kinds)
 
 
 def fleet_accounts() -> str:
     """Who :func:`fresh_fleet` lets sign in, for ``serve all`` to announce (the CLI knows no marketplace)."""
-    from simulators.shopee.sandbox import DEMO_PARTNER_ID, DEMO_SHOP_ID
-
-    return f"Shopee: partner {DEMO_PARTNER_ID}, shop {DEMO_SHOP_ID}; Postmart: merchant {DEMO_USERNAME}."
+    return "; ".join(text for kind in _kinds().values() if (text := kind.accounts())) + "."
 
 
 @contextmanager
 def serve_fleet(fleet: Fleet, ports: Mapping[str, int] | None = None) -> Iterator[dict[str, str]]:
-    """Serve every sandbox of ``fleet`` on loopback (given ports, else free ones); yields channel → base URL."""
+    """Serve every simulator of ``fleet`` on loopback (given ports, else free ones); yields channel → URL."""
     with ExitStack() as stack:
         yield {
             name: stack.enter_context(serve_in_thread(app, (ports or {}).get(name)))
@@ -93,9 +135,7 @@ def save_fleet(fleet: Fleet, urls: Mapping[str, str], path: Path) -> None:
     state = {
         "version": _VERSION,
         "ports": {name: int(url.rsplit(":", 1)[1]) for name, url in urls.items()},
-        "shopee": _books(fleet.shopee, _SHOPEE_BOOKS),
-        "postmart": _books(fleet.postmart, _POSTMART_BOOKS),
-        "floors": {name: site.books() for name, site in fleet.floors.items()},
+        "members": {channel: (fleet.kinds[channel], member.books()) for channel, member in fleet.members.items()},
     }
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(pickle.dumps(state))
@@ -104,18 +144,17 @@ def save_fleet(fleet: Fleet, urls: Mapping[str, str], path: Path) -> None:
 
 def load_fleet(path: Path) -> tuple[Fleet, dict[str, int]]:
     """The fleet saved at ``path`` and the ports it was served on."""
-    state = pickle.loads(path.read_bytes())  # noqa: S301 (our own sandbox snapshot, see the module docstring)
+    state = pickle.loads(path.read_bytes())  # noqa: S301 (our own simulators' snapshot, see the module docstring)
     if not isinstance(state, dict) or state.get("version") != _VERSION:
         raise ValueError(f"{path} is not a sandbox snapshot this chosync wrote; delete it and run the demo again")
-    shopee = ShopeeSandbox(state["shopee"]["config"])
-    _restore(shopee, state["shopee"])
-    postmart = PostmartSandbox()
-    _restore(postmart, state["postmart"])
-    floors = {}
-    for name, books in state["floors"].items():
-        floors[name] = SellerCentreSite(name)
-        floors[name].restore(books)
-    return Fleet(shopee, postmart, floors), dict(state["ports"])
+    kinds = _kinds()
+    members: dict[str, Member] = {}
+    names: dict[str, str] = {}
+    for channel, (name, books) in state["members"].items():
+        if name not in kinds:
+            raise ValueError(f"{path} holds a {channel} simulator ({name}) this checkout does not have")
+        members[channel], names[channel] = kinds[name].restore(channel, books), name
+    return Fleet(members, names), dict(state["ports"])
 
 
 def wait_for_interrupt() -> None:
@@ -131,6 +170,9 @@ def wait_for_interrupt() -> None:
         signal.signal(signal.SIGTERM, previous)
 
 
+# --- books: what a back office object holds, counters included ------------------------------------------
+
+
 def _peek(obj: Any, name: str) -> int:
     """The next value of a counter, without using it up."""
     value = next(getattr(obj, name))
@@ -138,14 +180,16 @@ def _peek(obj: Any, name: str) -> int:
     return int(value)
 
 
-def _books(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
+def saved_books(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """The attributes ``names`` of a back office, an ``itertools.count`` as the value it would give next."""
     return {
         name: ("counter", _peek(obj, name)) if isinstance(getattr(obj, name), itertools.count) else getattr(obj, name)
         for name in names
     }
 
 
-def _restore(obj: Any, books: Mapping[str, Any]) -> None:
+def restore_books(obj: Any, books: Mapping[str, Any]) -> None:
+    """Put back what :func:`saved_books` took."""
     for name, value in books.items():
         is_counter = isinstance(value, tuple) and len(value) == 2 and value[0] == "counter"
         setattr(obj, name, itertools.count(value[1]) if is_counter else value)

@@ -141,6 +141,13 @@ class PostmartSandbox(PostmartBackOffice):
         """The URL path the contract gives an endpoint (``product_create`` → ``/apis/v1/merchant/products``)."""
         return str(getattr(self.contract.endpoints, endpoint).url_path(**ids))
 
+    def books(self) -> dict[str, Any]:
+        """The back office's books, to save (:mod:`simulators.common.fleet`)."""
+        from simulators.common.fleet import saved_books
+        from simulators.postmart.fleet import BOOKS  # imported here: the fleet module imports this one
+
+        return saved_books(self, BOOKS)
+
     def calls(self, endpoint: str | None = None) -> int:
         return len(self.recorded(endpoint))
 

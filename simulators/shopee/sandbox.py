@@ -174,6 +174,13 @@ class ShopeeSandbox(ShopeeBackOffice):
 
     # -- what tests use besides the back office ------------------------------------------------------
 
+    def books(self) -> dict[str, Any]:
+        """The back office's books, to save (:mod:`simulators.common.fleet`)."""
+        from simulators.common.fleet import saved_books
+        from simulators.shopee.fleet import BOOKS  # imported here: the fleet module imports this one
+
+        return saved_books(self, BOOKS)
+
     def calls(self, path: str | None = None) -> int:
         """Requests received on ``path`` (every path when None), whatever became of them."""
         return self.log.calls(path)
