@@ -12,33 +12,10 @@ from ``marketplaces/``; guesses live in each sandbox's config, not in its code.
 - :mod:`simulators.floors.centre`: a fake seller centre for the assisted floors (Voso, the
   provincial floor): imports upload packs, exports orders and products in the configured layouts;
   :mod:`simulators.floors.site` puts it on HTTP (one shop per seller, an upload form).
-- :mod:`simulators.common.fleet`: all of them at once (``serve all``), saved to a file and started again.
+- :mod:`simulators.common.fleet`: all of them at once (``serve all``), saved to a file and started again;
+  each marketplace's package joins it with a ``fleet`` module, found by looking (no list to edit).
+- :mod:`simulators.common.standalone`: one of them served from the command line (``serve NAME``).
 
-Sandbox modules are imported only when served (:func:`serve`), so ``python -m simulators.shopee.sandbox``
-runs cleanly and importing the fault helpers does not pull in a web server.
+The web stack is imported only when a simulator is served, so importing the fault helpers does not pull
+in a web server.
 """
-
-from __future__ import annotations
-
-import importlib
-from typing import Any
-
-from core.errors import UsageError
-
-__all__ = ["SANDBOXES", "serve"]
-
-# channel name → (module with a ``serve(port, host, **config)`` function, config it always takes)
-SANDBOXES: dict[str, tuple[str, dict[str, Any]]] = {
-    "shopee": ("simulators.shopee.sandbox", {}),
-    "postmart": ("simulators.postmart.sandbox", {}),
-    "voso": ("simulators.floors.site", {"channel": "voso"}),
-    "provincial": ("simulators.floors.site", {"channel": "provincial"}),
-}
-
-
-def serve(name: str, port: int, host: str = "127.0.0.1", **config: Any) -> None:
-    """Serve the sandbox of channel ``name`` on ``host:port`` until interrupted."""
-    if name not in SANDBOXES:
-        raise UsageError(f"no sandbox for {name!r}", hint=f"sandboxes: {', '.join(sorted(SANDBOXES))}, or all")
-    module, fixed = SANDBOXES[name]
-    importlib.import_module(module).serve(port, host, **fixed, **config)

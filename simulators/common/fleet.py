@@ -23,7 +23,7 @@ import pickle
 import pkgutil
 import signal
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,13 +31,16 @@ from types import ModuleType
 from typing import Any, Protocol, TypeVar
 
 import simulators
+from core.errors import UsageError
 from simulators.common.serving import serve_in_thread
+from simulators.common.standalone import Tuning
 
 __all__ = [
     "Fleet",
     "Member",
     "fleet_accounts",
     "fresh_fleet",
+    "kind_of",
     "load_fleet",
     "restore_books",
     "save_fleet",
@@ -59,7 +62,9 @@ class Member(Protocol):
 
 
 class Kind(Protocol):
-    """A marketplace simulator package's ``fleet`` module."""
+    """A marketplace simulator package's ``fleet`` module; ``CHANNELS`` are the channels it simulates."""
+
+    CHANNELS: tuple[str, ...]
 
     def fresh(self) -> dict[str, Member]:
         """Channel → a new simulator with the demo's accounts."""
@@ -71,6 +76,10 @@ class Kind(Protocol):
 
     def accounts(self) -> str:
         """Who the fresh simulators let sign in, for ``serve all`` to announce."""
+        ...
+
+    def serve(self, channel: str, port: int, host: str, tuning: Tuning, announce: Callable[[str], None]) -> None:
+        """Serve one fresh simulator of ``channel`` until interrupted (``chosync sandbox serve NAME``)."""
         ...
 
 
@@ -105,12 +114,22 @@ def _kinds() -> dict[str, ModuleType]:
     return dict(sorted(found.items()))
 
 
+def kind_of(channel: str) -> Kind:
+    """The ``fleet`` module of the simulator package that simulates ``channel``."""
+    for kind in _kinds().values():
+        if channel in kind.CHANNELS:
+            found: Kind = kind  # a module that follows the protocol
+            return found
+    known = sorted(c for kind in _kinds().values() for c in kind.CHANNELS)
+    raise UsageError(f"no sandbox for {channel!r}", hint=f"sandboxes: {', '.join(known)}, or all")
+
+
 def fresh_fleet() -> Fleet:
     """New simulators of every marketplace, with the demo's accounts, no faults."""
     members: dict[str, Member] = {}
     kinds: dict[str, str] = {}
     for name, kind in _kinds().items():
-        for channel, member in kind.fresh().items():
+        for channel, member in kind.fresh().items():  # in the order the package names its channels
             members[channel], kinds[channel] = member, name
     return Fleet(members, kinds)
 

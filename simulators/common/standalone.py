@@ -3,10 +3,9 @@ trying chosync by hand wants: a rate limit, short token lifetimes, and faults by
 
 The CLI passes the options as typed (``--rate-limit 5/s``, ``--access-token-ttl 10m``,
 ``--fault server_error:0.1``); this module reads them and builds the sandbox, so the command itself
-knows nothing of any marketplace (DESIGN rule 7). Only the Shopee sandbox takes the knobs today; any
-other refuses them with a clear message rather than ignoring them. What each sandbox announces when it
-starts (its demo partner, key and shop) is also said here (``serve all``: :func:`simulators.common.fleet.
-fleet_accounts`).
+knows nothing of any marketplace (DESIGN rule 7). Each marketplace's ``fleet`` module serves its own
+simulator and says what it announces; only the Shopee sandbox takes the knobs today, any other refuses
+them with a clear message (:func:`refuse_tuning`) rather than ignoring them.
 """
 
 from __future__ import annotations
@@ -14,13 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from core.errors import UsageError
-from simulators.common.faults import ANY_PATH, Fault, FaultKind
-
-if TYPE_CHECKING:  # the web stack is imported only when a sandbox is served
-    from simulators.shopee.sandbox import ShopeeSandbox
+from simulators.common.faults import Fault, FaultKind
 
 __all__ = [
     "FAULT_KINDS",
@@ -28,8 +23,8 @@ __all__ = [
     "parse_duration",
     "parse_fault",
     "parse_rate",
+    "refuse_tuning",
     "serve_one",
-    "shopee_sandbox",
 ]
 
 # What each fault kind does to a request it hits, for --help and errors.
@@ -129,54 +124,15 @@ def parse_fault(text: str) -> tuple[Fault, float]:
 
 
 def serve_one(name: str, port: int, host: str, tuning: Tuning, *, announce: Callable[[str], None] = print) -> None:
-    """Announce (one line per call of ``announce``), then serve the sandbox of ``name`` until interrupted."""
-    from simulators import SANDBOXES
-    from simulators import serve as serve_sandbox
+    """Announce (one line per call of ``announce``), then serve the simulator of channel ``name`` until
+    interrupted; its marketplace's ``fleet`` module builds it (:func:`simulators.common.fleet.kind_of`)."""
+    from simulators.common.fleet import kind_of
 
-    if name not in SANDBOXES:
-        serve_sandbox(name, port, host)  # raises the UsageError that lists the sandboxes
-        return
-    if name != "shopee":
-        if not tuning.is_default:
-            raise UsageError("--rate-limit, --access-token-ttl, --refresh-token-ttl and --fault go with 'serve shopee'")
-        announce(f"{name} sandbox on http://{host}:{port} (Ctrl-C to stop)")
-        serve_sandbox(name, port, host)
-        return
-    from simulators.shopee.sandbox import serve as serve_shopee
-
-    sandbox = shopee_sandbox(tuning)
-    announce(f"shopee sandbox on http://{host}:{port} (Ctrl-C to stop)")
-    for line in _describe_shopee(sandbox, tuning):
-        announce(f"  {line}")
-    serve_shopee(port, host, sandbox=sandbox)
+    kind_of(name).serve(name, port, host, tuning, announce)
 
 
-def shopee_sandbox(tuning: Tuning, *, seed: int = 0) -> ShopeeSandbox:
-    """A fresh Shopee sandbox with the demo partner and shop, tuned."""
-    from simulators.shopee.config import ShopeeConfig
-    from simulators.shopee.sandbox import DEMO_PARTNER_ID, DEMO_PARTNER_KEY, DEMO_SHOP_ID, ShopeeSandbox
-
-    config = ShopeeConfig(partners={DEMO_PARTNER_ID: DEMO_PARTNER_KEY}, shops=[DEMO_SHOP_ID])
-    if tuning.rate_limit is not None:
-        config.rate_limit_per_partner = tuning.rate_limit
-    if tuning.access_token_ttl is not None:
-        config.access_token_lifetime = tuning.access_token_ttl
-    if tuning.refresh_token_ttl is not None:
-        config.refresh_token_lifetime = tuning.refresh_token_ttl
-    sandbox = ShopeeSandbox(config, seed=seed)
-    for fault, chance in tuning.faults:
-        sandbox.faults.add_chance(ANY_PATH, fault, chance)
-    return sandbox
-
-
-def _describe_shopee(sandbox: ShopeeSandbox, tuning: Tuning) -> list[str]:
-    config = sandbox.config
-    [(partner_id, partner_key)] = config.partners.items()
-    lines = [f"partner {partner_id}, key {partner_key} (a public test key), shop {config.shops[0]}"]
-    if tuning.rate_limit is not None:
-        lines.append(f"rate limit {tuning.rate_limit:g} requests/s per partner ({config.rate_limit_error})")
-    lines.append(
-        f"access tokens live {config.access_token_lifetime:g} s, refresh tokens {config.refresh_token_lifetime:g} s"
-    )
-    lines.extend(f"fault {fault.kind}: {chance:.0%} of requests" for fault, chance in tuning.faults)
-    return lines
+def refuse_tuning(name: str, tuning: Tuning) -> None:
+    """For a simulator that takes no knobs: a UsageError rather than knobs silently ignored."""
+    if not tuning.is_default:
+        raise UsageError(f"--rate-limit, --access-token-ttl, --refresh-token-ttl and --fault do not go with {name}",
+                         hint="they tune the shopee sandbox")  # fmt: skip

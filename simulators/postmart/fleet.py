@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from simulators.common.fleet import Member, restore_books
+from simulators.common.standalone import Tuning, refuse_tuning
 from simulators.postmart.sandbox import DEMO_PASSWORD, DEMO_USERNAME, PostmartSandbox
+from simulators.postmart.sandbox import serve as serve_sandbox
 
-__all__ = ["BOOKS", "accounts", "fresh", "restore"]
+__all__ = ["BOOKS", "CHANNELS", "accounts", "fresh", "restore", "serve"]
+
+CHANNELS = ("postmart",)
 
 # The back office's books; everything else on the object is rebuilt when it is brought back.
 BOOKS = ("token_ttl_s", "categories", "areas", "merchants", "api_keys", "products", "orders", "images", "tokens",
@@ -29,3 +33,9 @@ def restore(channel: str, books: Mapping[str, Any]) -> Member:
 
 def accounts() -> str:
     return f"Postmart: merchant {DEMO_USERNAME}"
+
+
+def serve(channel: str, port: int, host: str, tuning: Tuning, announce: Callable[[str], None]) -> None:
+    refuse_tuning(channel, tuning)
+    announce(f"{channel} sandbox on http://{host}:{port} (Ctrl-C to stop)")
+    serve_sandbox(port, host)

@@ -18,8 +18,9 @@ from core.errors import UsageError
 from core.settings import PROJECT_ROOT
 from simulators.common.faults import FaultKind
 from simulators.common.serving import free_port
-from simulators.common.standalone import Tuning, parse_duration, parse_fault, parse_rate, shopee_sandbox
+from simulators.common.standalone import Tuning, parse_duration, parse_fault, parse_rate
 from simulators.shopee.config import ShopeeConfig
+from simulators.shopee.fleet import tuned as shopee_sandbox
 from simulators.shopee.sandbox import DEMO_PARTNER_ID, DEMO_PARTNER_KEY, DEMO_SHOP_ID, ShopeeSandbox
 from tests.conftest import Invoke
 
@@ -75,7 +76,7 @@ def test_the_default_category_tree_holds_every_category_the_demo_map_names() -> 
 
 def test_the_knobs_are_refused_where_they_cannot_apply(run_cli: Invoke) -> None:
     code, _, err = run_cli("sandbox", "serve", "postmart", "--port", "1", "--rate-limit", "5/s")
-    assert code == 2 and "go with 'serve shopee'" in err
+    assert code == 2 and "do not go with postmart" in err and "they tune the shopee sandbox" in err
     code, _, err = run_cli("sandbox", "serve", "all", "--fault", "latency:0.5")
     assert code == 2 and "go with one sandbox" in err
     code, _, err = run_cli("sandbox", "serve", "shopee", "--port", "1", "--fault", "gremlins:0.1")
