@@ -1,9 +1,16 @@
 """Error handling as data, shared by every connector's boundary.
 
-Each connector keeps ONE table from what a marketplace can answer (HTTP status, error code in the body,
-transport exception) to an :class:`ErrorRule`: a :class:`Resolution` (what the caller should do) and a
+Each connector reads what a marketplace can answer (HTTP status, error code in the body, transport
+exception) through tables of :class:`ErrorRule`: a :class:`Resolution` (what the caller should do) and a
 message for a person. :func:`to_error` turns a rule into the :mod:`core.errors` class the retry policy and
 the core act on; nothing past a connector's boundary sees an httpx exception or a marketplace code.
+
+The rules that hold for every marketplace live here once, worded with the marketplace's name
+(:func:`http_rules`): HTTP statuses and classes (:data:`STATUS_RULES`, :data:`CLASS_RULES`), transport
+exceptions (:data:`TRANSPORT_RULES`). A marketplace adds its own error-code table and says how its
+envelope reports an error or carries a result (:class:`Envelope`); :func:`check_answer` applies all of
+them in one order: an HTTP 429, then the body's error code, then the HTTP status, then the envelope's
+shape.
 
 ``UNSAFE`` marks a failure after which the request may or may not have been applied (a read timeout, a
 dropped connection, a gateway's 5xx, an unreadable answer): safe to repeat for idempotent calls, an
@@ -17,14 +24,35 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
+from connectors.kit.config import ErrorSettings
 from core.errors import AuthError, ChosyncError, OutcomeUnknown, PermanentError, RateLimited, RetryableError
 from core.logs import scrub
 from core.ports import ReauthorizeRequired
 
-__all__ = ["ErrorRule", "Resolution", "nothing_applied", "retry_after_seconds", "to_error"]
+__all__ = [
+    "CLASS_RULES",
+    "STATUS_RULES",
+    "TRANSPORT_RULES",
+    "BodyError",
+    "Envelope",
+    "ErrorRule",
+    "HttpRules",
+    "Resolution",
+    "TransportRules",
+    "Unreadable",
+    "check_answer",
+    "http_rules",
+    "nothing_applied",
+    "retry_after_seconds",
+    "to_error",
+]
+
+AnswerT = TypeVar("AnswerT")
+AnswerT_co = TypeVar("AnswerT_co", covariant=True)
 
 
 class Resolution(StrEnum):
@@ -42,6 +70,72 @@ class ErrorRule:
     message: str
     field: str | None = None
     hint: str | None = None
+
+    def named(self, marketplace: str) -> ErrorRule:
+        """This rule with ``{marketplace}`` in its message and hint filled in."""
+        hint = self.hint.format(marketplace=marketplace) if self.hint else None
+        return ErrorRule(self.resolution, self.message.format(marketplace=marketplace), self.field, hint)
+
+
+_R = Resolution
+
+# --- the rules every marketplace shares, worded with its name ---------------------------------------------
+
+STATUS_RULES: Mapping[int, ErrorRule] = {
+    401: ErrorRule(_R.AUTH, "{marketplace} refused our credentials"),
+    403: ErrorRule(_R.AUTH, "{marketplace} refused our credentials"),
+    408: ErrorRule(_R.UNSAFE, "{marketplace} timed out answering"),
+    429: ErrorRule(_R.RATE_LIMITED, "{marketplace} asked us to slow down"),
+}
+
+# By the first digit of the status, when no exact rule applies (and 5 for anything else).
+CLASS_RULES: Mapping[int, ErrorRule] = {
+    4: ErrorRule(_R.PERMANENT, "{marketplace} refused the request"),
+    5: ErrorRule(_R.UNSAFE, "{marketplace} had a server error"),
+}
+
+TransportRules = tuple[tuple[type[httpx.RequestError], ErrorRule], ...]
+
+# First match wins: ConnectTimeout is a TimeoutException, but nothing was sent, so it is safe.
+TRANSPORT_RULES: TransportRules = (
+    (httpx.ConnectTimeout, ErrorRule(_R.RETRY, "could not connect to {marketplace} in time")),
+    (httpx.ConnectError, ErrorRule(_R.RETRY, "could not connect to {marketplace}")),
+    (httpx.PoolTimeout, ErrorRule(_R.RETRY, "no free connection to {marketplace} in time")),
+    (httpx.TimeoutException, ErrorRule(_R.UNSAFE, "{marketplace} did not answer in time")),
+    (httpx.RemoteProtocolError, ErrorRule(_R.UNSAFE, "the connection to {marketplace} dropped mid-answer")),
+    (httpx.NetworkError, ErrorRule(_R.UNSAFE, "the connection to {marketplace} failed")),
+    (httpx.RequestError, ErrorRule(_R.UNSAFE, "the request to {marketplace} failed")),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRules:
+    """The shared status, class and transport rules of one marketplace, its own status rules laid over."""
+
+    marketplace: str
+    statuses: Mapping[int, ErrorRule]
+    classes: Mapping[int, ErrorRule]
+    transport: TransportRules
+
+    def for_status(self, status: int) -> ErrorRule:
+        return self.statuses.get(status) or self.classes.get(status // 100) or self.classes[5]
+
+    def translate_transport(self, exc: httpx.RequestError, *, call: str, idempotent: bool) -> ChosyncError:
+        """The error a request that got no answer becomes (the exception's class name as its detail)."""
+        for kind, rule in self.transport:
+            if isinstance(exc, kind):
+                return to_error(rule, call=call, idempotent=idempotent, detail=type(exc).__name__)
+        raise AssertionError("the transport rules end with the base class")  # pragma: no cover
+
+
+def http_rules(marketplace: str, *, statuses: Mapping[int, ErrorRule] | None = None) -> HttpRules:
+    """The shared rules worded for ``marketplace``, with its own ``statuses`` (worded already) winning."""
+    return HttpRules(
+        marketplace=marketplace,
+        statuses={**{s: r.named(marketplace) for s, r in STATUS_RULES.items()}, **(statuses or {})},
+        classes={c: r.named(marketplace) for c, r in CLASS_RULES.items()},
+        transport=tuple((kind, rule.named(marketplace)) for kind, rule in TRANSPORT_RULES),
+    )
 
 
 def nothing_applied(rule: ErrorRule, applied_nothing: bool) -> ErrorRule:
@@ -106,3 +200,81 @@ def retry_after_seconds(headers: httpx.Headers, now: datetime | None = None) -> 
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+# --- a marketplace's envelope, read in the one order every marketplace shares ------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BodyError:
+    """An error the answer's body reports, as the marketplace's own code table reads it.
+
+    ``key`` is the code as the account's ``[errors] not_applied`` lists it; ``code`` is what a
+    :class:`~core.errors.PermanentError` carries for people (often the same); ``detail`` is the
+    marketplace's own message, else its code.
+    """
+
+    rule: ErrorRule
+    key: str
+    code: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A body that is not the marketplace's envelope: ``message`` says so to a person."""
+
+    message: str
+
+
+class Envelope(Protocol[AnswerT_co]):
+    """How one marketplace's answers report an error or carry a result (its hook into :func:`check_answer`).
+
+    ``body`` is the decoded JSON, or None when the answer was not JSON.
+    """
+
+    def error(self, body: Any) -> BodyError | None:
+        """The error the body reports, if it reports one."""
+        ...
+
+    def result(self, body: Any) -> AnswerT_co | Unreadable:
+        """What a successful answer gives its caller, or why the body is not an answer at all."""
+        ...
+
+
+def check_answer(
+    response: httpx.Response,
+    rules: HttpRules,
+    envelope: Envelope[AnswerT],
+    *,
+    call: str,
+    idempotent: bool,
+    now: datetime | None = None,
+    errors: ErrorSettings | None = None,
+) -> AnswerT:
+    """The result of a successful answer, or the translated error raised.
+
+    ``errors``: the account's list of failures that applied nothing (retried, not read back)."""
+    errors = errors or ErrorSettings()
+    status = response.status_code
+    retry_after = retry_after_seconds(response.headers, now)
+    if status == 429:
+        raise to_error(rules.for_status(429), call=call, idempotent=idempotent, retry_after=retry_after)
+    body: Any
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    reported = envelope.error(body)
+    if reported is not None:
+        rule = nothing_applied(reported.rule, errors.applied_nothing(status=status, code=reported.key))
+        raise to_error(
+            rule, call=call, idempotent=idempotent, detail=reported.detail, code=reported.code, retry_after=retry_after
+        )
+    if status >= 400:
+        rule = nothing_applied(rules.for_status(status), errors.applied_nothing(status=status))
+        raise to_error(rule, call=call, idempotent=idempotent, detail=f"HTTP {status}", retry_after=retry_after)
+    result = envelope.result(body)
+    if isinstance(result, Unreadable):
+        raise to_error(ErrorRule(_R.UNSAFE, result.message), call=call, idempotent=idempotent, detail=f"HTTP {status}")
+    return result

@@ -1,20 +1,16 @@
-"""The Shopee error boundary: every answer and transport failure, translated once, by table.
+"""The Shopee error boundary: Shopee's error codes, and how its envelope reports them.
 
 Shopee reports failures in the body (``{"error": "error_auth", "message": …}``), often with HTTP 200,
-sometimes with a 4xx/5xx; codes may carry a module prefix (``product.error_busi``). The tables below
-map, in this order of precedence, an HTTP 429, then the body's error code, then the HTTP status, and
-for requests that got no answer the httpx exception, to a :class:`Resolution`. Resolutions become
-:mod:`core.errors` classes in :func:`to_error`; nothing past this module sees an httpx exception or a
-Shopee code (the code travels only as ``PermanentError.code``, for people reading a failure).
+sometimes with a 4xx/5xx; codes may carry a module prefix (``product.error_busi``). The order of
+decision, the HTTP status and transport rules are every connector's (:mod:`connectors.kit.errors`, worded
+with Shopee's name here); this module adds Shopee's code table (:data:`SHOPEE_CODE_RULES`), its reading of
+a 503, and its envelope. Nothing past this module sees an httpx exception or a Shopee code (the code
+travels only as ``PermanentError.code``, for people reading a failure).
 
 ``UNSAFE`` marks a failure after which the request may or may not have been applied (a read timeout,
 a dropped connection, a 5xx from a gateway, an unreadable 200): safe to retry for idempotent calls
 (set a price, read a page), :class:`~core.errors.OutcomeUnknown` for the others (add an item), whose
 outcome the core resolves by reading the marketplace back before sending anything again.
-
-Every message passes through :func:`core.logs.scrub` on its way out. The rule vocabulary
-(:class:`ErrorRule`, :class:`Resolution`, :func:`to_error`) is shared by every connector
-(:mod:`connectors.kit.errors`) and re-exported here.
 """
 
 from __future__ import annotations
@@ -26,20 +22,16 @@ from typing import Any
 import httpx
 
 from connectors.kit.config import ErrorSettings
-from connectors.kit.errors import ErrorRule, Resolution, nothing_applied, retry_after_seconds, to_error
+from connectors.kit.errors import BodyError, ErrorRule, Resolution, Unreadable, check_answer, http_rules
 from core.errors import ChosyncError
 
 __all__ = [
-    "HTTP_CLASS_RULES",
-    "HTTP_STATUS_RULES",
     "SHOPEE_CODE_RULES",
+    "SHOPEE_HTTP",
     "TRANSPORT_RULES",
-    "ErrorRule",
     "Resolution",
     "check_envelope",
-    "retry_after_seconds",
     "rule_for_code",
-    "to_error",
     "translate_transport",
 ]
 
@@ -110,31 +102,12 @@ SHOPEE_CODE_RULES: Mapping[str, ErrorRule] = {
 
 _UNKNOWN_CODE = ErrorRule(_R.PERMANENT, "Shopee refused the request")
 
-HTTP_STATUS_RULES: Mapping[int, ErrorRule] = {
-    401: ErrorRule(_R.AUTH, "Shopee refused our credentials"),
-    403: ErrorRule(_R.AUTH, "Shopee refused our credentials"),
-    408: ErrorRule(_R.UNSAFE, "Shopee timed out answering"),
-    429: ErrorRule(_R.RATE_LIMITED, "Shopee asked us to slow down"),
+SHOPEE_HTTP = http_rules(
+    "Shopee",
     # A gateway's 503 can come after the backend applied the request (a lost answer): unsafe to repeat.
-    503: ErrorRule(_R.UNSAFE, "Shopee is unavailable"),
-}
-
-# By the first digit of the status, when no exact rule applies.
-HTTP_CLASS_RULES: Mapping[int, ErrorRule] = {
-    4: ErrorRule(_R.PERMANENT, "Shopee refused the request"),
-    5: ErrorRule(_R.UNSAFE, "Shopee had a server error"),
-}
-
-# First match wins: ConnectTimeout is a TimeoutException, but nothing was sent, so it is safe.
-TRANSPORT_RULES: tuple[tuple[type[httpx.RequestError], ErrorRule], ...] = (
-    (httpx.ConnectTimeout, ErrorRule(_R.RETRY, "could not connect to Shopee in time")),
-    (httpx.ConnectError, ErrorRule(_R.RETRY, "could not connect to Shopee")),
-    (httpx.PoolTimeout, ErrorRule(_R.RETRY, "no free connection to Shopee in time")),
-    (httpx.TimeoutException, ErrorRule(_R.UNSAFE, "Shopee did not answer in time")),
-    (httpx.RemoteProtocolError, ErrorRule(_R.UNSAFE, "the connection to Shopee dropped mid-answer")),
-    (httpx.NetworkError, ErrorRule(_R.UNSAFE, "the connection to Shopee failed")),
-    (httpx.RequestError, ErrorRule(_R.UNSAFE, "the request to Shopee failed")),
+    statuses={503: ErrorRule(_R.UNSAFE, "Shopee is unavailable")},
 )
+TRANSPORT_RULES = SHOPEE_HTTP.transport
 
 
 def rule_for_code(code: str) -> ErrorRule:
@@ -143,10 +116,24 @@ def rule_for_code(code: str) -> ErrorRule:
 
 
 def translate_transport(exc: httpx.RequestError, *, call: str, idempotent: bool) -> ChosyncError:
-    for kind, rule in TRANSPORT_RULES:
-        if isinstance(exc, kind):
-            return to_error(rule, call=call, idempotent=idempotent, detail=type(exc).__name__)
-    raise AssertionError("TRANSPORT_RULES ends with the base class")  # pragma: no cover
+    return SHOPEE_HTTP.translate_transport(exc, call=call, idempotent=idempotent)
+
+
+class _ShopeeEnvelope:
+    """``{"request_id", "error", "message", "response", "warning"}``: a non-empty ``error`` is a failure."""
+
+    def error(self, body: Any) -> BodyError | None:
+        code = body.get("error") if isinstance(body, dict) else None
+        if not isinstance(code, str) or not code:
+            return None
+        message = body.get("message")
+        return BodyError(rule_for_code(code), key=code, code=code, detail=str(message or code))
+
+    def result(self, body: Any) -> dict[str, Any] | Unreadable:
+        return body if isinstance(body, dict) else Unreadable("Shopee sent an unreadable answer")
+
+
+_ENVELOPE = _ShopeeEnvelope()
 
 
 def check_envelope(
@@ -160,32 +147,4 @@ def check_envelope(
     """The decoded body of a successful answer, or the translated error raised.
 
     ``errors``: the account's list of failures that applied nothing (retried, not read back)."""
-    errors = errors or ErrorSettings()
-    retry_after = retry_after_seconds(response.headers, now)
-    if response.status_code == 429:
-        raise to_error(HTTP_STATUS_RULES[429], call=call, idempotent=idempotent, retry_after=retry_after)
-    body: Any
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    code = body.get("error") if isinstance(body, dict) else None
-    if isinstance(code, str) and code:
-        message = body.get("message") if isinstance(body, dict) else None
-        raise to_error(
-            nothing_applied(rule_for_code(code), errors.applied_nothing(status=response.status_code, code=code)),
-            call=call,
-            idempotent=idempotent,
-            detail=str(message or code),
-            code=code,
-            retry_after=retry_after,
-        )
-    status = response.status_code
-    if status >= 400:
-        rule = HTTP_STATUS_RULES.get(status) or HTTP_CLASS_RULES.get(status // 100) or HTTP_CLASS_RULES[5]
-        rule = nothing_applied(rule, errors.applied_nothing(status=status))
-        raise to_error(rule, call=call, idempotent=idempotent, detail=f"HTTP {status}", retry_after=retry_after)
-    if not isinstance(body, dict):
-        unreadable = ErrorRule(_R.UNSAFE, "Shopee sent an unreadable answer")
-        raise to_error(unreadable, call=call, idempotent=idempotent, detail=f"HTTP {status}")
-    return body
+    return check_answer(response, SHOPEE_HTTP, _ENVELOPE, call=call, idempotent=idempotent, now=now, errors=errors)
