@@ -10,7 +10,9 @@ The toml's ``description_template_file`` is read relative to the toml and become
 Every table of a channel config is a :class:`ChannelTable`: frozen, and an unknown key is an error (a
 misspelt setting must not be silently ignored). :class:`ListingLimits` are what a channel accepts of a
 listing, checked by its mapper before any request; they have no defaults, because they differ per channel
-and the toml states (and marks) each value once. :class:`HttpSettings` are the client's timeouts.
+and the toml states (and marks) each value once. :class:`HttpSettings` are the client's timeouts,
+:class:`ImageSettings` where product images may come from. :class:`ApiChannelConfig` is the base of every
+channel with a seller API (Shopee, Postmart): what any such channel has, declared once.
 """
 
 from __future__ import annotations
@@ -24,14 +26,18 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, ValidationError
 
+from connectors.kit.ratelimit import RateLimits
+from connectors.kit.retry import RetrySettings
 from core.errors import ConfigError
 from core.logs import register_secret, scrub
 from core.settings import PROJECT_ROOT
 
 __all__ = [
+    "ApiChannelConfig",
     "ChannelTable",
     "ErrorSettings",
     "HttpSettings",
+    "ImageSettings",
     "ListingLimits",
     "channel_toml_path",
     "describe_invalid",
@@ -79,6 +85,34 @@ class ErrorSettings(ChannelTable):
     def applied_nothing(self, *, status: int, code: str | None = None) -> bool:
         keys = {f"http_{status}", f"http_{status // 100}xx"} | ({code} if code else set())
         return not keys.isdisjoint(self.not_applied)
+
+
+class ImageSettings(ChannelTable):
+    """Where an account's product images may be fetched from.
+
+    An image at a loopback, link-local or private address (or a name that resolves to one) is refused,
+    so a catalog cannot make chosync read the operator's own network; ``allowed_hosts`` names the hosts
+    (as written in the image URLs, ``img.local`` or ``127.0.0.1``) an account may use all the same.
+    """
+
+    allowed_hosts: tuple[str, ...] = ()
+
+
+class ApiChannelConfig(ChannelTable):
+    """What every channel with a seller API has; a marketplace's config extends it (and its ``limits``).
+
+    ``base_url`` has no default: the channel's toml states it (an account may point it at a sandbox).
+    """
+
+    base_url: str
+    category_map: dict[str, int | str] = Field(default_factory=dict)
+    description_template: str = "{description}"
+    limits: ListingLimits
+    rate: RateLimits = Field(default_factory=RateLimits)
+    retry: RetrySettings = Field(default_factory=RetrySettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    errors: ErrorSettings = Field(default_factory=ErrorSettings)
+    images: ImageSettings = Field(default_factory=ImageSettings)
 
 
 def channel_toml_path(name: str) -> Path:

@@ -18,18 +18,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, field_validator
+from pydantic import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, field_validator
 
-from connectors.kit.config import (
-    ChannelTable,
-    ErrorSettings,
-    HttpSettings,
-    ListingLimits,
-    load_channel_config,
-    read_secret,
-)
-from connectors.kit.ratelimit import RateLimits
-from connectors.kit.retry import RetrySettings
+from connectors.kit.config import ApiChannelConfig, ChannelTable, ListingLimits, load_channel_config, read_secret
 from core.errors import ConfigError
 from core.ports import OrderStatus
 
@@ -279,14 +270,12 @@ class PostmartLimits(ListingLimits):
     batch_max: PositiveInt
 
 
-class PostmartConfig(ChannelTable):
-    """Everything the Postmart connector, mapper and sandbox need, for one channel account."""
+class PostmartConfig(ApiChannelConfig):
+    """Everything the Postmart connector, mapper and sandbox need, for one channel account (``base_url``, the
+    category map, the rate, retry, HTTP, error and image tables are every API channel's: :class:`ApiChannelConfig`)."""
 
-    base_url: str = "https://open.postmart.com.vn"
     username: str | None = None
     password_file: Path | None = None
-    category_map: dict[str, int | str] = Field(default_factory=dict)
-    description_template: str = "{description}"
     envelope: PostmartEnvelope
     auth: PostmartAuth
     endpoints: PostmartEndpoints
@@ -296,10 +285,6 @@ class PostmartConfig(ChannelTable):
     orders: PostmartOrders
     listing: PostmartListing
     limits: PostmartLimits
-    rate: RateLimits = Field(default_factory=RateLimits)
-    retry: RetrySettings = Field(default_factory=RetrySettings)
-    http: HttpSettings = Field(default_factory=HttpSettings)
-    errors: ErrorSettings = Field(default_factory=ErrorSettings)
 
     def load_secret(self, environ: Mapping[str, str] | None = None) -> str:
         """The password (login mode) or API key (api_key mode), registered as a secret once read."""

@@ -19,16 +19,13 @@ from typing import Any, Literal, get_args
 from pydantic import Field, NonNegativeInt, PositiveInt
 
 from connectors.kit.config import (
+    ApiChannelConfig,
     ChannelTable,
-    ErrorSettings,
-    HttpSettings,
     ListingLimits,
     channel_toml_path,
     load_channel_config,
     read_secret,
 )
-from connectors.kit.ratelimit import RateLimits
-from connectors.kit.retry import RetrySettings
 from connectors.shopee.attributes import AttributeRule, legacy_rules, load_attribute_rules, merge_rules
 
 __all__ = [
@@ -120,10 +117,10 @@ class ShopeeOrderSettings(ChannelTable):
     detail_batch: int = Field(default=50, ge=1, le=50)
 
 
-class ShopeeConfig(ChannelTable):
-    """Everything the Shopee connector and mapper need for one channel account."""
+class ShopeeConfig(ApiChannelConfig):
+    """Everything the Shopee connector and mapper need for one channel account (``base_url``, the category
+    map, the rate, retry, HTTP, error and image tables are every API channel's: :class:`ApiChannelConfig`)."""
 
-    base_url: str = "https://partner.shopeemobile.com"
     partner_id: int
     partner_key_env: str = "CHOSYNC_SHOPEE_PARTNER_KEY"
     partner_key_file: Path | None = None
@@ -132,7 +129,6 @@ class ShopeeConfig(ChannelTable):
     # Logistics channel id → its fee type, for every shop of the region; a channel's own ``fee_type``
     # wins. A channel in neither is not known to need anything beyond the weight.
     logistics_fee_types: dict[int, FeeType] = Field(default_factory=dict)
-    category_map: dict[str, int | str] = Field(default_factory=dict)
     # The per-category attribute rules (see connectors.shopee.attributes): the CSV named here, relative to
     # the channel toml, with an account's own ``attributes`` rows laid over it.
     attribute_map_file: Path | None = None
@@ -141,12 +137,7 @@ class ShopeeConfig(ChannelTable):
     attribute_map: dict[str, int] = Field(default_factory=dict)
     required_attributes: dict[str, tuple[int, ...]] = Field(default_factory=dict)
     brand: ShopeeBrandRules = Field(default_factory=ShopeeBrandRules)
-    description_template: str = "{description}"
     limits: ShopeeLimits
-    rate: RateLimits = Field(default_factory=RateLimits)
-    retry: RetrySettings = Field(default_factory=RetrySettings)
-    http: HttpSettings = Field(default_factory=HttpSettings)
-    errors: ErrorSettings = Field(default_factory=ErrorSettings)
     auth: ShopeeAuthSettings = Field(default_factory=ShopeeAuthSettings)
     listing: ShopeeListingSettings = Field(default_factory=ShopeeListingSettings)
     orders: ShopeeOrderSettings = Field(default_factory=ShopeeOrderSettings)
