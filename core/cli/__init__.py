@@ -23,7 +23,9 @@ from core.cli import (
     sellers,
 )
 from core.cli import daemon as daemon_commands
+from core.cli import failures as failures_commands
 from core.cli import oversold as oversold_commands
+from core.cli import reconcile as reconcile_commands
 from core.cli import status as status_commands
 from core.cli import sync as sync_commands
 from core.cli.context import console_err, escape, state
@@ -47,6 +49,8 @@ app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(orders.app, name="orders")
 app.add_typer(assisted.app, name="assisted")
 sync_commands.register(app)
+failures_commands.register(app)
+reconcile_commands.register(app)
 status_commands.register(app)
 oversold_commands.register(app)
 daemon_commands.register(app)

@@ -11,7 +11,6 @@ changes go out by syncing again (the daemon does so itself); a blocked product n
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from typing import Any
 
 import httpx
@@ -21,7 +20,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from core.channels import AccountSummary, list_accounts
-from core.cli.context import VIETNAM, account_label, console, escape, local_time, print_json, state
+from core.cli import options
+from core.cli.context import VIETNAM, account_label, console, escape, print_json, state
 from core.errors import NotFound
 from core.http import http_client
 from core.models import utcnow
@@ -29,25 +29,19 @@ from core.scheduler.locks import hold_accounts
 from core.sync.apply import RetrySchedule
 from core.sync.blocked import BlockedListing, blocked_listings
 from core.sync.connect import build_connector
-from core.sync.failures import list_failures, requeue
 from core.sync.models import OpKind
 from core.sync.plan import AccountPlan, PlannedOp, plan_account
 from core.sync.push import PushResult, push_account
-from core.sync.reconcile import ReconcileReport, reconcile_job
 from core.sync.runs import cli_trigger
 from core.sync.waiting import QueuedOp, queued_operations
 
-__all__ = ["register"]
+__all__ = ["enabled_accounts", "print_summary", "register"]
 
-_SELLER = typer.Option(None, "--seller", help="Only this seller.")
-_CHANNEL = typer.Option(None, "--channel", help="Only this channel.")
-_SKU = typer.Option(None, "--sku", help="Only this product SKU.")
-_FULL = typer.Option(False, "--full", help="Ignore what was pushed before: send everything again.")
-_JSON = typer.Option(False, "--json", help="Print JSON.")
+_SELLER, _CHANNEL, _SKU, _FULL, _JSON = options.SELLER, options.CHANNEL, options.SKU, options.FULL, options.JSON
 _BLOCKED_SHOWN = 10  # per account, of the blocked products an earlier sync found: 'chosync plan' has them all
 
 
-def _accounts(seller: str | None, channel: str | None) -> list[AccountSummary]:
+def enabled_accounts(seller: str | None, channel: str | None) -> list[AccountSummary]:
     accounts = [a for a in list_accounts(state.store(), seller=seller, channel=channel) if a.enabled]
     if not accounts:
         raise NotFound(
@@ -74,7 +68,7 @@ def _plans(seller: str | None, channel: str | None, sku: str | None, full: bool)
         async with http_client() as http:
             return [
                 plan_account(state.store(), account, build_connector(state.store(), account, http), full=full, sku=sku)
-                for account in _accounts(seller, channel)
+                for account in enabled_accounts(seller, channel)
             ]
 
     return asyncio.run(run())
@@ -187,7 +181,7 @@ def sync(
     if dry_run:
         plan(seller=seller, channel=channel, sku=sku, full=full, as_json=False)
         return
-    accounts = _accounts(seller, channel)
+    accounts = enabled_accounts(seller, channel)
     if via_daemon:
         from core.cli.daemon import sync_via_daemon
 
@@ -229,12 +223,12 @@ def sync(
 
     with progress:
         results = asyncio.run(run())
-    _summary(results)
+    print_summary(results)
     if any(r.outcome != "ok" for r in results):
         raise typer.Exit(1)
 
 
-def _summary(results: list[PushResult]) -> None:
+def print_summary(results: list[PushResult]) -> None:
     # Compact: it must stay readable on an 80-column terminal with ten accounts.
     table = Table(title="sync summary", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("Account", no_wrap=True)
@@ -310,100 +304,6 @@ def _waiting_line(results: list[PushResult]) -> str | None:
             "it on its own.")  # fmt: skip
 
 
-def failures(seller: str | None = _SELLER, channel: str | None = _CHANNEL, as_json: bool = _JSON) -> None:
-    """List operations parked as failed, with the marketplace's reason."""
-    rows = list_failures(state.store(), seller=seller, channel=channel)
-    if as_json:
-        print_json([dataclasses.asdict(f) for f in rows])
-        return
-    table = Table(title=f"{len(rows)} failed operation{'s' if len(rows) != 1 else ''}")
-    for column in ("ID", "Seller", "Channel", "Kind", "SKU", "Tries", "Since"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("Reason", overflow="fold", ratio=1, min_width=24)  # the reason gets what room is left
-    for f in rows:
-        table.add_row(
-            str(f.id),
-            f.seller,
-            f.channel,
-            f.kind,
-            f.variant_sku or f.product_sku,
-            str(f.attempts),
-            local_time(f.since),
-            escape(f.reason),
-        )
-    console().print(table)
-
-
-def retry(
-    ids: list[int] | None = typer.Argument(None, help="Operation ids from 'chosync failures'."),
-    every: bool = typer.Option(False, "--all", help="Every failed operation (of --seller/--channel)."),
-    seller: str | None = _SELLER,
-    channel: str | None = _CHANNEL,
-) -> None:
-    """Put failed operations back in the queue; the next sync sends them."""
-    count = requeue(state.store(), ids or [], every=every, seller=seller, channel=channel)
-    typer.echo(f"{count} operation{'s' if count != 1 else ''} re-queued; run 'chosync sync' to send them.")
-
-
-def reconcile(seller: str | None = _SELLER, channel: str | None = _CHANNEL) -> None:
-    """Read listings back from each marketplace, report drift, and push the corrections."""
-    accounts = _accounts(seller, channel)
-    trigger = cli_trigger()
-    out = console()
-
-    async def run() -> tuple[list[tuple[AccountSummary, ReconcileReport | None, str | None]], list[PushResult]]:
-        async with (
-            hold_accounts(state.store(), accounts, role="cli reconcile", settings=state.settings().schedule),
-            http_client() as http,
-        ):
-            checked = [(a, *(await reconcile_job(state.store(), a, http, trigger=trigger))) for a in accounts]
-            schedule = RetrySchedule.from_settings(state.settings().schedule)
-            pushes = [
-                await push_account(state.store(), a, http, trigger=trigger, schedule=schedule)
-                for a, report, _ in checked
-                if report is not None
-            ]
-            return checked, pushes
-
-    checked, pushes = asyncio.run(run())
-    table = Table(
-        title="reconcile",
-        caption="Missing: items gone from the marketplace (+Nv: variants gone from a live item); "
-        "Content: name, description, category or number of images changed there",
-    )
-    for column in (
-        "Seller",
-        "Channel",
-        "Checked",
-        "Price drift",
-        "Stock drift",
-        "Missing",
-        "Content",
-        "Adopted",
-        "Flagged",
-    ):
-        table.add_column(column, justify="left" if column in ("Seller", "Channel") else "right")
-    notes: list[str] = []
-    for account, report, error in checked:
-        where = f"{account.seller} {account.channel}"
-        if report is None:
-            table.add_row(account.seller, account.channel, "[red]failed[/]", "", "", "", "", "", "")
-            notes.append(f"{where}: {escape(error or '')}")
-            continue
-        c = report.counts()
-        missing = str(c["missing"]) + (f" +{c['variant_missing']}v" if c["variant_missing"] else "")
-        table.add_row(account.seller, account.channel, *(str(c[k]) for k in ("checked", "price_drift", "stock_drift")),
-                      missing, str(c["content_drift"]), str(c["adopted"]), str(c["flagged"]))  # fmt: skip
-        notes.extend(f"{where}: {escape(n)}" for n in report.notes)
-    out.print(table)
-    for note in notes:
-        out.print(note, highlight=False)
-    if pushes:
-        _summary(pushes)
-    if any(report is None for _, report, _ in checked) or any(r.outcome != "ok" for r in pushes):
-        raise typer.Exit(1)
-
-
 def register(app: Any) -> None:
-    for command in (plan, sync, failures, retry, reconcile):
+    for command in (plan, sync):
         app.command(command.__name__)(command)

@@ -1,0 +1,86 @@
+"""``chosync reconcile``: read every listing back, report the drift, and push the corrections."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from core.channels import AccountSummary
+from core.cli.context import console, escape, state
+from core.cli.options import CHANNEL as _CHANNEL
+from core.cli.options import SELLER as _SELLER
+from core.cli.sync import enabled_accounts, print_summary
+from core.http import http_client
+from core.scheduler.locks import hold_accounts
+from core.sync.apply import RetrySchedule
+from core.sync.push import PushResult, push_account
+from core.sync.reconcile import ReconcileReport, reconcile_job
+from core.sync.runs import cli_trigger
+
+__all__ = ["register"]
+
+
+def reconcile(seller: str | None = _SELLER, channel: str | None = _CHANNEL) -> None:
+    """Read listings back from each marketplace, report drift, and push the corrections."""
+    accounts = enabled_accounts(seller, channel)
+    trigger = cli_trigger()
+    out = console()
+
+    async def run() -> tuple[list[tuple[AccountSummary, ReconcileReport | None, str | None]], list[PushResult]]:
+        async with (
+            hold_accounts(state.store(), accounts, role="cli reconcile", settings=state.settings().schedule),
+            http_client() as http,
+        ):
+            checked = [(a, *(await reconcile_job(state.store(), a, http, trigger=trigger))) for a in accounts]
+            schedule = RetrySchedule.from_settings(state.settings().schedule)
+            pushes = [
+                await push_account(state.store(), a, http, trigger=trigger, schedule=schedule)
+                for a, report, _ in checked
+                if report is not None
+            ]
+            return checked, pushes
+
+    checked, pushes = asyncio.run(run())
+    table = Table(
+        title="reconcile",
+        caption="Missing: items gone from the marketplace (+Nv: variants gone from a live item); "
+        "Content: name, description, category or number of images changed there",
+    )
+    for column in (
+        "Seller",
+        "Channel",
+        "Checked",
+        "Price drift",
+        "Stock drift",
+        "Missing",
+        "Content",
+        "Adopted",
+        "Flagged",
+    ):
+        table.add_column(column, justify="left" if column in ("Seller", "Channel") else "right")
+    notes: list[str] = []
+    for account, report, error in checked:
+        where = f"{account.seller} {account.channel}"
+        if report is None:
+            table.add_row(account.seller, account.channel, "[red]failed[/]", "", "", "", "", "", "")
+            notes.append(f"{where}: {escape(error or '')}")
+            continue
+        c = report.counts()
+        missing = str(c["missing"]) + (f" +{c['variant_missing']}v" if c["variant_missing"] else "")
+        table.add_row(account.seller, account.channel, *(str(c[k]) for k in ("checked", "price_drift", "stock_drift")),
+                      missing, str(c["content_drift"]), str(c["adopted"]), str(c["flagged"]))  # fmt: skip
+        notes.extend(f"{where}: {escape(n)}" for n in report.notes)
+    out.print(table)
+    for note in notes:
+        out.print(note, highlight=False)
+    if pushes:
+        print_summary(pushes)
+    if any(report is None for _, report, _ in checked) or any(r.outcome != "ok" for r in pushes):
+        raise typer.Exit(1)
+
+
+def register(app: Any) -> None:
+    app.command("reconcile")(reconcile)
