@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,6 +45,7 @@ from core.errors import AuthError, ChosyncError, OutcomeUnknown, PermanentError,
 from core.logs import scrub
 from core.models import PRODUCT, utcnow
 from core.ports import BatchResult, Connector, ListingRef, PriceUpdate, StockUpdate, payload_hash
+from core.sync.apply_report import ApplyReport
 from core.sync.models import LISTING, OPERATION, OpKind, OpState
 from core.sync.plan import load_products
 from core.sync.readback import READ_BACK_KINDS, read_listings, shows
@@ -59,44 +60,6 @@ _DONE_COUNTER = {
     OpKind.CREATE: "created", OpKind.UPDATE: "updated", OpKind.PRICE: "prices",
     OpKind.STOCK: "stocks", OpKind.DELIST: "delisted",
 }  # fmt: skip
-
-
-@dataclass
-class ApplyReport:
-    created: int = 0
-    updated: int = 0
-    prices: int = 0
-    stocks: int = 0
-    delisted: int = 0
-    failed: int = 0
-    retrying: int = 0
-    unknown: int = 0
-    resolved: int = 0  # outcomes unknown, settled by reading the marketplace back: nothing sent again
-    # Creates that found their item already there (a lost answer, a run killed between steps, made by
-    # hand): bound, with what it holds forgotten, so a plan made now sends the content, prices and stock.
-    adopted: int = 0
-    stopped: str | None = None  # why the run stopped early (auth refused)
-    failures: list[str] = field(default_factory=list)
-    product_ids: set[int] = field(default_factory=set)  # products whose operations this apply took up
-
-    def add(self, other: ApplyReport) -> None:
-        """Fold a later apply of the same push into this report."""
-        for name in (*self.counts(), "adopted"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.stopped = self.stopped or other.stopped
-        self.failures += other.failures
-        self.product_ids |= other.product_ids
-
-    @property
-    def done(self) -> int:
-        return self.created + self.updated + self.prices + self.stocks + self.delisted
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "created": self.created, "updated": self.updated, "prices": self.prices,
-            "stocks": self.stocks, "delisted": self.delisted, "failed": self.failed,
-            "retrying": self.retrying, "unknown": self.unknown, "resolved": self.resolved,
-        }  # fmt: skip
 
 
 @dataclass
