@@ -26,14 +26,14 @@ from core.sync.orders import PullReport, pull_orders
 from core.sync.pack_confirm import list_packs
 from core.sync.push import PushResult, push_account
 from simulators.floors.centre import SellerCentre
+from simulators.postmart.harness import PASSWORD as POSTMART_PASSWORD
+from simulators.postmart.harness import USERNAME as POSTMART_USER
 from simulators.postmart.sandbox import BASE_URL as POSTMART_URL
 from simulators.postmart.sandbox import PostmartSandbox
 from tests.sync_world import API_HOST, FAST_SETTINGS, JPEG, World, make_world
 
 __all__ = ["ASSISTED", "POSTMART_PASSWORD", "POSTMART_USER", "Floors", "make_floors"]
 
-POSTMART_USER = "htx-dantien"
-POSTMART_PASSWORD = "mat-khau-postmart-7"
 ASSISTED = ("voso", "provincial")
 NO_WAIT = RetrySchedule(base_s=0, max_s=0)
 _POSTMART_FAST = {

@@ -22,14 +22,13 @@ from core.sync.connect import build_connector
 from core.sync.orders import PullReport, pull_orders
 from core.sync.push import PushResult, push_account
 from simulators.shopee.config import ShopeeConfig as SandboxConfig
+from simulators.shopee.harness import PARTNER_ID, PARTNER_KEY, SHOP_ID
 from simulators.shopee.sandbox import ShopeeSandbox
 from tests.catalog_files import make_rows, register, write_csv
 
 __all__ = ["FAST_SETTINGS", "JPEG", "NO_WAIT", "PARTNER_ID", "PARTNER_KEY", "World", "make_world"]
 
 NO_WAIT = RetrySchedule(base_s=0, max_s=0)  # retries due at once: a test pushes again instead of waiting
-PARTNER_ID = 2001887
-PARTNER_KEY = "test_partner_key"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60
 API_HOST = "partner.shopeemobile.com"
 # No real waiting in tests: tiny backoffs, no tier-variation pause, limits far above what tests send.
@@ -118,7 +117,7 @@ def make_world(
     *,
     products: int = 5,
     variants: int = 2,
-    shops: tuple[int, ...] = (14701711,),
+    shops: tuple[int, ...] = (SHOP_ID,),
     sandbox: ShopeeSandbox | None = None,
 ) -> World:
     """Register a seller, import ``products`` × ``variants``, add one Shopee account per shop, authorised."""

@@ -18,13 +18,12 @@ from core.logs import scrub
 from core.models import CHANNEL_TOKEN, utcnow
 from core.ports import Tokens
 from core.settings import PROJECT_ROOT
+from simulators.shopee.harness import SHOP_ID as SHOP
 from simulators.shopee.sandbox import DEMO_PARTNER_ID, DEMO_PARTNER_KEY, ShopeeConfig, ShopeeSandbox
 from tests.catalog_files import make_rows, write_csv
 from tests.conftest import Invoke
 from tests.servers import serve_in_thread
 from tests.sync_world import FAST_SETTINGS, JPEG
-
-SHOP = 14701711
 
 
 @pytest.fixture

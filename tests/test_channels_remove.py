@@ -19,13 +19,14 @@ from core.sync.ledger import LedgerPolicy
 from core.sync.models import LEDGER, LISTING, ORDER, SYNC_RUN
 from core.sync.orders import pull_orders
 from core.sync.push import push_account
+from simulators.shopee.harness import PARTNER_ID
 from tests.conftest import Invoke
 from tests.sync_world import World, make_world
 
 pytestmark = pytest.mark.anyio
 SHOPS = (14701711, 14701712)
 ADD_SHOPEE2 = ("channels", "add", "shopee", "--seller", "HTX-DANTIEN", "--name", "shopee2",
-               "--base-url", "https://partner.example", "--partner-id", "2001887", "--shop-id", "1")  # fmt: skip
+               "--base-url", "https://partner.example", "--partner-id", str(PARTNER_ID), "--shop-id", "1")  # fmt: skip
 
 
 @pytest.fixture

@@ -84,7 +84,7 @@ async def test_jobs_follow_accounts_added_rescheduled_paused_and_removed_without
         assert {job.id for job in daemon.scheduler.get_jobs()} == expected
         code, _, err = await anyio.to_thread.run_sync(
             run_cli, "channels", "add", "shopee", "--seller", world.seller, "--name", "shopee3",
-            "--base-url", "https://partner.shopeemobile.com", "--partner-id", "2001887", "--shop-id", "14701713",
+            "--base-url", "https://partner.shopeemobile.com", "--partner-id", str(PARTNER_ID), "--shop-id", "14701713",
         )  # fmt: skip
         assert code == 0, err
         await wait_until(lambda: len(daemon.specs) == 12, what="the new account's jobs")

@@ -28,15 +28,14 @@ from core.sync.order_views import list_orders
 from core.sync.orders import PullReport, UnknownLine, confirm_return, pull_orders
 from simulators.common.faults import Fault, ManualClock
 from simulators.shopee.config import ShopeeConfig as SandboxConfig
+from simulators.shopee.harness import PARTNER_ID, PARTNER_KEY, SHOP_ID
 from simulators.shopee.records import Item, Model
 from simulators.shopee.sandbox import BASE_URL, ShopeeSandbox
 from tests.catalog_files import register, row, write_csv
 from tests.conftest import Invoke
 from tests.servers import serve_in_thread
 
-PARTNER_ID = 2001887
-PARTNER_KEY = "test_partner_key"
-SHOP, SHOP2 = 14701711, 14701712
+SHOP, SHOP2 = SHOP_ID, SHOP_ID + 1
 START = 1_717_200_000  # 2024-06-01 00:00 UTC
 SELLER = "HTX-DANTIEN"
 DETAIL = "/api/v2/order/get_order_detail"

@@ -31,6 +31,7 @@ from core.sync.plan import AccountPlan, plan_account
 from core.sync.push import PushResult
 from core.sync.runs import finish_run, start_run
 from simulators.shopee.config import ShopeeConfig as SandboxConfig
+from simulators.shopee.harness import SHOP_ID as SHOP
 from simulators.shopee.sandbox import ShopeeSandbox
 from tests.catalog_files import make_rows, write_csv
 from tests.conftest import Invoke
@@ -38,7 +39,6 @@ from tests.servers import serve_in_thread
 from tests.sync_world import FAST_SETTINGS, JPEG, PARTNER_ID, PARTNER_KEY, World, make_world, no_requests
 
 ADD_ITEM = "/api/v2/product/add_item"
-SHOP = 14701711
 PROHIBITED = "Gạo hàng giả giá rẻ"  # the sandbox refuses the word, as Shopee refuses prohibited words
 
 

@@ -15,13 +15,12 @@ from core.models import utcnow
 from core.ports import Tokens
 from simulators.common.faults import Fault
 from simulators.shopee.config import ShopeeConfig as SandboxConfig
+from simulators.shopee.harness import SHOP_ID as SHOP
 from simulators.shopee.sandbox import ShopeeSandbox
 from tests.catalog_files import make_rows, write_csv
 from tests.conftest import Invoke
 from tests.servers import serve_in_thread
 from tests.sync_world import FAST_SETTINGS, JPEG, PARTNER_ID, PARTNER_KEY
-
-SHOP = 14701711
 
 
 @pytest.fixture

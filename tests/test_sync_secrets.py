@@ -26,13 +26,12 @@ from core.ports import Tokens
 from core.sync.apply import RetrySchedule
 from core.sync.push import push_account
 from simulators.shopee.config import ShopeeConfig as SandboxConfig
+from simulators.shopee.harness import SHOP_ID as SHOP
 from simulators.shopee.sandbox import ShopeeSandbox
 from tests.catalog_files import make_rows, write_csv
 from tests.conftest import Invoke
 from tests.servers import serve_in_thread
 from tests.sync_world import FAST_SETTINGS, JPEG, PARTNER_ID, PARTNER_KEY, make_world
-
-SHOP = 14701711
 
 
 def test_full_sync_with_a_token_refresh_logs_no_secret(

@@ -22,12 +22,10 @@ from connectors.shopee.config import (
 from connectors.shopee.connector import ShopeeConnector
 from core.catalog.records import OptionValue, ProductRecord, VariantRecord
 from core.ports import AccountRules, InMemoryTokenStore, Tokens
+from simulators.shopee.harness import PARTNER_ID, PARTNER_KEY, SHOP_ID
 from tests.records import product_record
 
 BASE_URL = "https://shopee.test"
-PARTNER_ID = 2001887
-PARTNER_KEY = "test_partner_key_do_not_leak"
-SHOP_ID = 14701711
 ACCESS_TOKEN = "access-token-AAAA1111"
 REFRESH_TOKEN = "refresh-token-BBBB2222"
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)

@@ -24,11 +24,10 @@ from connectors.postmart.connector import PostmartConnector
 from core.catalog.records import OptionValue, ProductRecord, VariantRecord
 from core.ports import AccountRules, InMemoryTokenStore
 from simulators.common.faults import ManualClock
+from simulators.postmart.harness import PASSWORD, USERNAME
 from simulators.postmart.sandbox import BASE_URL, PostmartSandbox
 from tests.records import product_record
 
-USERNAME = "htx-dantien"
-PASSWORD = "mat-khau-thu-nghiem-9"
 START = 1_717_200_000  # 2024-06-01 00:00 UTC
 IMAGE_HOST = "https://anh.htx.test"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(200)

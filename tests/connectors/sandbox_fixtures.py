@@ -27,13 +27,11 @@ from core.errors import ChosyncError, OutcomeUnknown, RetryableError
 from core.ports import AccountRules, InMemoryTokenStore, ListingRef
 from simulators.common.faults import ManualClock
 from simulators.shopee.config import ShopeeConfig as SandboxConfig
+from simulators.shopee.harness import PARTNER_ID, PARTNER_KEY, SHOP_ID
 from simulators.shopee.records import Item
 from simulators.shopee.sandbox import BASE_URL, ShopeeSandbox
 from tests.records import product_record
 
-PARTNER_ID = 2001887
-PARTNER_KEY = "test_partner_key"
-SHOP_ID = 14701711
 START = 1_717_200_000  # 2024-06-01 00:00 UTC
 PREFIX = "/api/v2/"
 IMAGE_HOST = "https://anh.htx.test"

@@ -12,7 +12,7 @@ import pytest
 from core.errors import AuthError, OutcomeUnknown, PermanentError
 from core.ports import InMemoryTokenStore, ReauthorizeRequired, Tokens
 from simulators.common.faults import Fault, FaultKind
-from tests.connectors.postmart_fixtures import USERNAME, postmart_world, rice
+from tests.connectors.postmart_fixtures import PASSWORD, USERNAME, postmart_world, rice
 
 pytestmark = pytest.mark.anyio
 
@@ -98,7 +98,7 @@ async def test_api_key_mode_sends_the_key_in_the_configured_header() -> None:
     settings = {"auth": {"mode": "api_key", "header": "X-Api-Key", "scheme": ""}, "username": None}
     async with postmart_world(settings=settings) as w:
         w.sandbox.contract = w.connector.config  # the sandbox reads the same (here: changed) contract
-        w.sandbox.api_keys["mat-khau-thu-nghiem-9"] = USERNAME
+        w.sandbox.api_keys[PASSWORD] = USERNAME  # the secret the connector was given
         assert len(await w.connector.categories()) == 6
         assert w.sandbox.logins == 0
         w.sandbox.api_keys.clear()

@@ -16,14 +16,12 @@ from connectors.shopee.connector import ShopeeConnector
 from core.ports import InMemoryTokenStore, ListingStatus, OrderStatus, PriceUpdate, StockUpdate
 from simulators.common.faults import ManualClock
 from simulators.shopee.config import ShopeeConfig as SandboxConfig
+from simulators.shopee.harness import PARTNER_ID, PARTNER_KEY, SHOP_ID
 from simulators.shopee.sandbox import ShopeeSandbox
 from tests.connectors.conftest import JPEG, PNG, make_config, product
 
 pytestmark = pytest.mark.anyio
 
-PARTNER_ID = 2001887
-PARTNER_KEY = "test_partner_key"
-SHOP_ID = 14701711
 START = 1_717_200_000
 
 

@@ -14,10 +14,8 @@ from typing import Any
 import httpx
 
 from simulators.common.faults import ManualClock
+from simulators.shopee.harness import PARTNER_ID, PARTNER_KEY, SHOP_ID
 
-PARTNER_ID = 2001887
-PARTNER_KEY = "test_partner_key"
-SHOP_ID = 14701711
 OTHER_SHOP_ID = 14701712
 START = 1_700_000_000
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(200)
