@@ -58,12 +58,12 @@ from core.sync.apply import pending_count  # noqa: E402
 from core.sync.models import SYNC_RUN  # noqa: E402
 from simulators.common.faults import ANY_PATH, Fault, FaultKind  # noqa: E402
 from simulators.shopee.config import ShopeeConfig as SandboxConfig  # noqa: E402
+from simulators.shopee.harness import PARTNER_ID, PARTNER_KEY  # noqa: E402
 from simulators.shopee.sandbox import ShopeeSandbox  # noqa: E402
 from tests.catalog_files import make_rows, register, write_csv  # noqa: E402
 from tests.postgres import postgres_server  # noqa: E402
 from tests.servers import serve_in_thread  # noqa: E402
 
-PARTNER_ID, PARTNER_KEY = 2001887, "test_partner_key"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60
 FIRST_SHOP = 14701711
 ACCESS_TOKEN_S = 660

@@ -53,9 +53,10 @@ from core.sync.plan import plan_account  # noqa: E402
 from core.sync.push import push_account  # noqa: E402
 from simulators.common.faults import ANY_PATH, Fault  # noqa: E402
 from simulators.shopee.config import ShopeeConfig as SandboxConfig  # noqa: E402
+from simulators.shopee.harness import PARTNER_ID, PARTNER_KEY  # noqa: E402
+from simulators.shopee.harness import SHOP_ID as SHOP  # noqa: E402
 from simulators.shopee.sandbox import ShopeeSandbox  # noqa: E402
 
-PARTNER_ID, PARTNER_KEY, SHOP = 2001887, "test_partner_key", 14701711
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60
 
 
