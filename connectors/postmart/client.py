@@ -1,14 +1,13 @@
-"""The Postmart adapter's wire: one place where every call is authorised, throttled, sent, logged,
-translated and retried.
+"""The Postmart adapter's wire: how a Postmart call is authorised, encoded, checked and logged, on the
+kit's send loop.
 
-:class:`PostmartClient` is the only code that touches httpx for Postmart (what it is given, it holds as
-every API client does: :mod:`connectors.kit.client`). A call is named by its endpoint key in the toml
-(``product_create``, ``orders`` ...): method and path come from the config, never from code, and so does
-the body's encoding (``[wire] body``: JSON or a PHP-style form, ASSUMED). Each
-request takes a slot from the account's :class:`~connectors.kit.ratelimit.Throttle`, carries the auth
-header, and is logged as one ``postmart.request`` event (endpoint key, method, HTTP status, elapsed
-time, the envelope code), never with its headers or body. Answers go through the error boundary
-(:mod:`connectors.postmart.errors`) and calls run under the one :class:`~connectors.kit.retry.RetryPolicy`.
+:class:`PostmartClient` is the only code that touches httpx for Postmart, through the one send loop every
+API client shares (:mod:`connectors.kit.client`: throttle slot, sign, request, translate, check, log,
+retry). A call is named by its endpoint key in the toml (``product_create``, ``orders`` ...): method and
+path come from the config, never from code, and so does the body's encoding (``[wire] body``: JSON or a
+PHP-style form, ASSUMED). Its hooks: each request carries the auth header; answers go through Postmart's
+envelope (:mod:`connectors.postmart.errors`); each is logged as one ``postmart.request`` event (endpoint
+key, method, HTTP status, elapsed time, the envelope code), never with its headers or body.
 
 Auth is ASSUMED (Postmart's About and User pages were not retrieved), and configurable:
 ``mode = "login"`` posts the merchant's username and password to the login endpoint and sends the
@@ -21,27 +20,26 @@ under it, so concurrent calls log in once). ``mode = "api_key"`` sends a fixed k
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Mapping
 from datetime import timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 import httpx
 import structlog
 
-from connectors.kit.client import ApiClient
+from connectors.kit.client import ApiClient, Call, Files, RequestLog
+from connectors.kit.errors import HttpRules
 from connectors.postmart.config import PostmartConfig
-from connectors.postmart.errors import check_envelope, translate_transport
-from core.errors import AuthError, ChosyncError, PermanentError
+from connectors.postmart.errors import POSTMART_HTTP, check_envelope
+from core.errors import AuthError, PermanentError
 from core.logs import register_secret
 from core.ports import ReauthorizeRequired, Tokens
 
 __all__ = ["PostmartClient", "form_fields"]
 
 _log = structlog.get_logger("chosync.connectors.postmart")
-Files = Mapping[str, tuple[str, bytes, str]]
 
 
 def form_fields(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
@@ -59,8 +57,13 @@ def form_fields(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, st
     return fields
 
 
-class PostmartClient(ApiClient[PostmartConfig]):
+class PostmartClient(ApiClient[PostmartConfig, Any]):
     """Authorised, throttled, retried calls to one Postmart merchant; ``secret`` is its password or API key."""
+
+    rules: ClassVar[HttpRules] = POSTMART_HTTP
+    log: ClassVar[RequestLog] = _log
+    request_event: ClassVar[str] = "postmart.request"
+    call_field: ClassVar[str] = "endpoint"
 
     @cached_property
     def _login_lock(self) -> asyncio.Lock:
@@ -80,19 +83,23 @@ class PostmartClient(ApiClient[PostmartConfig]):
         idempotent: bool,
     ) -> Any:
         """Call the endpoint named ``endpoint`` in the toml; returns the envelope's ``result``."""
-        used: str | None = None
+        request = self._call(endpoint, params=params, json=json, files=files, ids=ids, idempotent=idempotent)
+        return await self.send(request)
 
-        async def attempt() -> Any:
-            nonlocal used
-            used = await self._credential()
-            return await self._send(endpoint, params=params, json=json, files=files, ids=ids,
-                                    credential=used, idempotent=idempotent)  # fmt: skip
-
-        async def refresh(_rejection: AuthError) -> None:
-            await self._login(rejected=used)
-
-        renew = refresh if self.config.auth.mode == "login" else None
-        return await self._retry.call(attempt, refresh_auth=renew)
+    def _call(
+        self,
+        endpoint: str,
+        *,
+        idempotent: bool,
+        params: Mapping[str, Any] | None = None,
+        json: Mapping[str, Any] | None = None,
+        files: Files | None = None,
+        ids: Mapping[str, str] | None = None,
+    ) -> Call:
+        """The call of the endpoint named ``endpoint``: its method and path (ids filled in) from the toml."""
+        spec = getattr(self.config.endpoints, endpoint)
+        path = spec.url_path(**(ids or {}))
+        return Call(endpoint, spec.method, path, idempotent=idempotent, params=params, json=json, files=files)
 
     # --- auth ------------------------------------------------------------------------------------
 
@@ -117,9 +124,7 @@ class PostmartClient(ApiClient[PostmartConfig]):
                 return stored.access_token
             body = {auth.username_field: self.config.username or "", auth.password_field: self._secret}
             try:
-                result = await self._retry.call(
-                    lambda: self._send("login", json=body, credential=None, idempotent=True)
-                )
+                result = await self.send(self._call("login", json=body, idempotent=True), authorised=False)
             except AuthError as exc:
                 raise ReauthorizeRequired(
                     "Postmart refused the merchant's username or password",
@@ -138,71 +143,36 @@ class PostmartClient(ApiClient[PostmartConfig]):
             _log.info("postmart.logged_in", username=self.config.username)
             return token
 
-    # --- the wire --------------------------------------------------------------------------------
+    # --- the kit's hooks -------------------------------------------------------------------------
 
-    async def _send(
-        self,
-        endpoint: str,
-        *,
-        credential: str | None,
-        idempotent: bool,
-        params: Mapping[str, Any] | None = None,
-        json: Mapping[str, Any] | None = None,
-        files: Files | None = None,
-        ids: Mapping[str, str] | None = None,
-    ) -> Any:
-        spec = getattr(self.config.endpoints, endpoint)
-        url = f"{self.config.base_url.rstrip('/')}{spec.url_path(**(ids or {}))}"
+    @property
+    def _renews(self) -> bool:
+        return self.config.auth.mode == "login"
+
+    async def _renew(self, rejected: str | None) -> None:
+        await self._login(rejected=rejected)
+
+    def _sign(self, call: Call, credential: str | None) -> httpx.Request:
         headers: dict[str, str] = {}
         if credential is not None:
             scheme = self.config.auth.scheme.strip()
             headers[self.config.auth.header] = f"{scheme} {credential}" if scheme else credential
         body: dict[str, Any] = {}
-        if files is not None:
-            body = {"files": files, "data": dict(form_fields(json or {}))}
-        elif json is not None and self.config.wire.body == "form":
+        if call.files is not None:
+            body = {"files": call.files, "data": dict(form_fields(call.json or {}))}
+        elif call.json is not None and self.config.wire.body == "form":
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-            body = {"content": urlencode(form_fields(json)).encode()}
-        elif json is not None:
-            body = {"json": dict(json)}
-        async with self._throttle.slot():
-            started = time.perf_counter()
-            try:
-                response = await self._http.request(
-                    spec.method,
-                    url,
-                    params=dict(params) if params else None,
-                    headers=headers,
-                    timeout=self._timeout,
-                    **body,
-                )
-            except httpx.RequestError as exc:
-                self._log(endpoint, spec.method, started, status=None, error=type(exc).__name__)
-                raise translate_transport(exc, call=endpoint, idempotent=idempotent) from exc
-        try:
-            result = check_envelope(
-                response,
-                self.config.envelope,
-                call=endpoint,
-                idempotent=idempotent,
-                now=self._now(),
-                errors=self.config.errors,
-            )
-        except ChosyncError as exc:
-            self._log(endpoint, spec.method, started, status=response.status_code,
-                      error=getattr(exc, "code", None) or type(exc).__name__)  # fmt: skip
-            raise
-        self._log(endpoint, spec.method, started, status=response.status_code)
-        return result
+            body = {"content": urlencode(form_fields(call.json)).encode()}
+        elif call.json is not None:
+            body = {"json": dict(call.json)}
+        return self._request(call, params=call.params, headers=headers, **body)
 
-    def _log(self, endpoint: str, method: str, started: float, *, status: int | None, error: str | None = None) -> None:
-        fields = {
-            "endpoint": endpoint,
-            "method": method,
-            "status": status,
-            "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
-        }
-        if error is None:
-            _log.info("postmart.request", **fields)
-        else:
-            _log.warning("postmart.request", error=error, **fields)
+    def _check(self, response: httpx.Response, call: Call) -> Any:
+        return check_envelope(
+            response,
+            self.config.envelope,
+            call=call.name,
+            idempotent=call.idempotent,
+            now=self._now(),
+            errors=self.config.errors,
+        )
