@@ -15,6 +15,8 @@ from ``marketplaces/``; guesses live in each sandbox's config, not in its code.
 - :mod:`simulators.common.fleet`: all of them at once (``serve all``), saved to a file and started again;
   each marketplace's package joins it with a ``fleet`` module, found by looking (no list to edit).
 - :mod:`simulators.common.standalone`: one of them served from the command line (``serve NAME``).
+- :mod:`simulators.common.harness`: what the connector conformance suite (``tests/conformance``) needs of
+  an API marketplace's simulator; each one has a ``harness`` module, found by its channel name.
 
 The web stack is imported only when a simulator is served, so importing the fault helpers does not pull
 in a web server.
