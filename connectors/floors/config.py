@@ -10,7 +10,8 @@ moves between chosync and the floor's web seller centre. The toml describes them
   formats; times are Vietnam time);
 - ``[products]``: the floor's product export, read back to confirm a pack (``assisted confirm
   --from-export``);
-- ``[limits]``: what the floor accepts (checked by the mapper before a pack is written).
+- ``[limits]``: what the floor accepts (checked by the mapper before a pack is written);
+- ``[images]``: where the account's photos may be fetched from (:class:`~connectors.kit.config.ImageSettings`).
 
 An account's settings may add ``folder`` (its working folder; default ``assisted/<seller>/<account>``
 under the working directory), ``category_map`` and any override. Nothing here is secret.
@@ -21,9 +22,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, PositiveInt
 
-from connectors.kit.config import ChannelTable, ListingLimits, load_channel_config
+from connectors.kit.config import ChannelTable, ImageSettings, ListingLimits, load_channel_config
 from core.ports import OrderStatus
 
 __all__ = [
@@ -104,6 +105,9 @@ class ProductExport(ChannelTable):
 
 class AssistedLimits(ListingLimits):
     image_max_px: int | None = Field(ge=64)  # photos are scaled down to this long side (None: as they are)
+    # What is read of a photo before it is scaled down (a phone's photo is larger than the floor takes,
+    # and fits once scaled); with no scaling, image_max_bytes is the cap.
+    image_source_max_bytes: PositiveInt = 25 * 1024 * 1024
 
 
 class AssistedConfig(ChannelTable):
@@ -120,6 +124,7 @@ class AssistedConfig(ChannelTable):
     products: ProductExport
     limits: AssistedLimits
     http_timeout_s: float = Field(default=20.0, gt=0)
+    images: ImageSettings = Field(default_factory=ImageSettings)
 
 
 def load_assisted_config(channel: str, path: Path | None = None, /, **account: Any) -> AssistedConfig:

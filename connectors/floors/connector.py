@@ -46,10 +46,10 @@ from connectors.floors.files import (
 )
 from connectors.kit.connector import Clock, ConfiguredConnector
 from connectors.kit.description import origin_of
-from connectors.kit.images import fit_image
+from connectors.kit.images import ImageFetcher, fit_image
 from connectors.kit.listing_checks import ListingChecks
 from core.catalog.records import ProductRecord
-from core.errors import ConfigError, InputRejected, PermanentError, RetryableError, UsageError
+from core.errors import ConfigError, InputRejected, PermanentError, UsageError
 from core.logs import scrub
 from core.ports import (
     AccountRules,
@@ -78,7 +78,6 @@ __all__ = [
 
 FOLDERS = ("packs", "inbox", "processed", "rejected")
 _log = structlog.get_logger("chosync.connectors.assisted")
-_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 _EXPORT_SUFFIXES = (".csv", ".xlsx")
 
 
@@ -164,7 +163,15 @@ class AssistedConnector(ConfiguredConnector[AssistedConfig, AssistedListing]):
         if folder is None:
             raise ConfigError(f"no working folder for this {config.title} account", hint="set its folder setting")
         self._folder = folder
-        self._http = http
+        limits = config.limits
+        self._images = ImageFetcher(
+            http,
+            marketplace=config.title,
+            # A photo is scaled down after it is read: what is read may be more than the floor takes.
+            max_bytes=limits.image_source_max_bytes if limits.image_max_px else limits.image_max_bytes,
+            timeout_s=config.http_timeout_s,
+            allowed_hosts=config.images.allowed_hosts,
+        )
 
     @classmethod
     def load_config(cls, settings: Mapping[str, Any]) -> AssistedConfig:
@@ -203,28 +210,9 @@ class AssistedConnector(ConfiguredConnector[AssistedConfig, AssistedListing]):
         return self.config.upload.image_name.format(product_sku=product_sku, n=position, ext=suffix)
 
     async def read_image(self, reference: str) -> bytes:
-        parsed = urlparse(reference)
-        if parsed.scheme in ("http", "https"):
-            if self._http is None:
-                raise PermanentError(f"image {reference} is a web address and no HTTP client was given")
-            try:
-                response = await self._http.get(reference, timeout=self.config.http_timeout_s)
-            except httpx.RequestError as exc:
-                raise RetryableError(scrub(f"image {reference} could not be downloaded: {type(exc).__name__}")) from exc
-            if response.status_code >= 400:
-                retry = response.status_code in (408, 429) or response.status_code >= 500
-                error = RetryableError if retry else PermanentError
-                raise error(scrub(f"image {reference} could not be downloaded (HTTP {response.status_code})"))
-            content = response.content
-        else:
-            path = Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(reference)
-            try:
-                content = await asyncio.to_thread(path.read_bytes)
-            except OSError:
-                raise PermanentError(f"image {reference}: the file does not exist or cannot be read") from None
-        if not content.startswith(_SIGNATURES):
-            raise PermanentError(scrub(f"image {reference}: {self.title} takes JPG and PNG images only"))
-        content = await asyncio.to_thread(fit_image, content, max_px=self.config.limits.image_max_px)
+        """The image as the floor takes it: fetched and checked by the kit, scaled to the floor's size."""
+        image = await self._images.fetch(reference)
+        content = await asyncio.to_thread(fit_image, image.content, max_px=self.config.limits.image_max_px)
         if len(content) > self.config.limits.image_max_bytes:
             raise PermanentError(scrub(f"image {reference}: {len(content)} bytes is more than {self.title} takes"))
         return content

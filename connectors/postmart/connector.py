@@ -30,6 +30,7 @@ import structlog
 
 from connectors.kit.batches import Pending, Update, chunks, pending_updates, send_in_batches
 from connectors.kit.connector import ApiConnector, Clock
+from connectors.kit.images import ImageFetcher
 from connectors.kit.ratelimit import Throttle
 from connectors.kit.retry import RetryPolicy, Sleep
 from connectors.postmart.client import PostmartClient
@@ -84,7 +85,16 @@ class PostmartConnector(ApiConnector[PostmartConfig, PostmartProduct]):
             throttle=throttle or Throttle.from_limits(config.rate, account=account, partner=f"postmart:{account}"),
         )  # fmt: skip
         self._reader = PostmartReader(self.client, now=self._now)
-        self._images = PostmartImages(self.client, http=http)
+        # No retry policy: a download that hiccups fails the operation, which the core retries later
+        # (as Postmart always did; Shopee retries in place).
+        fetcher = ImageFetcher(
+            http,
+            marketplace="Postmart",
+            max_bytes=config.limits.image_max_bytes,
+            timeout_s=config.http.timeout_s,
+            allowed_hosts=config.images.allowed_hosts,
+        )
+        self._images = PostmartImages(self.client, fetcher)
         # Product id → its SKU ids as this connector's updates left them in this run (see _skus_of).
         self._made: dict[str, dict[str, str]] = {}
 

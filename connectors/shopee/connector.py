@@ -37,6 +37,7 @@ import structlog
 
 from connectors.kit.batches import Pending, Update, chunks, pending_updates, send_in_batches
 from connectors.kit.connector import ApiConnector, Clock
+from connectors.kit.images import ImageFetcher
 from connectors.kit.ratelimit import Throttle
 from connectors.kit.retry import RetryPolicy, Sleep
 from connectors.shopee.auth import ShopeeAuthorizer, ShopeePush, authorization_url, verify_push
@@ -108,9 +109,15 @@ class ShopeeConnector(ApiConnector[ShopeeConfig, ShopeeItem]):
         )
         self._reader = ShopeeReader(self.client, now=self._now)
         self._variations = ShopeeVariations(self.client, location_id=config.listing.stock_location_id)
-        self._images = ImageSource(
-            self.client, http=http, limits=config.limits, timeout_s=config.http.timeout_s, retry=policy
+        fetcher = ImageFetcher(
+            http,
+            marketplace="Shopee",
+            max_bytes=config.limits.image_max_bytes,
+            timeout_s=config.http.timeout_s,
+            allowed_hosts=config.images.allowed_hosts,
+            retry=policy,
         )
+        self._images = ImageSource(self.client, fetcher)
 
     @classmethod
     def load_config(cls, settings: Mapping[str, Any]) -> ShopeeConfig:

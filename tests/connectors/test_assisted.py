@@ -232,3 +232,37 @@ def test_old_imported_and_rejected_exports_are_deleted_new_ones_and_packs_stay(t
     left = sorted(str(p.relative_to(connector.folder)) for p in connector.folder.rglob("*") if p.is_file())
     assert left == ["inbox/waiting.xlsx", "packs/pack-0001/checklist.md", "processed/recent.xlsx"]
     assert voso(tmp_path / "never-used").prune_exports(now) == 0  # no folders yet: nothing to do, no error
+
+
+async def test_a_floor_reads_images_with_the_kits_fetcher_capped_checked_and_from_public_hosts(tmp_path: Path) -> None:
+    """A phone's photo larger than the floor takes is read (to be scaled down); a loopback host is refused
+    unless the account allows it; a file that is no image is refused by its bytes."""
+    import io
+
+    import httpx
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (3000, 2000), (200, 120, 40)).save(out, format="JPEG", quality=95)
+    photo = out.getvalue()
+    config = load_assisted_config("provincial", limits={"image_max_bytes": 60_000})
+    assert len(photo) > config.limits.image_max_bytes
+    served = httpx.MockTransport(lambda request: httpx.Response(200, content=photo))
+    async with httpx.AsyncClient(transport=served) as http:
+        floor = VosoConnector(config, folder=tmp_path / "floor", http=http)
+        fitted = await floor.read_image("https://anh.htx.test/gao.jpg")
+        assert len(fitted) <= config.limits.image_max_bytes
+        with pytest.raises(PermanentError, match="not a public address"):
+            await floor.read_image("http://127.0.0.1:8000/gao.jpg")
+        allowing = config.model_copy(
+            update={"images": config.images.model_copy(update={"allowed_hosts": ("127.0.0.1",)})}
+        )
+        assert (
+            await VosoConnector(allowing, folder=tmp_path / "floor", http=http).read_image(
+                "http://127.0.0.1:8000/gao.jpg"
+            )
+            == fitted
+        )
+    (tmp_path / "not-a-photo.jpg").write_bytes(b"GIF89a" + bytes(60))
+    with pytest.raises(PermanentError, match="JPG and PNG images only"):
+        await floor.read_image(str(tmp_path / "not-a-photo.jpg"))
