@@ -182,6 +182,8 @@ class ImageFetcher:
             addresses = (IPv4Address("127.0.0.1"),)
         elif self._resolve is not None:
             addresses = await self._resolve(host)
+        elif host.rsplit(".", 1)[-1] in _RESERVED_TLDS:
+            addresses = ()  # never in public DNS (RFC 2606): asking would only wait for a resolver's "no"
         elif _over_the_network(http, url):
             addresses = await _system_resolve(host, min(self._timeout, _RESOLVE_TIMEOUT_S))
         else:
@@ -194,6 +196,9 @@ class ImageFetcher:
                 hint=f"put the image on a public web host, or allow the host with --set "
                 f'\'images={{"allowed_hosts": ["{host}"]}}\' if it is yours',
             )
+
+
+_RESERVED_TLDS = frozenset({"test", "example", "invalid"})
 
 
 def _refused(reference: str, reason: str) -> PermanentError:

@@ -225,8 +225,12 @@ async def test_a_name_is_looked_up_only_when_the_request_would_go_over_the_netwo
         assert (await fetcher.fetch("https://img.test/a.jpg")).content == JPEG
         assert looked_up == []
         with pytest.raises(PermanentError, match="not a public address"):  # the network: looked up
+            await fetcher.fetch("https://noibo.htx-dantien.vn/a.jpg")
+        assert looked_up == ["noibo.htx-dantien.vn"]
+        # A name that public DNS never has (RFC 2606: .test, .example, .invalid) is not asked for.
+        with pytest.raises(RetryableError, match="could not be downloaded"):
             await fetcher.fetch("https://noibo.test/a.jpg")
-    assert looked_up == ["noibo.test"]
+    assert looked_up == ["noibo.htx-dantien.vn"]
 
 
 @pytest.mark.parametrize(
