@@ -5,7 +5,7 @@ connector by name in the registry, which loads it from a Python entry point. A m
 own package plugs in the same way. One front door (``from core.ports import Connector, Order, ...``) for
 modules with one job each:
 
-- :mod:`core.ports.models`: the data a connector and the core exchange, in our words (account rules,
+- :mod:`core.ports.data`: the data a connector and the core exchange, in our words (account rules,
   listings, orders, mapped listings and the problems that stop them, :func:`payload_hash`);
 - :mod:`core.ports.tokens`: one account's OAuth tokens, the token store, :class:`ReauthorizeRequired`;
 - :mod:`core.ports.protocols`: :class:`Connector`, and the :class:`Authorizing` and :class:`Assisted`
@@ -18,9 +18,9 @@ modules with one job each:
 
 from __future__ import annotations
 
-from core.ports import assisted, models, protocols, registry, retries, statuses, tokens
+from core.ports import assisted, data, protocols, registry, retries, statuses, tokens
 from core.ports.assisted import *  # noqa: F403 (the front door re-exports each module's public names)
-from core.ports.models import *  # noqa: F403
+from core.ports.data import *  # noqa: F403
 from core.ports.protocols import *  # noqa: F403
 from core.ports.registry import *  # noqa: F403
 from core.ports.retries import *  # noqa: F403
@@ -29,7 +29,7 @@ from core.ports.tokens import *  # noqa: F403
 
 __all__ = (
     assisted.__all__
-    + models.__all__
+    + data.__all__
     + tokens.__all__
     + protocols.__all__
     + registry.__all__

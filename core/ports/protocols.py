@@ -2,7 +2,7 @@
 
 A **connector** is the adapter between chosync's core and one marketplace, for one channel account: it
 pushes operations (create, update content, price, stock, delist), reads back what the marketplace holds
-(look-up by our SKU, listing states) and pulls orders, exchanging the data of :mod:`core.ports.models`.
+(look-up by our SKU, listing states) and pulls orders, exchanging the data of :mod:`core.ports.data`.
 A connector whose shops are authorised by OAuth is also :class:`Authorizing`; a floor with no seller
 API, worked by a person, is :class:`Assisted`. The core tells them apart by these protocols alone, never
 by a channel name.
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, runtime_checkab
 
 import httpx
 
-from core.ports.models import (
+from core.ports.data import (
     BatchResult,
     ChannelAccount,
     ListingRef,
