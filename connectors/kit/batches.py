@@ -24,7 +24,7 @@ from typing import Generic, TypeVar
 
 from core.errors import AuthError, ChosyncError, PermanentError
 from core.logs import scrub
-from core.ports.models import BatchItem, PriceUpdate, StockUpdate
+from core.ports.data import BatchItem, PriceUpdate, StockUpdate
 
 __all__ = ["Pending", "Update", "chunks", "pending_updates", "send_in_batches"]
 

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 
 from core.catalog.records import ProductRecord
 from core.errors import PermanentError
-from core.ports.models import AccountRules, ChannelAccount, ListingRef, ListingState, MappedListing, OrderBatch, Problem
+from core.ports.data import AccountRules, ChannelAccount, ListingRef, ListingState, MappedListing, OrderBatch, Problem
 from core.ports.tokens import TokenStore
 
 __all__ = ["ApiConnector", "Clock", "ConfiguredConnector", "ListingReader"]

@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 from connectors.kit.config import ListingLimits
 from connectors.kit.description import TEMPLATE_PLACEHOLDERS, DescriptionTemplate, description_values
 from core.catalog.records import ProductRecord
-from core.ports.models import Problem
+from core.ports.data import Problem
 
 __all__ = ["IMAGE_SUFFIXES", "ListingChecks", "image_suffix"]
 

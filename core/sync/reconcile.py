@@ -21,7 +21,7 @@ Drift kinds (each counted in :class:`ReconcileReport` and explained in its notes
 - ``content_drift``: the name, description, category or number of images the marketplace shows differ
   from what the listing last sent (edited by hand, or an update answered as done that never took). The
   listing's content hash is forgotten, so the next plan sends the catalog's content again. Compared only
-  where the connector reads the field back (:class:`~core.ports.models.ListingContent`) and only for a
+  where the connector reads the field back (:class:`~core.ports.data.ListingContent`) and only for a
   listing whose last push sent the content the catalog has now (otherwise the next push updates it anyway);
 - ``flagged``: what only a person can fix (banned, rejected in review, a second item with our SKU).
 
