@@ -36,6 +36,23 @@ def _server_report() -> str | None:
     return f"ran on a {_server.how}" if isinstance(_server, PostgresServer) else f"SKIPPED: {_server}"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the PostgreSQL run of a test marked ``sqlite_only``.
+
+    The engine's flows (push, reconcile, variants, floors...) run the same SQL as the store-level tests,
+    which do run on both backends (store, import, ledger, orders, leases, migrations, stock counts):
+    running every flow twice cost a third of make test's time, which must stay under five minutes.
+    """
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("database_url") if callspec is not None else None
+        (dropped if backend == "postgres" and item.get_closest_marker("sqlite_only") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     report = _server_report()
     worker_output = getattr(session.config, "workeroutput", None)  # set only on an xdist worker

@@ -15,6 +15,8 @@ from core.sync.models import OpKind
 from core.sync.plan import AccountPlan, plan_account
 from tests.sync_world import World, make_world
 
+pytestmark = pytest.mark.sqlite_only  # the PostgreSQL run of these flows: see tests/conftest.py
+
 
 def plan(world: World) -> AccountPlan:
     async def run() -> AccountPlan:

@@ -23,6 +23,8 @@ from core.scheduler.retention import prune_exports
 from core.sync.models import OPERATION, UPLOAD_PACK, OpState
 from tests.floors_world import ASSISTED, POSTMART_USER, Floors, make_floors
 
+pytestmark = pytest.mark.sqlite_only  # the PostgreSQL run of these flows: see tests/conftest.py
+
 SKU = "P000002-V1"  # 3 on hand: (2 + 1) % 50
 
 

@@ -27,6 +27,8 @@ from simulators.common.faults import Fault
 from tests.catalog_files import make_rows, write_csv
 from tests.sync_world import World, make_world
 
+pytestmark = pytest.mark.sqlite_only  # the PostgreSQL run of these flows: see tests/conftest.py
+
 
 def planned(world: World) -> list[tuple[str, str | None, int | None]]:
     async def run() -> list[tuple[str, str | None, int | None]]:

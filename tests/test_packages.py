@@ -23,6 +23,8 @@ from tests.connectors.sandbox_fixtures import tea
 from tests.floors_world import make_floors
 from tests.sync_world import World, make_world
 
+pytestmark = pytest.mark.sqlite_only  # the PostgreSQL run of these flows: see tests/conftest.py
+
 WEIGHTS = {"P000001-V0": "1050", "P000001-V1": "2100"}
 
 

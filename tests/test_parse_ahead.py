@@ -31,6 +31,8 @@ from core.errors import ChosyncError, InputRejected, RateLimited
 from core.models import VARIANT
 from tests.catalog_files import make_rows, register, write_csv
 
+pytestmark = pytest.mark.sqlite_only  # the PostgreSQL run of these flows: see tests/conftest.py
+
 
 def variants(store: Store) -> int:
     with store.engine.connect() as conn:

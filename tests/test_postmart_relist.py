@@ -18,6 +18,8 @@ from core.sync.models import LISTING
 from tests.catalog_files import make_rows, write_csv
 from tests.floors_world import POSTMART_USER, Floors, make_floors
 
+pytestmark = pytest.mark.sqlite_only  # the PostgreSQL run of these flows: see tests/conftest.py
+
 PRODUCT = "P000001"
 
 

@@ -22,6 +22,8 @@ from simulators.postmart.state import SandboxProduct
 from tests.catalog_files import make_rows, row, write_csv
 from tests.floors_world import POSTMART_USER, Floors, make_floors
 
+pytestmark = pytest.mark.sqlite_only  # the PostgreSQL run of these flows: see tests/conftest.py
+
 PRODUCT = "P000001"
 NEW = f"{PRODUCT}-V9"
 

@@ -17,6 +17,8 @@ from tests.catalog_files import make_rows, write_csv
 from tests.floors_world import POSTMART_USER, make_floors
 from tests.sync_world import World, make_world
 
+pytestmark = pytest.mark.sqlite_only  # the PostgreSQL run of these flows: see tests/conftest.py
+
 
 def reconcile(world: World) -> ReconcileReport:
     async def run() -> ReconcileReport:

@@ -16,6 +16,8 @@ from core.sync.push import PushResult, push_account
 from tests.catalog_files import make_rows, write_csv
 from tests.sync_world import World, make_world, no_requests
 
+pytestmark = pytest.mark.sqlite_only  # the PostgreSQL run of these flows: see tests/conftest.py
+
 NO_WAIT = RetrySchedule(max_attempts=8, base_s=0, max_s=0)
 
 

@@ -38,6 +38,8 @@ from tests.conftest import Invoke
 from tests.servers import serve_in_thread
 from tests.sync_world import FAST_SETTINGS, JPEG, PARTNER_ID, PARTNER_KEY, World, make_world, no_requests
 
+pytestmark = pytest.mark.sqlite_only  # the PostgreSQL run of these flows: see tests/conftest.py
+
 ADD_ITEM = "/api/v2/product/add_item"
 PROHIBITED = "Gạo hàng giả giá rẻ"  # the sandbox refuses the word, as Shopee refuses prohibited words
 

@@ -31,6 +31,8 @@ from simulators.common.faults import Fault
 from tests.catalog_files import make_rows, write_csv
 from tests.sync_world import World, make_world
 
+pytestmark = pytest.mark.sqlite_only  # the PostgreSQL run of these flows: see tests/conftest.py
+
 NO_WAIT = RetrySchedule(max_attempts=8, base_s=0, max_s=0)
 STOCK = "/api/v2/product/update_stock"
 PRICE = "/api/v2/product/update_price"

@@ -25,6 +25,8 @@ from simulators.shopee.records import Item
 from tests.catalog_files import make_rows, row, write_csv
 from tests.sync_world import World, make_world
 
+pytestmark = pytest.mark.sqlite_only  # the PostgreSQL run of these flows: see tests/conftest.py
+
 NO_WAIT = RetrySchedule(max_attempts=8, base_s=0, max_s=0)
 PRODUCT = "P000001"
 NEW = f"{PRODUCT}-V9"  # the 10 kg bag

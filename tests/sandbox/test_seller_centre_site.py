@@ -18,6 +18,8 @@ from simulators.common.serving import serve_in_thread
 from simulators.floors.site import SellerCentreSite, upload_pack
 from tests.floors_world import make_floors
 
+pytestmark = pytest.mark.sqlite_only  # the PostgreSQL run of these flows: see tests/conftest.py
+
 SELLER = "HTX-DANTIEN"
 
 
