@@ -107,7 +107,7 @@ def _seed_item(w: World, sku: str) -> ListingRef:
 # --- one fault on add_item ----------------------------------------------------------------------------
 
 LOST_AS_ERROR = (
-    "BUG (connectors/shopee_errors.py): an answer lost after add_item was applied, rendered by the sandbox "
+    "BUG (connectors/shopee/errors.py): an answer lost after add_item was applied, rendered by the sandbox "
     "as HTTP {0} ({1}), is read as 'never applied' and add_item is retried: a second item is created"
 )
 

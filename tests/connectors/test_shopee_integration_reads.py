@@ -248,7 +248,7 @@ async def test_orders_over_40_days_are_walked_window_by_window_page_by_page() ->
 
 
 SINGLE_VARIANT_SKU = (
-    "KNOWN LIMITATION (connectors/shopee_normalize.py {0}): a Shopee item without models carries only "
+    "KNOWN LIMITATION (connectors/shopee/normalize.py {0}): a Shopee item without models carries only "
     "item_sku = the PRODUCT SKU, so {1} the product SKU as variant_sku when it differs from the variant's; "
     "the core resolves it through the binding (core/sync/orders.py, core/sync/reconcile.py). No connector-only "
     "fix: order detail names a model_sku only for a model (model_id 0 has none to set), and item_sku must stay "
