@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,9 +42,10 @@ from core.channels import AccountSummary
 from core.db import Store
 from core.errors import AuthError, ChosyncError, OutcomeUnknown, PermanentError, RateLimited, RetryableError
 from core.logs import scrub
-from core.models import PRODUCT, utcnow
-from core.ports import BatchResult, Connector, ListingRef, PriceUpdate, StockUpdate, payload_hash
+from core.models import utcnow
+from core.ports import BatchResult, Connector, PriceUpdate, StockUpdate, payload_hash
 from core.sync.apply_report import ApplyReport
+from core.sync.due import DueOp, due_operations
 from core.sync.models import LISTING, OPERATION, OpKind, OpState
 from core.sync.plan import load_products
 from core.sync.readback import READ_BACK_KINDS, read_listings, shows
@@ -60,27 +60,6 @@ _DONE_COUNTER = {
     OpKind.CREATE: "created", OpKind.UPDATE: "updated", OpKind.PRICE: "prices",
     OpKind.STOCK: "stocks", OpKind.DELIST: "delisted",
 }  # fmt: skip
-
-
-@dataclass
-class _Op:
-    id: int
-    kind: OpKind
-    listing_id: int
-    product_id: int
-    product_sku: str
-    variant_sku: str | None
-    value: int | None
-    attempts: int
-    item_id: str | None
-    models: dict[str, str]
-    unknown: bool = False  # its last send may have landed: read back before sending again
-    rate_limited_s: float = 0.0
-
-    @property
-    def ref(self) -> ListingRef:
-        assert self.item_id is not None
-        return ListingRef(item_id=self.item_id, models=self.models)
 
 
 class _Applier:
@@ -111,50 +90,10 @@ class _Applier:
 
     # --- reading and marking -------------------------------------------------------------------
 
-    def due(self) -> list[_Op]:
-        """Operations to send now, the newest per target; older duplicates are superseded."""
-        now = self.now()
-        with self.store.engine.begin() as conn:
-            # A run that died mid-send left these: their outcome is unknown until resolved.
-            conn.execute(
-                update(OPERATION)
-                .where(OPERATION.c.account_id == self.account.id, OPERATION.c.state == OpState.SENDING.value)
-                .values(state=OpState.UNKNOWN.value, updated_at=now)
-            )
-            query = (
-                select(OPERATION, PRODUCT.c.id.label("product_id"), PRODUCT.c.sku.label("product_sku"),
-                       LISTING.c.item_id, LISTING.c.models)
-                .join(LISTING, LISTING.c.id == OPERATION.c.listing_id)
-                .join(PRODUCT, PRODUCT.c.id == LISTING.c.product_id)
-                .where(OPERATION.c.account_id == self.account.id)
-                .where(OPERATION.c.state.in_([OpState.PLANNED, OpState.RETRY_WAIT, OpState.UNKNOWN]))
-                .order_by(OPERATION.c.id)
-            )  # fmt: skip
-            latest: dict[tuple[int, str, str | None], Any] = {}
-            superseded: list[int] = []
-            for row in conn.execute(query):
-                key = (row.listing_id, row.kind, row.variant_sku)
-                if key in latest:
-                    superseded.append(latest[key].id)
-                latest[key] = row
-            if superseded:
-                conn.execute(
-                    update(OPERATION)
-                    .where(OPERATION.c.id.in_(superseded))
-                    .values(state=OpState.SUPERSEDED.value, updated_at=now)
-                )
-        ready = [
-            r for r in latest.values()
-            if r.state != OpState.RETRY_WAIT.value or r.next_attempt_at is None or r.next_attempt_at <= now
-        ]  # fmt: skip
-        return [
-            _Op(r.id, OpKind(r.kind), r.listing_id, r.product_id, r.product_sku, r.variant_sku, r.value,
-                r.attempts, r.item_id, dict(r.models or {}), unknown=r.state == OpState.UNKNOWN.value,
-                rate_limited_s=r.rate_limited_s or 0.0)
-            for r in ready
-        ]  # fmt: skip
+    def due(self) -> list[DueOp]:
+        return due_operations(self.store, self.account.id, self.now())
 
-    def mark_sending(self, ops: Sequence[_Op]) -> None:
+    def mark_sending(self, ops: Sequence[DueOp]) -> None:
         with self.store.engine.begin() as conn:
             for op in ops:
                 op.attempts += 1
@@ -164,7 +103,7 @@ class _Applier:
                     .values(state=OpState.SENDING.value, attempts=op.attempts, updated_at=self.now())
                 )
 
-    def settle_error(self, conn: Connection, op: _Op, error: ChosyncError) -> None:
+    def settle_error(self, conn: Connection, op: DueOp, error: ChosyncError) -> None:
         now = self.now()
         message = scrub(str(error))
         values: dict[str, Any] = {"updated_at": now, "error": message, "error_code": type(error).__name__}
@@ -203,14 +142,14 @@ class _Applier:
             sku=op.variant_sku or op.product_sku, state=values["state"], error=message,
         )  # fmt: skip
 
-    def park(self, conn: Connection, op: _Op, message: str) -> None:
+    def park(self, conn: Connection, op: DueOp, message: str) -> None:
         self.report.failed += 1
         self.report.failures.append(f"{op.kind.value} {op.variant_sku or op.product_sku}: {message}")
         conn.execute(
             update(LISTING).where(LISTING.c.id == op.listing_id).values(last_error=message, updated_at=self.now())
         )
 
-    def settle_done(self, conn: Connection, op: _Op, listing: dict[str, Any]) -> None:
+    def settle_done(self, conn: Connection, op: DueOp, listing: dict[str, Any]) -> None:
         now = self.now()
         conn.execute(
             update(OPERATION)
@@ -223,7 +162,7 @@ class _Applier:
         if self.on_progress is not None:
             self.on_progress(1)
 
-    def fail_all(self, ops: Sequence[_Op], error: ChosyncError) -> None:
+    def fail_all(self, ops: Sequence[DueOp], error: ChosyncError) -> None:
         with self.store.engine.begin() as conn:
             for op in ops:
                 self.settle_error(conn, op, error)
@@ -232,13 +171,13 @@ class _Applier:
 
     # --- sending -----------------------------------------------------------------------------------
 
-    async def content(self, op: _Op) -> None:
+    async def content(self, op: DueOp) -> None:
         """A create or a content update: the product is mapped fresh, so the newest content goes out."""
         # Each call runs in its own task (gather), so the binding names this operation only (rule 9).
         with bound_contextvars(op_id=op.id):
             await self._content(op)
 
-    async def _content(self, op: _Op) -> None:
+    async def _content(self, op: DueOp) -> None:
         async with self.limit:
             with self.store.engine.connect() as conn:
                 product = load_products(conn, [op.product_id])[op.product_id]
@@ -272,12 +211,12 @@ class _Applier:
         with self.store.engine.begin() as conn:
             self.settle_done(conn, op, listing)
 
-    async def values(self, kind: OpKind, ops: Sequence[_Op]) -> None:
+    async def values(self, kind: OpKind, ops: Sequence[DueOp]) -> None:
         """Price or stock updates for one listing, in one connector call (it batches per marketplace)."""
         with bound_contextvars(op_ids=[op.id for op in ops]):
             await self._values(kind, ops)
 
-    async def _values(self, kind: OpKind, ops: Sequence[_Op]) -> None:
+    async def _values(self, kind: OpKind, ops: Sequence[DueOp]) -> None:
         async with self.limit:
             updates: list[PriceUpdate] | list[StockUpdate]
             if kind is OpKind.PRICE:
@@ -295,7 +234,7 @@ class _Applier:
                 return
         self.settle_batch(ops, result, column="prices" if kind is OpKind.PRICE else "stocks")
 
-    def settle_batch(self, ops: Sequence[_Op], result: BatchResult, *, column: str) -> None:
+    def settle_batch(self, ops: Sequence[DueOp], result: BatchResult, *, column: str) -> None:
         outcome = {(item.item_id, item.variant_sku): item for item in result.items}
         with self.store.engine.begin() as conn:
             current = conn.execute(select(LISTING.c[column]).where(LISTING.c.id == ops[0].listing_id)).scalar_one()
@@ -312,7 +251,7 @@ class _Applier:
 
     # --- reading back what may have landed ----------------------------------------------------------------
 
-    async def read_back(self, ops: list[_Op]) -> list[_Op]:
+    async def read_back(self, ops: list[DueOp]) -> list[DueOp]:
         """Settle the unknown price, stock and delist operations the marketplace already shows.
 
         Returns the operations still to send: an unknown one is among them only when the read showed
@@ -332,7 +271,7 @@ class _Applier:
             op for op in unsure
             if shows(states.get(op.ref.item_id), op.kind, variant_sku=op.variant_sku, value=op.value, models=op.models)
         ]  # fmt: skip
-        groups: dict[tuple[int, OpKind], list[_Op]] = {}
+        groups: dict[tuple[int, OpKind], list[DueOp]] = {}
         for op in landed:
             groups.setdefault((op.listing_id, op.kind), []).append(op)
         for (_, kind), group in groups.items():
@@ -348,7 +287,7 @@ class _Applier:
         done = {op.id for op in landed}
         return [op for op in ops if op.id not in done]
 
-    def unread(self, ops: Sequence[_Op], error: ChosyncError) -> None:
+    def unread(self, ops: Sequence[DueOp], error: ChosyncError) -> None:
         """The read-back failed: nothing is sent again; each try counts, and the last one parks them."""
         if isinstance(error, AuthError):
             self.report.stopped = scrub(str(error))
@@ -368,7 +307,7 @@ class _Applier:
                 conn.execute(update(OPERATION).where(OPERATION.c.id == op.id).values(values))
         self.log.warning("sync.read_back_failed", op_ids=[op.id for op in ops], error=message)
 
-    async def delists(self, ops: Sequence[_Op]) -> None:
+    async def delists(self, ops: Sequence[DueOp]) -> None:
         try:
             result = await self.connector.delist([op.ref for op in ops])
         except ChosyncError as exc:
@@ -383,7 +322,7 @@ class _Applier:
                 else:
                     self.settle_done(conn, op, {"status": "delisted", "last_error": None})
 
-    async def run(self, ops: list[_Op]) -> None:
+    async def run(self, ops: list[DueOp]) -> None:
         ops = await self.read_back(ops)
         for phase in _PHASES:
             chosen = [op for op in ops if op.kind is phase and (phase is OpKind.CREATE or op.item_id is not None)]
@@ -397,7 +336,7 @@ class _Applier:
             elif phase is OpKind.DELIST:
                 await self.delists(chosen)
             else:
-                per_listing: dict[int, list[_Op]] = {}
+                per_listing: dict[int, list[DueOp]] = {}
                 for op in chosen:
                     per_listing.setdefault(op.listing_id, []).append(op)
                 await asyncio.gather(*(self.values(phase, group) for group in per_listing.values()))

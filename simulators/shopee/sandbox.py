@@ -49,7 +49,7 @@ from simulators.common.faults import (
     Send,
     TokenBucket,
 )
-from simulators.shopee import catalog, listing, media, orders
+from simulators.shopee import catalog, listing, media, orders, variations
 from simulators.shopee.auth import (
     Redirect,
     auth_partner,
@@ -108,11 +108,11 @@ _ENDPOINTS: dict[str, _Endpoint] = {
     "/api/v2/product/get_item_limit": _Endpoint("GET", catalog.get_item_limit),
     "/api/v2/product/add_item": _Endpoint("POST", listing.add_item),
     "/api/v2/product/update_item": _Endpoint("POST", listing.update_item),
-    "/api/v2/product/init_tier_variation": _Endpoint("POST", listing.init_tier_variation),
-    "/api/v2/product/update_tier_variation": _Endpoint("POST", listing.update_tier_variation),
-    "/api/v2/product/add_model": _Endpoint("POST", listing.add_model),
-    "/api/v2/product/update_model": _Endpoint("POST", listing.update_model),
-    "/api/v2/product/delete_model": _Endpoint("POST", listing.delete_model),
+    "/api/v2/product/init_tier_variation": _Endpoint("POST", variations.init_tier_variation),
+    "/api/v2/product/update_tier_variation": _Endpoint("POST", variations.update_tier_variation),
+    "/api/v2/product/add_model": _Endpoint("POST", variations.add_model),
+    "/api/v2/product/update_model": _Endpoint("POST", variations.update_model),
+    "/api/v2/product/delete_model": _Endpoint("POST", variations.delete_model),
     "/api/v2/product/update_price": _Endpoint("POST", catalog.update_price),
     "/api/v2/product/update_stock": _Endpoint("POST", catalog.update_stock),
     "/api/v2/product/unlist_item": _Endpoint("POST", catalog.unlist_item),
