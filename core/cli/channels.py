@@ -25,7 +25,7 @@ from core.cli.context import console, console_err, escape, local_time, print_jso
 from core.errors import InputRejected, UsageError
 from core.http import http_client
 from core.models import utcnow
-from core.ports import Authorizing, get_connector_class, implements_assisted
+from core.ports import Authorizing, LearnsSettings, get_connector_class, implements_assisted
 from core.scheduler.tokens import reauthorize_warning
 from core.sync.connect import build_connector
 
@@ -212,6 +212,8 @@ def connect(
             if code is None:
                 return str(connector.authorization_url(redirect))
             tokens = await connector.connect(code)
+            if isinstance(connector, LearnsSettings) and (learned := connector.learned_settings()):
+                update_account(state.store(), account.id, settings=learned)
             renew_by = local_time(tokens.refresh_expires_at)
             return f"Connected. Access renews automatically; re-authorise before {renew_by}."
 

@@ -34,7 +34,15 @@ if TYPE_CHECKING:  # the catalog imports the statuses of this package: no import
     from core.catalog.records import ProductRecord
     from core.ports.assisted import ExportedVariant, UploadLine
 
-__all__ = ["CONNECTOR_METHODS", "Assisted", "Authorizing", "Connector", "implements_assisted", "implements_connector"]
+__all__ = [
+    "CONNECTOR_METHODS",
+    "Assisted",
+    "Authorizing",
+    "Connector",
+    "LearnsSettings",
+    "implements_assisted",
+    "implements_connector",
+]
 
 
 @runtime_checkable
@@ -98,6 +106,20 @@ class Authorizing(Protocol):
         (a refresh token is single use on some marketplaces). ``None`` refreshes whatever is stored.
         Raises ReauthorizeRequired when the marketplace refuses: only a person can fix that.
         """
+        ...
+
+
+@runtime_checkable
+class LearnsSettings(Protocol):
+    """A connector that learns some of its account's settings from the marketplace.
+
+    TikTok Shop, for one, names a shop by a cipher that only its authorised-shops call tells, and keeps
+    stock per warehouse: the connector reads them when it needs them, and the core keeps what it learned
+    with the account (after ``channels connect``), so later runs need not ask again.
+    """
+
+    def learned_settings(self) -> Mapping[str, Any]:
+        """Settings learned since the connector was built, to merge into the account's; empty if none."""
         ...
 
 
