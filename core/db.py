@@ -7,24 +7,24 @@ upgraded one both just work; migrations live in `core/migrations/versions/`.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlmodel import Session
 
 from core.errors import ConfigError
 from core.logs import scrub
 
-__all__ = ["MIGRATIONS_DIR", "Store", "open_store"]
+__all__ = ["MIGRATIONS_DIR", "Store", "head_revision", "open_store"]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 log = structlog.get_logger(__name__)
@@ -64,7 +64,13 @@ def _engine(url: str) -> Engine:
     return create_engine(parsed, pool_pre_ping=True)
 
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+
 def _alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["engine"] = engine
@@ -90,7 +96,18 @@ class Store:
 
     def migrate(self, revision: str = "head") -> None:
         """Bring the schema to ``revision`` (the newest by default; an older one for migration tests)."""
+        from alembic import command
+
         command.upgrade(_alembic_config(self.engine), revision)
+
+    def at_head(self) -> bool:
+        """True when the schema is already the newest: no need to load Alembic (a second on a small machine)."""
+        try:
+            with self.engine.connect() as conn:
+                stored = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        except DBAPIError:  # no such table: a new database
+            return False
+        return stored == [head_revision()]
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -101,7 +118,8 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
     store = Store(_engine(url))
     if migrate:
         try:
-            store.migrate()
+            if not store.at_head():
+                store.migrate()
         except OperationalError as exc:
             raise ConfigError(
                 f"cannot open the database {scrub(store.engine.url.render_as_string())}: {scrub(str(exc.orig))}",
@@ -109,3 +127,16 @@ def open_store(url: str, *, migrate: bool = True) -> Store:
             ) from exc
         log.debug("store.opened", url=store.engine.url.render_as_string(hide_password=True))
     return store
+
+
+@cache
+def head_revision() -> str:
+    """The newest migration's revision, read from the scripts' ``revision`` lines (as Alembic finds it)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        source = script.read_text(encoding="utf-8")
+        revisions.update(re.findall(r'^revision = "([^"]+)"', source, re.MULTILINE))
+        parents.update(re.findall(r'^down_revision = "([^"]+)"', source, re.MULTILINE))
+    [head] = revisions - parents
+    return head

@@ -13,26 +13,45 @@ from functools import cache, partial
 
 import typer
 
-from core.cli import (
-    assisted,
-    catalog,
-    channels,
-    orders,
-    orders_manual,  # noqa: F401  (imported for the commands it adds: orders import, orders add)
-    sandbox,
-    sellers,
-)
-from core.cli import daemon as daemon_commands
-from core.cli import failures as failures_commands
-from core.cli import oversold as oversold_commands
-from core.cli import reconcile as reconcile_commands
-from core.cli import status as status_commands
-from core.cli import sync as sync_commands
 from core.cli.context import console_err, escape, state
+from core.cli.lazy import Lazy, LazyGroup
 from core.errors import ChosyncError
-from core.logs import scrub
 
-__all__ = ["app", "main", "run"]
+__all__ = ["COMMANDS", "app", "main", "run"]
+
+# Every command but ``init``, loaded when it runs (core.cli.lazy); the help is each one's own first line.
+COMMANDS = (
+    Lazy("sellers", "core.cli.sellers:app", "Register and list sellers.", group=True),
+    Lazy("catalog", "core.cli.catalog:app", "Import, export and browse the catalog.", group=True),
+    Lazy("channels", "core.cli.channels:app", "Connect sellers' shops on each marketplace.", group=True,
+         adds=("core.cli.schedule",)),
+    Lazy("categories", "core.cli.channels:categories_app", "Map our categories to each marketplace's.", group=True),
+    Lazy("plan", "core.cli.sync:plan", "Show what a sync would send, per channel account, without sending anything."),
+    Lazy("sync", "core.cli.sync:sync",
+         "Plan and apply: send every change to every matching channel account, then summarise."),
+    Lazy("status", "core.cli.status:status", "Health per seller × channel: listings live, pending and needing "
+         "attention; last push, pull; tokens."),
+    Lazy("failures", "core.cli.failures:failures", "List operations parked as failed, with the marketplace's reason."),
+    Lazy("retry", "core.cli.failures:retry", "Put failed operations back in the queue; the next sync sends them."),
+    Lazy("oversold", "core.cli.oversold:oversold", "Variants sold or held by orders beyond what is on hand, with the "
+         "orders involved and what to do."),
+    Lazy("reconcile", "core.cli.reconcile:reconcile",
+         "Read listings back from each marketplace, report drift, and push the corrections."),
+    Lazy("orders", "core.cli.orders:app", "Pull orders into one stock truth; list them; confirm returns.", group=True,
+         adds=("core.cli.orders_manual",)),
+    Lazy("runs", "core.cli.status:runs", "The latest sync runs: who triggered them, counts, duration, outcome."),
+    Lazy("assisted", "core.cli.assisted:app", "Floors without a seller API: upload packs and their confirmation.",
+         group=True),
+    Lazy("run", "core.cli.daemon:run_command", "Start the scheduler daemon here (the same as 'python "
+         "scheduler.py'); Ctrl-C stops it gracefully."),
+    Lazy("daemon", "core.cli.daemon:daemon_app", "The scheduler daemon that keeps every shop in sync.", group=True),
+    Lazy("sandbox", "core.cli.sandbox:app", "Local marketplace simulators.", group=True),
+)  # fmt: skip
+
+
+class _Chosync(LazyGroup):
+    lazy = COMMANDS
+
 
 app = typer.Typer(
     name="chosync",
@@ -40,20 +59,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=_Chosync,
 )
-app.add_typer(sellers.app, name="sellers")
-app.add_typer(catalog.app, name="catalog")
-app.add_typer(channels.app, name="channels")
-app.add_typer(channels.categories_app, name="categories")
-app.add_typer(sandbox.app, name="sandbox")
-app.add_typer(orders.app, name="orders")
-app.add_typer(assisted.app, name="assisted")
-sync_commands.register(app)
-failures_commands.register(app)
-reconcile_commands.register(app)
-status_commands.register(app)
-oversold_commands.register(app)
-daemon_commands.register(app)
 
 
 @app.callback()
@@ -88,6 +95,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except ChosyncError as exc:
+        from core.logs import scrub  # structlog is not needed unless something went wrong
+
         err = console_err()
         err.print(f"[bold red]error:[/] {escape(scrub(exc.message))}", highlight=False)
         if exc.hint:

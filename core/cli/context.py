@@ -6,14 +6,14 @@ import json
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 
-from core.db import Store, open_store
-from core.logs import configure_logging
-from core.settings import Settings, load_settings
+if TYPE_CHECKING:  # the store and the settings are imported by the first command that needs them
+    from core.db import Store
+    from core.settings import Settings
 
 __all__ = ["VIETNAM", "console", "console_err", "escape", "local_time", "print_json", "state"]
 
@@ -26,6 +26,9 @@ class _State:
 
     def settings(self) -> Settings:
         if self._settings is None:
+            from core.logs import configure_logging
+            from core.settings import load_settings
+
             overrides: dict[str, Any] = {}
             if self.database_url:
                 overrides["database_url"] = self.database_url
@@ -35,6 +38,8 @@ class _State:
 
     def store(self) -> Store:
         if self._store is None:
+            from core.db import open_store
+
             self._store = open_store(self.settings().database_url)
         return self._store
 

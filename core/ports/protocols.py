@@ -15,8 +15,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, runtime_checkable
 
-import httpx
-
 from core.ports.data import (
     BatchResult,
     ChannelAccount,
@@ -31,6 +29,8 @@ from core.ports.data import (
 from core.ports.tokens import Tokens, TokenStore
 
 if TYPE_CHECKING:  # the catalog imports the statuses of this package: no import back at run time
+    import httpx
+
     from core.catalog.records import ProductRecord
     from core.ports.assisted import ExportedVariant, UploadLine
 
