@@ -64,14 +64,16 @@ def test_serve_all_serves_every_marketplace_until_sigterm(tmp_path: Path) -> Non
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        urls = _announced(process, 4)
-        assert sorted(urls) == ["postmart", "provincial", "shopee", "voso"]
-        assert sorted(int(url.rsplit(":", 1)[1]) for url in urls.values()) == [port + i for i in range(4)]
+        urls = _announced(process, 5)
+        assert sorted(urls) == ["postmart", "provincial", "shopee", "tiktok", "voso"]
+        assert sorted(int(url.rsplit(":", 1)[1]) for url in urls.values()) == [port + i for i in range(5)]
         answers = _wait_for(
-            [f"{urls['voso']}/", f"{urls['provincial']}/", f"{urls['postmart']}/apis/v1/merchant/categories/all"]
-        )
+            [f"{urls['voso']}/", f"{urls['provincial']}/", f"{urls['postmart']}/apis/v1/merchant/categories/all",
+             f"{urls['tiktok']}/authorization/202309/shops"]
+        )  # fmt: skip
         assert "Voso" in answers[0].text and "Trà Vinh" in answers[1].text
         assert answers[2].json()["code"] == 401  # Postmart: no token, refused in its own envelope
+        assert answers[3].json()["code"] == 36009004  # TikTok Shop: no app key, refused in its own envelope
     finally:
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=20)
