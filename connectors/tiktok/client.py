@@ -148,12 +148,13 @@ class TikTokClient(ApiClient[TikTokConfig, Answer]):
         if wanted and not chosen:
             raise ConfigError(
                 f"TikTok shop {wanted} is not among the shops this authorisation covers: {listed}",
-                hint="pass one of them with --shop-id",
+                hint="choose one of them: chosync channels set tiktok --seller <SELLER> --set shop_id=<SHOP_ID>",
             )
         if len(chosen) > 1:
             raise ConfigError(
                 f"this TikTok authorisation covers several shops: {listed}",
-                hint="choose one: chosync channels connect tiktok --seller <SELLER> --code <CODE> --shop-id <SHOP_ID>",
+                hint="choose one: chosync channels set tiktok --seller <SELLER> --set shop_id=<SHOP_ID> "
+                "(the authorisation is kept: no need to authorise again)",
             )
         shop = chosen[0]
         self.learned.update(shop_id=str(shop.get("id")), shop_cipher=str(shop["cipher"]))

@@ -219,8 +219,8 @@ def connect(
 
     message = asyncio.run(run())
     if code is None:
-        typer.echo("Open this link as the shop owner (valid 5 minutes), then run this command again with")
-        typer.echo(f"--code and --shop-id from the page it returns to:\n{message}")
+        typer.echo("Open this link as the shop owner, then run this command again with --code CODE")
+        typer.echo(f"from the page it returns to (and --shop-id ID when that page shows one):\n{message}")
     else:
         typer.echo(message)
 

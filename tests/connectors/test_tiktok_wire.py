@@ -160,7 +160,7 @@ async def test_a_grant_of_several_shops_needs_a_shop_id(clock: FakeClock) -> Non
             with pytest.raises(ConfigError) as caught:
                 await make_connector(http, clock, config=config).find_by_sku("X")
     assert "7001 (Bưởi" in str(caught.value) and "7002 (Trà" in str(caught.value)
-    assert "--shop-id" in str(caught.value)
+    assert "--set shop_id=" in str(caught.value)
 
 
 async def test_no_secret_reaches_logs_or_errors(clock: FakeClock) -> None:
