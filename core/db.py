@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlmodel import Session
 
 from core.errors import ConfigError
 from core.logs import scrub
+from core.settings import Settings
+from core.store_errors import SUPPORTED_DATABASES, describe_database, store_error
 
 __all__ = ["MIGRATIONS_DIR", "Store", "head_revision", "open_store"]
 
@@ -55,13 +57,39 @@ def _engine(url: str) -> Engine:
             f"database URL {scrub(url)!r} is not a database URL",
             hint="set CHOSYNC_DATABASE_URL to e.g. sqlite:///chosync.db or postgresql+psycopg://user@host/db",
         ) from exc
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed)
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigError(f"chosync cannot keep its data in a {backend!r} database", hint=SUPPORTED_DATABASES)
+    if backend == "sqlite":
+        _sqlite_folder(url, parsed)
+    try:
+        engine = create_engine(parsed) if backend == "sqlite" else create_engine(parsed, pool_pre_ping=True)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise ConfigError(
+            f"the database driver {parsed.drivername!r} is not installed", hint=SUPPORTED_DATABASES
+        ) from exc
+    if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    return engine
+
+
+def _sqlite_folder(url: str, parsed: URL) -> None:
+    """Refuse a SQLite file in a folder that does not exist: a typo in the URL would otherwise start a new,
+    empty database somewhere unexpected. Only the default location is created (a fresh install)."""
+    database = parsed.database
+    if not database or database == ":memory:":
+        return
+    if database.startswith("file:"):  # a SQLite URI (?uri=true): file:/path?mode=ro
+        database = database.removeprefix("file:").split("?", 1)[0]
+    folder = Path(database).parent
+    if folder.is_dir():
+        return
+    if url != Settings.model_fields["database_url"].default:
+        raise ConfigError(
+            f"the folder {str(folder)!r} of the database {database} does not exist",
+            hint=f"create it (mkdir -p {folder}) or correct CHOSYNC_DATABASE_URL (or --database-url)",
+        )
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 if TYPE_CHECKING:
@@ -102,11 +130,11 @@ class Store:
 
     def at_head(self) -> bool:
         """True when the schema is already the newest: no need to load Alembic (a second on a small machine)."""
-        try:
-            with self.engine.connect() as conn:
+        with self.engine.connect() as conn:  # failing to connect is no answer: raised for open_store
+            try:
                 stored = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
-        except DBAPIError:  # no such table: a new database
-            return False
+            except DBAPIError:  # no such table: a new database
+                return False
         return stored == [head_revision()]
 
     def dispose(self) -> None:
@@ -114,19 +142,35 @@ class Store:
 
 
 def open_store(url: str, *, migrate: bool = True) -> Store:
-    """Open the database at ``url``, creating it and bringing its schema up to date."""
+    """Open the database at ``url``, creating it and bringing its schema up to date.
+
+    Failures to open it (unreachable, not a database, damaged, read-only...) are raised as the
+    :class:`~core.errors.ChosyncError` that says what to do (see :mod:`core.store_errors`).
+    """
     store = Store(_engine(url))
     if migrate:
         try:
             if not store.at_head():
-                store.migrate()
-        except OperationalError as exc:
-            raise ConfigError(
-                f"cannot open the database {scrub(store.engine.url.render_as_string())}: {scrub(str(exc.orig))}",
-                hint="check CHOSYNC_DATABASE_URL and that the server is running",
-            ) from exc
+                _migrate(store, url)
+        except DBAPIError as exc:
+            error = store_error(exc, describe_database(url))
+            if error is None:
+                raise
+            raise error from exc
         log.debug("store.opened", url=store.engine.url.render_as_string(hide_password=True))
     return store
+
+
+def _migrate(store: Store, url: str) -> None:
+    from alembic.util import CommandError
+
+    try:
+        store.migrate()
+    except CommandError as exc:  # the stored revision is none of ours: a newer chosync wrote it
+        raise ConfigError(
+            f"the database {describe_database(url)} has a schema this chosync does not know ({exc})",
+            hint="upgrade chosync to the version that last used this database, or use another database",
+        ) from exc
 
 
 @cache

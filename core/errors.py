@@ -7,6 +7,8 @@ should do with them, decided where they are raised, never guessed later from a m
   again (CLI exit code 2).
 - :class:`InputRejected`: the data given (a spreadsheet, an unknown seller code) was refused as a whole;
   nothing was written (CLI exit code 1).
+- :class:`IOFailure`: the machine would not read or write: permission denied, a read-only or full disk,
+  a damaged file. Nothing is wrong with the command; its surroundings must be fixed (CLI exit code 74).
 - :class:`RetryableError` (and :class:`RateLimited`): try again later; the marketplace or the network
   was not able to answer now.
 - :class:`AuthError`: the credentials were refused; refresh the token once, then retry.
@@ -25,6 +27,7 @@ __all__ = [
     "AuthError",
     "ChosyncError",
     "ConfigError",
+    "IOFailure",
     "InputRejected",
     "NotFound",
     "OutcomeUnknown",
@@ -76,6 +79,12 @@ class InputRejected(ChosyncError):
     """Input data was refused as a whole; nothing was written."""
 
     exit_code = 1
+
+
+class IOFailure(ChosyncError):
+    """Reading or writing failed for a reason outside chosync: permission, a read-only or full disk, damage."""
+
+    exit_code = 74  # EX_IOERR (sysexits.h)
 
 
 class NotFound(ChosyncError):

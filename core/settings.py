@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import re
+import tomllib
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,6 +21,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from core.errors import ConfigError
 from core.scheduler.durations import parse_duration
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "Settings",
     "config_file",
     "load_settings",
+    "settings_error",
 ]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -169,6 +172,26 @@ class Settings(BaseSettings):
         if path is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
+
+
+def settings_error(exc: ValidationError | tomllib.TOMLDecodeError) -> ConfigError:
+    """What a person must correct when the settings cannot be read (the first problem, and how many more)."""
+    path = config_file()
+    if isinstance(exc, tomllib.TOMLDecodeError):
+        return ConfigError(
+            f"the settings file {path} is not valid TOML: {exc}",
+            hint="correct it there; the config/chosync.toml shipped with chosync shows every key",
+        )
+    problems = exc.errors()
+    loc = [str(part) for part in problems[0]["loc"]]
+    key = ".".join(loc)
+    message = str(problems[0]["msg"]).removeprefix("Value error, ")
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    source = f"{path} or " if path else ""
+    return ConfigError(
+        f"the setting {key} is wrong: {message}{more}",
+        hint=f"correct it in {source}the environment variable CHOSYNC_{'__'.join(loc).upper()}",
+    )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import json
+import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
+from xml.etree import ElementTree
 
 from core.errors import InputRejected, UsageError
 
@@ -105,10 +108,40 @@ def _is_blank(values: Sequence[Any]) -> bool:
 
 
 def _not_utf8(path: Path, row: int) -> InputRejected:
+    if _sniff(path) in ("zip", "ole"):
+        return InputRejected(
+            f"{path.name} is an Excel workbook, not CSV text", hint=f"rename it to {path.stem}.xlsx, or save it as CSV"
+        )
     return InputRejected(
         f"{path.name} is not UTF-8 text (near row {row})",
         hint="in Excel use File → Save As → 'CSV UTF-8 (Comma delimited)'",
     )
+
+
+def _not_csv(path: Path, row: int, exc: csv.Error) -> InputRejected:
+    if _sniff(path) != "text":
+        return _not_utf8(path, row)
+    return InputRejected(
+        f"{path.name} cannot be read as CSV near row {row}: {exc}",
+        hint="open it in Excel and save it again as 'CSV UTF-8 (Comma delimited)'",
+    )
+
+
+def _sniff(path: Path) -> str:
+    """What a file holds, from its first bytes: "zip" (an .xlsx), "ole" (a password-protected workbook
+    or an old .xls), "text", "binary" or "empty"."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(512)
+    except OSError:
+        return "binary"
+    if not head:
+        return "empty"
+    if head.startswith(b"PK\x03\x04"):
+        return "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"
+    return "binary" if b"\x00" in head else "text"
 
 
 @contextmanager
@@ -123,7 +156,10 @@ def _read_csv(path: Path) -> Iterator[Table]:
         delimiter = ";" if first.count(";") > first.count(",") else ","
         if first.count("\t") > max(first.count(";"), first.count(",")):
             delimiter = "\t"
-        header, problems = _clean_header(next(csv.reader([first], delimiter=delimiter)))
+        try:
+            header, problems = _clean_header(next(csv.reader([first], delimiter=delimiter)))
+        except csv.Error as exc:
+            raise _not_csv(path, 1, exc) from exc
         reader = csv.reader(handle, delimiter=delimiter)
 
         def rows() -> Iterator[tuple[int, list[str]]]:
@@ -135,21 +171,38 @@ def _read_csv(path: Path) -> Iterator[Table]:
                         yield number, cells
             except UnicodeDecodeError as exc:
                 raise _not_utf8(path, number + 1) from exc
+            except csv.Error as exc:  # a field past the size limit: not a CSV file as a spreadsheet saves it
+                raise _not_csv(path, number + 1, exc) from exc
 
         yield Table(header, rows(), header_problems=problems)
+
+
+_JSON_SHAPE = (
+    'write [{"seller_code": ..., "product_sku": ...}, ...]: one object per variant, keyed by column name '
+    "('chosync catalog template catalog.json' writes an example)"
+)
 
 
 def _read_json(path: Path) -> Table:
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError as exc:
-        raise InputRejected(f"{path.name} is not UTF-8 text") from exc
+        raise InputRejected(f"{path.name} is not UTF-8 text", hint="save it again with UTF-8 encoding") from exc
     except json.JSONDecodeError as exc:
-        raise InputRejected(f"{path.name} is not valid JSON: {exc.msg} at line {exc.lineno}") from exc
+        raise InputRejected(
+            f"{path.name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+            hint=f"correct the file there (a missing comma, quote or bracket); {_JSON_SHAPE}",
+        ) from exc
+    except RecursionError as exc:
+        raise InputRejected(f"{path.name} is nested too deeply to be a catalog", hint=_JSON_SHAPE) from exc
     if not isinstance(data, list):
-        raise InputRejected(f"{path.name} must hold a JSON array of objects, one per variant")
+        raise InputRejected(
+            f"{path.name} holds a JSON {type(data).__name__.replace('dict', 'object')}, not an array of objects, "
+            "one per variant",
+            hint=_JSON_SHAPE,
+        )
     if not data:
-        raise InputRejected(f"{path.name} has no entries")
+        raise InputRejected(f"{path.name} has no entries", hint=_JSON_SHAPE)
     header: list[str] = []
     problems: list[str] = []
     for index, entry in enumerate(data, start=1):
@@ -169,6 +222,36 @@ def _read_json(path: Path) -> Table:
     return Table(clean, rows(), label="entry", header_problems=problems)
 
 
+def _not_xlsx(path: Path, exc: BaseException) -> InputRejected:
+    kind = _sniff(path)
+    if kind == "ole":
+        return InputRejected(
+            f"{path.name} is password-protected (or an old .xls workbook): it cannot be read",
+            hint="open it in Excel, remove the password (File → Info → Protect Workbook) and save it as .xlsx",
+        )
+    if kind == "text":
+        return InputRejected(f"{path.name} is text, not an .xlsx workbook", hint=f"rename it to {path.stem}.csv")
+    if kind == "empty":
+        return InputRejected(f"{path.name} is empty (0 bytes)", hint="save the workbook again from Excel")
+    return InputRejected(
+        f"{path.name} is not a readable .xlsx workbook: it is damaged or incomplete ({exc})",
+        hint="open it in Excel and save it again (or export it again), then import the new file",
+    )
+
+
+# What openpyxl and the zip and XML layers below it raise for a file that is not a whole workbook.
+_BROKEN_XLSX: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    ValueError,
+    IndexError,
+    TypeError,
+    ElementTree.ParseError,
+)
+
+
 @contextmanager
 def _read_xlsx(path: Path) -> Iterator[Table]:
     from openpyxl import load_workbook
@@ -176,20 +259,30 @@ def _read_xlsx(path: Path) -> Iterator[Table]:
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise InputRejected(f"{path.name} is not a readable .xlsx workbook: {exc}") from exc
+    except (InvalidFileException, *_BROKEN_XLSX) as exc:
+        raise _not_xlsx(path, exc) from exc
     try:
-        sheet = workbook.worksheets[0]
-        cells = sheet.iter_rows(values_only=True)
-        first = next(cells, None)
+        try:
+            sheet = workbook.worksheets[0]
+            cells = sheet.iter_rows(values_only=True)
+            first = next(cells, None)
+        except _BROKEN_XLSX as exc:
+            raise _not_xlsx(path, exc) from exc
         if first is None or _is_blank(first):
             raise InputRejected(f"{path.name} is empty", hint="the first row must be the header row")
         header, problems = _clean_header(list(first))
 
         def rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
-            for number, row in enumerate(cells, start=2):
-                if not _is_blank(row):
-                    yield number, row
+            number = 1
+            try:
+                for number, row in enumerate(cells, start=2):
+                    if not _is_blank(row):
+                        yield number, row
+            except _BROKEN_XLSX as exc:  # damage past the first rows shows only as they are read
+                raise InputRejected(
+                    f"{path.name} is damaged: it could not be read past row {number}",
+                    hint="open it in Excel and save it again (or export it again), then import the new file",
+                ) from exc
 
         yield Table(header, rows(), header_problems=problems)
     finally:
@@ -199,8 +292,15 @@ def _read_xlsx(path: Path) -> Iterator[Table]:
 @contextmanager
 def open_table(path: Path) -> Iterator[Table]:
     """Open a catalog file; the rows stream while the block runs."""
+    if path.is_dir():
+        raise UsageError(
+            f"{str(path)!r} is a folder, not a catalog file", hint="name a .csv, .xlsx or .json file in it"
+        )
     if not path.is_file():
-        raise UsageError(f"file {str(path)!r} not found")
+        raise UsageError(
+            f"file {str(path)!r} not found",
+            hint=f"check the name and the folder (a relative path starts in {Path.cwd()})",
+        )
     kind = detect_format(path)
     if kind == "xlsx":
         with _read_xlsx(path) as table:

@@ -1,8 +1,9 @@
 """The ``chosync`` command line: admins' and sellers' one way in.
 
 Every command opens the store named by the settings (created and migrated on first use), prints tables
-for people and ``--json`` for scripts, and fails with one clear line plus the fix: exit code 2 for usage
-or configuration errors, 1 for input that was refused.
+for people and ``--json`` for scripts, and fails with one clear line plus the fix, never a traceback:
+exit code 2 for usage or configuration errors, 1 for input that was refused, 74 when reading or writing
+failed, 130 when interrupted, 70 for a fault in chosync (see core.cli.boundary).
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from functools import cache, partial
+from typing import Any
 
 import typer
+from typer import _click as click
 
-from core.cli.context import console_err, escape, state
+from core.cli import boundary
+from core.cli.context import state
 from core.cli.lazy import Lazy, LazyGroup
 from core.errors import ChosyncError
 
@@ -52,6 +56,12 @@ COMMANDS = (
 class _Chosync(LazyGroup):
     lazy = COMMANDS
 
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:  # typer would turn it into a silent exit 130: run() says so
+            raise boundary.Interrupted from exc
+
 
 app = typer.Typer(
     name="chosync",
@@ -87,21 +97,19 @@ _command = cache(partial(typer.main.get_command, app))
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with ``argv``; returns the exit code instead of exiting (tests call this)."""
-    command = _command()
+    args = list(argv) if argv is not None else sys.argv[1:]
     state.reset()
     try:
+        command = _command()
         # Standalone mode lets typer report its own usage errors (exit 2); ours are handled below.
-        command.main(args=list(argv) if argv is not None else None, prog_name="chosync", standalone_mode=True)
+        command.main(args=args, prog_name="chosync", standalone_mode=True)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except ChosyncError as exc:
-        from core.logs import scrub  # structlog is not needed unless something went wrong
-
-        err = console_err()
-        err.print(f"[bold red]error:[/] {escape(scrub(exc.message))}", highlight=False)
-        if exc.hint:
-            err.print(f"[bold]fix:[/] {escape(scrub(exc.hint))}", highlight=False)
-        return exc.exit_code
+        return boundary.report(exc)
+    except BaseException as exc:  # the boundary: Ctrl-C and every failure end here, as one line
+        error = boundary.translate(exc, state.database_url_in_use())
+        return boundary.report(error) if error is not None else boundary.unexpected(exc, args)
     finally:
         state.close()
     return 0

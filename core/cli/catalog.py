@@ -250,7 +250,10 @@ def show(
     with state.store().engine.connect() as conn:
         found = list(iter_products(conn, seller=seller, sku=sku))
     if not found:
-        raise NotFound(f"no product with SKU {sku!r}" + (f" for seller {seller!r}" if seller else ""))
+        raise NotFound(
+            f"no product with SKU {sku!r}" + (f" for seller {seller!r}" if seller else ""),
+            hint="see the products' SKUs with: chosync catalog list" + (f" --seller {seller}" if seller else ""),
+        )
     if len(found) > 1:
         sellers = ", ".join(p.seller_code for p in found)
         raise UsageError(f"SKU {sku!r} is used by several sellers ({sellers})", hint="add --seller CODE")

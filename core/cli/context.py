@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
+
+from core.errors import ConfigError
 
 if TYPE_CHECKING:  # the store and the settings are imported by the first command that needs them
     from core.db import Store
@@ -26,13 +30,26 @@ class _State:
 
     def settings(self) -> Settings:
         if self._settings is None:
-            from core.logs import configure_logging
-            from core.settings import load_settings
+            from tomllib import TOMLDecodeError
 
+            from pydantic import ValidationError
+
+            from core.logs import configure_logging
+            from core.settings import load_settings, settings_error
+
+            named = os.environ.get("CHOSYNC_CONFIG")
+            if named and not Path(named).is_file():  # else silently ignored: the defaults would run instead
+                raise ConfigError(
+                    f"the settings file {named} (named by CHOSYNC_CONFIG) does not exist",
+                    hint="correct CHOSYNC_CONFIG, or unset it to use config/chosync.toml",
+                )
             overrides: dict[str, Any] = {}
             if self.database_url:
                 overrides["database_url"] = self.database_url
-            self._settings = load_settings(**overrides)
+            try:
+                self._settings = load_settings(**overrides)
+            except (ValidationError, TOMLDecodeError) as exc:
+                raise settings_error(exc) from exc
             configure_logging(log_format=self._settings.log_format, level=self._settings.log_level)
         return self._settings
 
@@ -42,6 +59,10 @@ class _State:
 
             self._store = open_store(self.settings().database_url)
         return self._store
+
+    def database_url_in_use(self) -> str | None:
+        """The database URL this command uses, if it got that far (for naming it in an error)."""
+        return self._settings.database_url if self._settings is not None else self.database_url
 
     def reset(self) -> None:
         self.close()
