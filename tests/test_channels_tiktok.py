@@ -118,3 +118,33 @@ def test_a_tiktok_shop_from_add_to_reconcile(cli: Invoke, sqlite_url: str, sandb
         assert account.settings["shop_id"] == SHOP.shop_id
     finally:
         store.dispose()
+
+
+def test_a_product_rejected_in_review_is_reported_with_tiktoks_reason_then_fixed_and_sent_again(
+    cli: Invoke, sandbox: TikTokSandbox, tmp_path: Path
+) -> None:
+    with serve_in_thread(sandbox) as url:
+        assert cli("channels", "add", "tiktok", "--seller", SELLER, "--base-url", url,
+                   "--set", f"auth_base_url={url}", "--set", f"app_key={DEMO_APP_KEY}",
+                   "--set", f"retry={json.dumps(FAST['retry'])}")[0] == 0  # fmt: skip
+        assert cli("channels", "connect", "tiktok", "--seller", SELLER, "--code",
+                   sandbox.authorize_shop(SHOP.shop_id))[0] == 0  # fmt: skip
+        (tmp_path / "map.csv").write_text("category,marketplace_category_id\nGạo,600101\n", encoding="utf-8")
+        assert cli("categories", "map", "tiktok", str(tmp_path / "map.csv"))[0] == 0
+        catalog = _catalog(tmp_path)
+        text = catalog.read_text(encoding="utf-8")
+        catalog.write_text(text.replace("Gạo ST25 Dân Tiến", "Gạo ST25 chữa bệnh tiểu đường"), encoding="utf-8")
+        assert cli("catalog", "import", str(catalog))[0] == 0
+        assert cli("sync")[0] == 0  # TikTok takes the product for review...
+        code, out, err = cli("reconcile", "--channel", "tiktok")  # ...and its review rejects it
+        assert "rejected in review" in out and "chữa bệnh" in out, out + err
+        [product] = sandbox.products_by_seller_sku("GAO-ST25-2KG", shop_id=SHOP.shop_id)
+        assert product.status == "FAILED"
+
+        catalog.write_text(text, encoding="utf-8")  # the seller fixes the name in the catalog
+        assert cli("catalog", "import", str(catalog))[0] == 0
+        code, out, err = cli("sync")
+        assert code == 0, out + err
+        [again] = sandbox.products_by_seller_sku("GAO-ST25-2KG", shop_id=SHOP.shop_id)
+        assert again.product_id == product.product_id  # the same product, edited, not a second one
+        assert (again.status, again.title) == ("ACTIVATE", "Gạo ST25 Dân Tiến – Trà Vinh – OCOP 4 sao")

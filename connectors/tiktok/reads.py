@@ -121,6 +121,7 @@ class TikTokReader:
                 if product.get("status") == "FAILED":
                     reasons = audit_reasons(await self.product(state.item_id))
                     _log.warning("tiktok.audit_rejected", product_id=state.item_id, sku=state.sku, reasons=reasons)
+                    state = state.model_copy(update={"reason": reasons})
                 yield state
 
     async def status_of(self, status: str) -> set[str]:

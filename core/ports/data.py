@@ -223,6 +223,7 @@ class ListingState(BaseModel):
     status: ListingStatus
     variants: tuple[VariantState, ...] = ()
     content: ListingContent | None = None  # None: the connector does not read content back
+    reason: str | None = None  # the marketplace's own words on why (a review's rejection), when it gives them
 
 
 # --- orders --------------------------------------------------------------------------------------

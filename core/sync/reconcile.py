@@ -166,8 +166,9 @@ class _Reconciler:
             values["status"] = state.status.value
             if state.status in _NEEDS_A_PERSON:
                 self.report.flagged += 1
-                values["last_error"] = _NEEDS_A_PERSON[state.status]
-                self.note(f"{state.sku}: {_NEEDS_A_PERSON[state.status]}")
+                why = _NEEDS_A_PERSON[state.status] + (f" ({scrub(state.reason)})" if state.reason else "")
+                values["last_error"] = why
+                self.note(f"{state.sku}: {why}")
         if values:
             values["planned_revision"] = -1  # re-plan: the next push sends the corrections
             self.changes[product_id] = values
