@@ -176,7 +176,13 @@ class ShopeeAuthorizer:
         register_secret(code)
         body = {"code": code, "partner_id": self.partner_id, "shop_id": self.shop_id}
         try:
-            answer = await self._post(TOKEN_PATH, body)
+            try:
+                answer = await self._post(TOKEN_PATH, body)
+            except OutcomeUnknown as exc:
+                # Sending the code once more costs nothing: if the first try was applied, Shopee refuses the
+                # spent code (the same "authorise again" as without a retry); if not, this one succeeds.
+                _log.warning("shopee.token_exchange_retried", shop_id=self.shop_id, error=exc.message)
+                answer = await self._post(TOKEN_PATH, body)
             tokens = self._tokens_from(answer)
         except (AuthError, PermanentError) as exc:
             raise ReauthorizeRequired(

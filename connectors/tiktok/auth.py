@@ -93,7 +93,13 @@ class TikTokAuthorizer:
         register_secret(code)
         query = {"auth_code": code, "grant_type": "authorized_code"}
         try:
-            tokens = self._tokens_from(await self._get(TOKEN_PATH, query))
+            try:
+                tokens = self._tokens_from(await self._get(TOKEN_PATH, query))
+            except OutcomeUnknown as exc:
+                # Sending the code once more costs nothing: if the first try was applied, TikTok refuses the
+                # spent code (the same "authorise again" as without a retry); if not, this one succeeds.
+                _log.warning("tiktok.token_exchange_retried", error=exc.message)
+                tokens = self._tokens_from(await self._get(TOKEN_PATH, query))
         except (AuthError, PermanentError) as exc:
             raise ReauthorizeRequired(
                 f"TikTok Shop refused the authorisation code: {exc.message}",

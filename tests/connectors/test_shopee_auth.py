@@ -172,7 +172,7 @@ async def test_refresh_ahead_sends_nothing_when_the_token_was_replaced_meanwhile
 def test_only_oauth_channels_are_authorizing() -> None:
     """The token health job checks exactly the connectors that say so through the protocol."""
     authorizing = {name for name in available_channels() if issubclass(get_connector_class(name), Authorizing)}
-    assert authorizing == {"shopee"}
+    assert authorizing == {"shopee", "tiktok"}
 
 
 async def test_a_rejected_token_is_refreshed_once_and_the_call_retried(
@@ -244,15 +244,27 @@ async def test_a_refresh_with_an_unknown_outcome_is_sent_once_and_marks_the_toke
     assert store.tokens is not None and store.tokens.refresh_expires_at <= clock.now
 
 
-async def test_a_code_exchange_whose_answer_is_lost_asks_for_a_new_code(config: ShopeeConfig, clock: FakeClock) -> None:
+async def test_a_code_exchange_whose_answer_is_lost_sends_the_code_once_more(
+    config: ShopeeConfig, clock: FakeClock
+) -> None:
     store = InMemoryTokenStore()
     with respx.mock(base_url=BASE_URL, assert_all_called=True) as router:
         route = router.post("/api/v2/auth/token/get").mock(side_effect=[httpx.Response(502), _token_answer()])
         async with httpx.AsyncClient() as http:
+            await make_connector(config, store, clock, http).authorizer.exchange_code(CODE)
+    assert route.call_count == 2
+    assert store.tokens is not None  # the first try had applied nothing: the second one got the tokens
+
+
+async def test_a_code_exchange_lost_twice_asks_for_a_new_code(config: ShopeeConfig, clock: FakeClock) -> None:
+    store = InMemoryTokenStore()
+    with respx.mock(base_url=BASE_URL, assert_all_called=True) as router:
+        route = router.post("/api/v2/auth/token/get").mock(side_effect=[httpx.Response(502), httpx.Response(504)])
+        async with httpx.AsyncClient() as http:
             connector = make_connector(config, store, clock, http)
             with pytest.raises(RefreshOutcomeUnknown, match="may have spent the single-use code"):
                 await connector.authorizer.exchange_code(CODE)
-    assert route.call_count == 1
+    assert route.call_count == 2
     assert store.tokens is None
 
 

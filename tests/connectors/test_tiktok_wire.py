@@ -191,3 +191,24 @@ async def test_no_secret_reaches_logs_or_errors(clock: FakeClock) -> None:
     text = repr(events) + " ".join(errors)
     for secret in secrets:
         assert secret not in text
+
+
+async def test_a_code_exchange_whose_answer_is_lost_sends_the_code_once_more(clock: FakeClock) -> None:
+    store = InMemoryTokenStore()
+    with respx.mock() as router:
+        route = router.get(f"{AUTH}/api/v2/token/get").mock(side_effect=[httpx.Response(502), token_answer()])
+        async with httpx.AsyncClient() as http:
+            tokens = await make_connector(http, clock, tokens=store).client.authorizer.exchange_code("the-code")
+    assert route.call_count == 2
+    assert store.tokens == tokens and tokens.access_token == NEW_ACCESS
+
+
+async def test_a_code_spent_by_a_lost_first_try_asks_to_authorise_again(clock: FakeClock) -> None:
+    store = InMemoryTokenStore()
+    spent = refusal(36004004, "invalid auth_code")
+    with respx.mock() as router:
+        router.get(f"{AUTH}/api/v2/token/get").mock(side_effect=[httpx.Response(502), spent])
+        async with httpx.AsyncClient() as http:
+            with pytest.raises(ReauthorizeRequired, match="authorise again"):
+                await make_connector(http, clock, tokens=store).client.authorizer.exchange_code("the-code")
+    assert store.tokens is None
