@@ -1,7 +1,7 @@
 """`make demo`: a province's catalog on one machine, with every marketplace simulated on loopback.
 
 The demo starts clean (`.demo/`), serves the marketplace sandboxes as real HTTP servers on loopback
-ports (Shopee and Postmart with latency, rate limits and a few injected faults, so retries show; the
+ports (Shopee, TikTok Shop and Postmart with latency, rate limits and a few injected faults, so retries show; the
 web seller centres of Voso and the provincial floor), and then runs the very commands an operator
 would type — printed as it goes — to register the Tra Vinh producers, import their catalog, connect each
 to two or three marketplaces, sync, take orders, and reconcile. Buyers, a seller editing by hand and a
@@ -41,6 +41,7 @@ from demo.world import (
     postmart_stock,
     shopee_model,
     shopee_stock,
+    tiktok_stock,
     upload,
 )
 from simulators.common.fleet import Fleet, save_fleet, serve_fleet
@@ -48,11 +49,13 @@ from simulators.floors.fleet import FLOORS
 from simulators.floors.site import SellerCentreSite
 from simulators.postmart.sandbox import PostmartSandbox
 from simulators.shopee.sandbox import DEMO_PARTNER_ID, DEMO_PARTNER_KEY, ShopeeSandbox
+from simulators.tiktok.fleet import DEMO_APP_KEY, DEMO_APP_SECRET
+from simulators.tiktok.sandbox import TikTokSandbox
 
 __all__ = ["DEMO_DIR", "HAND_EDITED_SKU", "REFUSED_SKU", "SOLD_OUT_PRODUCT", "SOLD_OUT_SELLER", "SOLD_OUT_SKU", "main"]
 
 DEMO_DIR = Path(".demo")
-SOLD_OUT_SKU = "DUASAP-L1"  # 3 on hand at CTY-DUACAUKE: one buyer on Shopee and one on Voso take all three
+SOLD_OUT_SKU = "DUASAP-L1"  # 3 on hand at CTY-DUACAUKE: a buyer each on Shopee, TikTok Shop and Voso take all 3
 SOLD_OUT_PRODUCT = "DUA-SAP"
 SOLD_OUT_SELLER = "CTY-DUACAUKE"
 HAND_EDITED_SKU = ("HTX-DANTIEN", "GAO-ST25", "GAO-ST25-5KG")  # the seller edits it in Shopee's Seller Centre
@@ -83,8 +86,9 @@ class Demo:
         return code
 
     def pause(self, seconds: float) -> None:
-        # Orders are stamped by the second: let the marketplace's clock move past them before pulling.
-        time.sleep(0.0 if self.fast else seconds)
+        # Orders are stamped by the second, and a pull reads up to its own second, exclusive: let the
+        # marketplace's clock move past them before pulling (fast: to the next whole second).
+        time.sleep(1.02 - time.time() % 1 if self.fast else seconds)
 
     def seller(self, code: str) -> DemoSeller:
         return next(s for s in self.sellers if s.code == code)
@@ -107,6 +111,8 @@ def _connect(demo: Demo, seller: DemoSeller) -> None:
     for channel in seller.marketplaces:
         if channel == "shopee":
             _connect_shopee(demo, seller)
+        elif channel == "tiktok":
+            _connect_tiktok(demo, seller)
         elif channel == "postmart":
             demo.chosync("channels", "add", "postmart", "--seller", seller.code, "--base-url", demo.urls["postmart"],
                          "--set", f"username={seller.login}")  # fmt: skip
@@ -129,6 +135,16 @@ def _connect_shopee(demo: Demo, seller: DemoSeller) -> None:
                  "--shop-id", query["shop_id"][0])  # fmt: skip
 
 
+def _connect_tiktok(demo: Demo, seller: DemoSeller) -> None:
+    url = demo.urls["tiktok"]
+    demo.chosync("channels", "add", "tiktok", "--seller", seller.code, "--base-url", url, "--markup", "3",
+                 "--round-to", "1000", "--set", f"auth_base_url={url}", "--set", f"app_key={DEMO_APP_KEY}",
+                 "--set", "service_id=7312894561")  # fmt: skip
+    run(["channels", "connect", "tiktok", "--seller", seller.code])  # prints the link; the seller "opens" it
+    code = demo.fleet.get("tiktok", TikTokSandbox).authorize_shop(seller.tiktok_shop)  # and TikTok redirects
+    demo.chosync("channels", "connect", "tiktok", "--seller", seller.code, "--code", code)
+
+
 def _authorisation_link(seller: str) -> str:
     from core.channels import find_account
     from core.sync.connect import build_connector
@@ -148,7 +164,7 @@ def _authorisation_link(seller: str) -> str:
 
 
 def _api_waiting(demo: Demo) -> int:
-    """Changes still on their way to Shopee or Postmart (an answer lost, a rate limit to wait out)."""
+    """Changes still on their way to Shopee, TikTok Shop or Postmart (an answer lost, a rate limit to wait out)."""
     from core.channels import list_accounts
     from core.sync.apply import pending_count
 
@@ -207,14 +223,16 @@ def _upload_and_confirm(demo: Demo, *, from_export: str | None = None) -> None:
 
 
 def _buyers(demo: Demo) -> None:
-    """Buyers order on Shopee, Postmart and Voso at once; DUASAP-L1 sells out across two of them."""
+    """Buyers order on Shopee, TikTok Shop, Postmart and Voso at once; DUASAP-L1 sells out across three."""
     shopee, postmart = demo.fleet.get("shopee", ShopeeSandbox), demo.fleet.get("postmart", PostmartSandbox)
     coconut = demo.seller(SOLD_OUT_SELLER)
     item_id, model_id = shopee_model(shopee, coconut.shop_id, SOLD_OUT_SKU, SOLD_OUT_PRODUCT)
     order = shopee.place_order(coconut.shop_id, [(item_id, model_id, 1)], status="READY_TO_SHIP")
     demo.note(f"a buyer orders 1 × {SOLD_OUT_SKU} from {coconut.code} on Shopee (order {order.order_sn})")
-    voso_order = floor_order(demo.urls["voso"], coconut.code, SOLD_OUT_SKU, 2)
-    demo.note(f"a buyer orders 2 × {SOLD_OUT_SKU} from {coconut.code} on Voso (order {voso_order})")
+    tiktok_order = demo.fleet.get("tiktok", TikTokSandbox).place_order(coconut.tiktok_shop, [(SOLD_OUT_SKU, 1)])
+    demo.note(f"a buyer orders 1 × {SOLD_OUT_SKU} from {coconut.code} on TikTok Shop (order {tiktok_order.order_id})")
+    voso_order = floor_order(demo.urls["voso"], coconut.code, SOLD_OUT_SKU, 1)
+    demo.note(f"a buyer orders 1 × {SOLD_OUT_SKU} from {coconut.code} on Voso (order {voso_order})")
     for seller, sku, quantity in (("HTX-DANTIEN", "GAO-ST25-5KG", 2), ("HKD-HUNGHOA", "BUOI-DX-L1", 4)):
         placed = postmart.place_order(demo.seller(seller).login, [(sku, quantity)])
         demo.note(f"a buyer orders {quantity} × {sku} from {seller} on Postmart (order {placed.order_sn})")
@@ -227,7 +245,10 @@ def _buyers(demo: Demo) -> None:
 def _sold_out_everywhere(demo: Demo) -> str:
     coconut = demo.seller(SOLD_OUT_SELLER)
     shopee = demo.fleet.get("shopee", ShopeeSandbox)
-    shown = [f"Shopee {shopee_stock(shopee, coconut.shop_id, SOLD_OUT_SKU, SOLD_OUT_PRODUCT)}"]
+    shown = [
+        f"Shopee {shopee_stock(shopee, coconut.shop_id, SOLD_OUT_SKU, SOLD_OUT_PRODUCT)}",
+        f"TikTok Shop {tiktok_stock(demo.fleet.get('tiktok', TikTokSandbox), coconut.tiktok_shop, SOLD_OUT_SKU)}",
+    ]
     for channel in FLOORS:
         if channel in coconut.marketplaces:
             product = demo.fleet.get(channel, SellerCentreSite).shop(coconut.code).products[SOLD_OUT_SKU]
@@ -247,6 +268,7 @@ def _register_and_connect(demo: Demo) -> None:
     demo.chosync("catalog", "import", str(DEMO_CONFIG / "catalog.csv"))
     demo.chosync("categories", "map", "shopee", str(DEMO_CONFIG / "shopee-categories.csv"))
     demo.chosync("categories", "map", "postmart", str(DEMO_CONFIG / "postmart-categories.csv"))
+    demo.chosync("categories", "map", "tiktok", str(DEMO_CONFIG / "tiktok-categories.csv"))
     for s in demo.sellers:
         _connect(demo, s)
 
@@ -293,6 +315,7 @@ def main() -> None:
     # The sandboxes' dummy credentials, never real ones.
     os.environ["CHOSYNC_SHOPEE_PARTNER_KEY"] = DEMO_PARTNER_KEY
     os.environ["CHOSYNC_POSTMART_PASSWORD"] = POSTMART_PASSWORD
+    os.environ["CHOSYNC_TIKTOK_APP_SECRET"] = DEMO_APP_SECRET
     os.environ.setdefault("CHOSYNC_LOG_LEVEL", "ERROR")
     sellers = demo_sellers()
     started = time.monotonic()
@@ -322,7 +345,8 @@ def main() -> None:
     console.print(
         "Everything stays in .demo/ (the database, the floors' packs, the sandboxes' state). Try, from this folder:\n"
         f"  export CHOSYNC_DATABASE_URL=sqlite:///{DEMO_DIR / 'chosync.db'} "
-        f"CHOSYNC_SHOPEE_PARTNER_KEY={DEMO_PARTNER_KEY} CHOSYNC_POSTMART_PASSWORD={POSTMART_PASSWORD}\n"
+        f"CHOSYNC_SHOPEE_PARTNER_KEY={DEMO_PARTNER_KEY} CHOSYNC_POSTMART_PASSWORD={POSTMART_PASSWORD} "
+        f"CHOSYNC_TIKTOK_APP_SECRET={DEMO_APP_SECRET}\n"
         "  .venv/bin/chosync status\n"
         "  .venv/bin/chosync plan\n"
         "  .venv/bin/chosync sandbox serve all       (in another shell: the demo's marketplaces, as it left them)\n"

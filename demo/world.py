@@ -1,8 +1,9 @@
 """The demo's marketplaces and the people acting on them: buyers, sellers at their back offices.
 
 :func:`demo_fleet` builds the sandboxes the demo serves: Shopee (a shop per seller, the demo's
-categories, one banned word), Postmart (a merchant per seller), and the web seller centres of Voso and
-the provincial floor, with latency, rate limits and a few injected faults unless the demo runs fast.
+categories, one banned word), TikTok Shop (a shop per seller there), Postmart (a merchant per seller), and
+the web seller centres of Voso and the provincial floor, with latency, rate limits and a few injected
+faults unless the demo runs fast.
 
 The other functions are what people do outside chosync, against those sandboxes, as they would on the
 real marketplaces: a buyer places an order, a seller edits a price by hand in Shopee's Seller Centre,
@@ -28,6 +29,9 @@ from simulators.postmart.sandbox import PostmartSandbox
 from simulators.postmart.state import DEFAULT_CATEGORIES, SandboxCategory
 from simulators.shopee.config import Category, ShopeeConfig, default_categories
 from simulators.shopee.sandbox import DEMO_PARTNER_ID, DEMO_PARTNER_KEY, ShopeeSandbox
+from simulators.tiktok.config import ShopSeed
+from simulators.tiktok.fleet import SERVED_RATE_LIMIT, demo_config
+from simulators.tiktok.sandbox import TikTokSandbox
 
 __all__ = [
     "DEMO_CONFIG",
@@ -38,11 +42,13 @@ __all__ = [
     "postmart_stock",
     "shopee_model",
     "shopee_stock",
+    "tiktok_stock",
     "upload",
 ]
 
 DEMO_CONFIG = PROJECT_ROOT / "config" / "demo"
 FIRST_SHOP = 30_000_001
+FIRST_TIKTOK_SHOP = 7_494_726_673_780_200_001
 POSTMART_PASSWORD = "demo-postmart-password"  # noqa: S105 (the sandbox merchants' password, not a real one)
 # Shopee's rules on health claims: a listing naming a "thuốc" (medicine) is refused for review by a person.
 REFUSED_WORD = "thuốc"
@@ -77,6 +83,11 @@ class DemoSeller:
         """The seller's merchant login on Postmart."""
         return self.code.lower()
 
+    @property
+    def tiktok_shop(self) -> str:
+        """The seller's shop id on TikTok Shop (19 digits, sent as text)."""
+        return str(FIRST_TIKTOK_SHOP + self.shop_id - FIRST_SHOP)
+
 
 def demo_sellers() -> list[DemoSeller]:
     """The Tra Vinh producers of config/demo/, with the marketplaces each sells on."""
@@ -103,6 +114,14 @@ def demo_fleet(sellers: list[DemoSeller], *, fast: bool) -> Fleet:
         ),
         seed=2026,
     )
+    tiktok = TikTokSandbox(
+        demo_config(
+            shops=[ShopSeed(s.tiktok_shop, s.name, f"ROW_{s.code.replace('-', '')}", (f"70685{s.tiktok_shop[-6:]}",))
+                   for s in sellers if "tiktok" in s.marketplaces],
+            rate_limit_per_api=None if fast else SERVED_RATE_LIMIT,
+        ),
+        seed=2028,
+    )  # fmt: skip
     postmart = PostmartSandbox(seed=2027, rate_limit_per_merchant=None if fast else 10.0)
     postmart.categories = POSTMART_CATEGORIES
     for seller in sellers:
@@ -110,10 +129,11 @@ def demo_fleet(sellers: list[DemoSeller], *, fast: bool) -> Fleet:
             postmart.add_merchant(seller.login, POSTMART_PASSWORD)
     if not fast:
         _realistic(shopee.faults, latency=0.03)
+        _realistic(tiktok.faults, latency=0.03)
         _realistic(postmart.faults, latency=0.06)  # a state-run platform: slower, and an nginx in front
     floors: dict[str, Member] = {floor: SellerCentreSite(floor) for floor in FLOORS}
-    members: dict[str, Member] = {"shopee": shopee, "postmart": postmart, **floors}
-    kinds = {"shopee": "shopee", "postmart": "postmart", **dict.fromkeys(FLOORS, "floors")}
+    members: dict[str, Member] = {"shopee": shopee, "tiktok": tiktok, "postmart": postmart, **floors}
+    kinds = {"shopee": "shopee", "tiktok": "tiktok", "postmart": "postmart", **dict.fromkeys(FLOORS, "floors")}
     return Fleet(members, kinds)
 
 
@@ -138,6 +158,13 @@ def shopee_model(shopee: ShopeeSandbox, shop_id: int, variant_sku: str, product_
 def shopee_stock(shopee: ShopeeSandbox, shop_id: int, variant_sku: str, product_sku: str) -> int:
     item_id, model_id = shopee_model(shopee, shop_id, variant_sku, product_sku)
     return shopee.model(item_id, model_id).seller_stock
+
+
+def tiktok_stock(tiktok: TikTokSandbox, shop_id: str, variant_sku: str) -> int:
+    """Units buyers can still order on TikTok Shop (every warehouse)."""
+    [product] = tiktok.products_by_seller_sku(variant_sku, shop_id=shop_id)
+    [sku] = [s for s in product.skus.values() if s.seller_sku == variant_sku]
+    return sku.total_available
 
 
 def postmart_stock(postmart: PostmartSandbox, merchant: str, variant_sku: str) -> int:

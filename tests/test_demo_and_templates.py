@@ -20,11 +20,12 @@ from core.ports import AccountRules
 from core.settings import PROJECT_ROOT
 from core.sync.failures import list_failures
 from core.sync.models import LISTING, SYNC_RUN
-from demo.world import demo_sellers, postmart_stock, shopee_model, shopee_stock
+from demo.world import demo_sellers, postmart_stock, shopee_model, shopee_stock, tiktok_stock
 from simulators.common.fleet import load_fleet
 from simulators.floors.site import SellerCentreSite
 from simulators.postmart.sandbox import PostmartSandbox
 from simulators.shopee.sandbox import ShopeeSandbox
+from simulators.tiktok.sandbox import TikTokSandbox
 from tests.catalog_files import register
 
 TEMPLATES = PROJECT_ROOT / "config" / "templates"
@@ -79,13 +80,15 @@ def test_make_demo_runs_the_whole_story(
     in every run; as `make demo` runs it, with latency, rate limits and injected faults, under `-m slow`)."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("CHOSYNC_DEMO_FAST", fast)
-    for name in ("CHOSYNC_DATABASE_URL", "CHOSYNC_SHOPEE_PARTNER_KEY", "CHOSYNC_POSTMART_PASSWORD"):
+    for name in ("CHOSYNC_DATABASE_URL", "CHOSYNC_SHOPEE_PARTNER_KEY", "CHOSYNC_POSTMART_PASSWORD",
+                 "CHOSYNC_TIKTOK_APP_SECRET"):  # fmt: skip
         monkeypatch.setenv(name, "restored-after-the-test")  # the demo sets its own
     (tmp_path / ".demo").mkdir()
     (tmp_path / ".demo" / "stale-file").write_text("left from an earlier run")
     demo.main()
     out = capsys.readouterr().out
     for command in ("catalog import", "channels connect shopee --seller HTX-DANTIEN --code", "channels add postmart",
+                    "channels connect tiktok --seller CTY-DUACAUKE --code", "categories map tiktok",
                     "channels add voso", "assisted confirm --seller CTY-DUACAUKE --channel voso --from-export",
                     "orders pull", "reconcile --seller HTX-DANTIEN", "failures", "status"):  # fmt: skip
         assert f"$ chosync {command}" in out
@@ -124,10 +127,13 @@ def test_make_demo_runs_the_whole_story(
     expected = Counter({(s.code, channel): active[s.code] for s in sellers for channel in s.marketplaces})
     expected[("CTY-TVXANH", "shopee")] -= 1
     assert live == expected
-    assert all(2 <= len(s.marketplaces) <= 3 for s in sellers)
-    assert {channel for s in sellers for channel in s.marketplaces} == {"shopee", "postmart", "voso", "provincial"}
-    assert sold_out == (3, 3)  # one buyer on Shopee, one on Voso: all three reserved, none left to sell
-    assert pushed_stock == [0, 0, 0]  # ...and 0 is what chosync pushed to each of its three marketplaces
+    assert all(2 <= len(s.marketplaces) <= 4 for s in sellers)
+    assert {channel for s in sellers for channel in s.marketplaces} == {
+        "shopee", "tiktok", "postmart", "voso", "provincial"
+    }  # fmt: skip
+    assert sum("tiktok" in s.marketplaces for s in sellers) == 3
+    assert sold_out == (3, 3)  # a buyer each on Shopee, TikTok Shop and Voso: all three reserved, none to sell
+    assert pushed_stock == [0, 0, 0, 0]  # ...and 0 is what chosync pushed to each of its four marketplaces
     assert (reconciled["price_drift"], reconciled["stock_drift"]) == (1, 1)
     [refused] = failures
     assert (refused.seller, refused.product_sku, refused.kind) == ("CTY-TVXANH", demo.REFUSED_SKU, "create")
@@ -138,6 +144,7 @@ def test_make_demo_runs_the_whole_story(
     shopee, postmart = fleet.get("shopee", ShopeeSandbox), fleet.get("postmart", PostmartSandbox)
     coconut = next(s for s in sellers if s.code == demo.SOLD_OUT_SELLER)
     assert shopee_stock(shopee, coconut.shop_id, demo.SOLD_OUT_SKU, demo.SOLD_OUT_PRODUCT) == 0
+    assert tiktok_stock(fleet.get("tiktok", TikTokSandbox), coconut.tiktok_shop, demo.SOLD_OUT_SKU) == 0
     for floor in ("voso", "provincial"):
         assert fleet.get(floor, SellerCentreSite).shop(coconut.code).products[demo.SOLD_OUT_SKU].stock == 0
     seller, product, sku = demo.HAND_EDITED_SKU
