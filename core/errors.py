@@ -30,6 +30,7 @@ __all__ = [
     "IOFailure",
     "InputRejected",
     "NotFound",
+    "NotYet",
     "OutcomeUnknown",
     "PermanentError",
     "RateLimited",
@@ -106,6 +107,18 @@ class RetryableError(ChosyncError):
 
 class RateLimited(RetryableError):
     """The marketplace asked us to slow down. Waiting for it spends no attempt."""
+
+
+class NotYet(ChosyncError):
+    """The marketplace cannot take this change yet, for a reason that passes by itself (a listing still in
+    its review): sent again later without spending an attempt, and parked only once it has waited too long.
+
+    Not a :class:`RetryableError`: retrying within the call could only wait, and a review takes hours.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
 
 
 class AuthError(ChosyncError):

@@ -109,6 +109,14 @@ class ScheduleSettings(BaseModel):
     retry_rate_limited_max: Duration = Field(
         default=3600.0, gt=0, description="A rate limit spends no attempt, but throttled this long in all it is parked"
     )
+    retry_not_yet: Duration = Field(
+        default=900.0,
+        gt=0,
+        description="A change the marketplace cannot take yet (a listing in review) is sent again after this",
+    )
+    retry_not_yet_max: Duration = Field(
+        default=3 * 86400.0, gt=0, description="... spending no attempt, and parked once it has waited this long"
+    )
     runs_kept: Duration = Field(default=90 * 86400.0, description="Run records are kept this long")
     quiet_runs_kept: Duration = Field(
         default=86400.0, description="Runs that found nothing to do are kept this long (the newest always)"

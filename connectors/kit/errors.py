@@ -29,7 +29,7 @@ from typing import Any, Protocol, TypeVar
 import httpx
 
 from connectors.kit.config import ErrorSettings
-from core.errors import AuthError, ChosyncError, OutcomeUnknown, PermanentError, RateLimited, RetryableError
+from core.errors import AuthError, ChosyncError, NotYet, OutcomeUnknown, PermanentError, RateLimited, RetryableError
 from core.logs import scrub
 from core.ports import ReauthorizeRequired
 
@@ -62,6 +62,7 @@ class Resolution(StrEnum):
     REAUTHORIZE = "reauthorize"
     PERMANENT = "permanent"
     UNSAFE = "unsafe"
+    LATER = "later"  # not yet: the listing's state (a review) refuses it for now; sent again later
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +176,7 @@ _Builder = Callable[[str, ErrorRule, "str | None", "float | None"], ChosyncError
 _BUILDERS: Mapping[Resolution, _Builder] = {
     Resolution.RETRY: lambda text, rule, _code, wait: RetryableError(text, hint=rule.hint, retry_after=wait),
     Resolution.RATE_LIMITED: lambda text, rule, _code, wait: RateLimited(text, hint=rule.hint, retry_after=wait),
+    Resolution.LATER: lambda text, rule, _code, wait: NotYet(text, hint=rule.hint, retry_after=wait),
     Resolution.AUTH: lambda text, rule, _code, _wait: AuthError(text, hint=rule.hint),
     Resolution.REAUTHORIZE: lambda text, rule, _code, _wait: ReauthorizeRequired(text, hint=rule.hint),
     Resolution.PERMANENT: lambda text, rule, code, _wait: PermanentError(

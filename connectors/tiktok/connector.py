@@ -44,7 +44,7 @@ from connectors.tiktok.payload import TikTokProduct, create_body, edit_body, ide
 from connectors.tiktok.reads import TikTokReader, audit_reasons
 from connectors.tiktok.stock import StockWriter, per_product
 from core.catalog.records import ProductRecord
-from core.errors import AuthError, ChosyncError, OutcomeUnknown, PermanentError, RetryableError
+from core.errors import AuthError, ChosyncError, NotYet, OutcomeUnknown, PermanentError, RetryableError
 from core.logs import scrub
 from core.ports import (
     AccountRules,
@@ -223,7 +223,7 @@ class TikTokConnector(ApiConnector[TikTokConfig, TikTokProduct]):
                 await self.client.post(
                     path, {"skus": skus}, idempotent=True, name=self._path("products/{id}/prices/update")
                 )
-            except RetryableError as exc:
+            except (RetryableError, NotYet) as exc:  # in review (not yet), or rejected by it (never)
                 raise await self._why_refused(product_id, exc) from exc
             return {}
 

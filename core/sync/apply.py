@@ -40,7 +40,15 @@ from structlog.contextvars import bound_contextvars
 
 from core.channels import AccountSummary
 from core.db import Store
-from core.errors import AuthError, ChosyncError, OutcomeUnknown, PermanentError, RateLimited, RetryableError
+from core.errors import (
+    AuthError,
+    ChosyncError,
+    NotYet,
+    OutcomeUnknown,
+    PermanentError,
+    RateLimited,
+    RetryableError,
+)
 from core.logs import scrub
 from core.models import utcnow
 from core.ports import BatchResult, Connector, PriceUpdate, StockUpdate, payload_hash
@@ -126,6 +134,17 @@ class _Applier:
         elif isinstance(error, OutcomeUnknown):
             values.update(state=OpState.UNKNOWN.value)
             self.report.unknown += 1
+        elif isinstance(error, NotYet):
+            values.update(attempts=op.attempts - 1)  # the marketplace's own state, not a failure: no attempt
+            if (now - (op.queued_at or now)).total_seconds() <= self.schedule.max_not_yet_s:
+                wait = self.schedule.not_yet_s if error.retry_after is None else error.retry_after
+                values.update(state=OpState.RETRY_WAIT.value, next_attempt_at=now + timedelta(seconds=wait))
+                self.report.retrying += 1
+            else:
+                hours = self.schedule.max_not_yet_s / 3600
+                message = f"still not accepted {hours:.0f} h after it was queued: {message}"
+                values.update(state=OpState.FAILED.value, error=message)
+                self.park(conn, op, message)
         elif isinstance(error, RetryableError | AuthError) and op.attempts < self.schedule.max_attempts:
             attempts = op.attempts - 1 if isinstance(error, AuthError) else op.attempts
             values.update(state=OpState.RETRY_WAIT.value, attempts=attempts,

@@ -35,6 +35,7 @@ class DueOp:
     models: dict[str, str]
     unknown: bool = False  # its last send may have landed: read back before sending again
     rate_limited_s: float = 0.0
+    queued_at: datetime | None = None
 
     @property
     def ref(self) -> ListingRef:
@@ -80,6 +81,6 @@ def due_operations(store: Store, account_id: int, now: datetime) -> list[DueOp]:
     return [
         DueOp(r.id, OpKind(r.kind), r.listing_id, r.product_id, r.product_sku, r.variant_sku, r.value,
               r.attempts, r.item_id, dict(r.models or {}), unknown=r.state == OpState.UNKNOWN.value,
-              rate_limited_s=r.rate_limited_s or 0.0)
+              rate_limited_s=r.rate_limited_s or 0.0, queued_at=r.created_at)
         for r in ready
     ]  # fmt: skip

@@ -15,13 +15,17 @@ class RetrySchedule:
     """When a failed operation is tried again: base × 2^(attempt−1), capped; parked after max_attempts.
 
     A rate limit spends no attempt; an operation is parked once its rate-limit waits add up to more than
-    ``max_rate_limited_s`` (a throttle measured in seconds is normal; one lasting an hour is a quota).
+    ``max_rate_limited_s`` (a throttle measured in seconds is normal; one lasting an hour is a quota). A
+    change the marketplace cannot take yet (:class:`~core.errors.NotYet`: a listing in review) is sent
+    again every ``not_yet_s``, spending no attempt, and parked once ``max_not_yet_s`` after it was queued.
     """
 
     max_attempts: int = 8
     base_s: float = 30.0
     max_s: float = 3600.0
     max_rate_limited_s: float = 3600.0
+    not_yet_s: float = 900.0
+    max_not_yet_s: float = 3 * 86400.0
 
     @classmethod
     def from_settings(cls, settings: ScheduleSettings) -> RetrySchedule:
@@ -30,6 +34,8 @@ class RetrySchedule:
             base_s=settings.retry_base,
             max_s=settings.retry_max,
             max_rate_limited_s=settings.retry_rate_limited_max,
+            not_yet_s=settings.retry_not_yet,
+            max_not_yet_s=settings.retry_not_yet_max,
         )
 
     def delay(self, attempts: int) -> timedelta:
