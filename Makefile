@@ -30,6 +30,7 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/sync_bench.py
+	$(BIN)/python bench/cli_bench.py
 
 # Ten minutes of the scheduler daemon against faulty sandboxes: memory, file handles, connections flat.
 soak: $(STAMP)

@@ -14,13 +14,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.db import Store
 from core.errors import InputRejected, NotFound, UsageError
+from core.filters import known_channel, known_seller, seller_code, unknown
 from core.logs import register_secret
 from core.models import CATEGORY_MAP, CHANNEL_ACCOUNT, CHANNEL_TOKEN, SELLER, utcnow
 from core.ports import AccountRules, ChannelAccount, Tokens, get_connector_class
@@ -34,6 +36,7 @@ __all__ = [
     "apply_declared",
     "category_map",
     "channel_account",
+    "check_urls",
     "find_account",
     "list_accounts",
     "set_category_map",
@@ -42,6 +45,24 @@ __all__ = [
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _RULE_FIELDS = ("price_markup_percent", "round_to_vnd", "stock_buffer", "stock_share_percent")
+# The settings every API connector reads as addresses: checked here once, for every channel.
+_URL_SETTINGS = ("base_url", "auth_base_url")
+
+
+def check_urls(settings: Mapping[str, Any]) -> None:
+    """``base_url`` and ``auth_base_url``, when given, are http(s) URLs with a host: a typo is refused now,
+    not found by the first sync as a connection that cannot be made."""
+    for key in _URL_SETTINGS:
+        value = settings.get(key)
+        if value is None:
+            continue
+        parts = urlsplit(value) if isinstance(value, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(
+                f"{key} {value!r} is not an http(s) URL with a host",
+                hint=f"give the marketplace's API address, e.g. https://api.example.vn (--{key.replace('_', '-')}"
+                f" or --set {key}=...)",
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +79,7 @@ class AccountSummary:
 
 
 def _seller_id(conn: Any, seller: str) -> int:
-    found = conn.execute(select(SELLER.c.id).where(SELLER.c.code == seller)).scalar()
+    found = conn.execute(select(SELLER.c.id).where(SELLER.c.code == seller_code(seller))).scalar()
     if found is None:
         raise NotFound(f"seller {seller!r} is not registered", hint="see 'chosync sellers list'")
     return int(found)
@@ -75,8 +96,10 @@ def add_account(
 ) -> int:
     """Register a seller's shop on a channel; the connector checks the settings first."""
     name = name or channel
+    seller = seller_code(seller)
     if not _NAME.match(name):
         raise UsageError(f"{name!r} is not a valid account name", hint="use lowercase letters, digits, - and _")
+    check_urls(settings)
     get_connector_class(channel).check_settings(settings)
     values = (rules or AccountRules()).model_dump()
     now = utcnow()
@@ -122,7 +145,12 @@ def _removed_named(store: Store, seller: str, channel: str, name: str) -> bool:
 
 def find_account(store: Store, *, seller: str, channel: str, name: str | None = None) -> AccountSummary:
     """The one account of ``seller`` on ``channel`` (``name`` needed only when there are several)."""
-    accounts = [a for a in list_accounts(store, seller=seller) if a.channel == channel]
+    accounts = list_accounts(store, seller=seller, channel=channel)
+    seller = seller_code(seller)
+    if name is not None and accounts and name not in {a.name for a in accounts}:
+        wrong = unknown(f"{channel} account of {seller} named", name, (a.name for a in accounts),
+                        see=f"chosync channels list --seller {seller}")  # fmt: skip
+        raise UsageError(f"{seller} has no {channel} account named {name!r}", hint=wrong.hint)
     if name is not None:
         accounts = [a for a in accounts if a.name == name]
     if not accounts:
@@ -151,6 +179,7 @@ def update_account(
         replan = False
         if settings:
             merged = {**row.settings, **settings}
+            check_urls(settings)
             get_connector_class(row.channel).check_settings(merged)
             values["settings"] = merged
             replan = merged != row.settings
@@ -171,7 +200,9 @@ def update_account(
 def list_accounts(
     store: Store, *, seller: str | None = None, channel: str | None = None, removed: bool = False
 ) -> list[AccountSummary]:
-    """The accounts in the store; those removed with ``chosync channels remove`` only when ``removed``."""
+    """The accounts in the store; those removed with ``chosync channels remove`` only when ``removed``.
+
+    A ``seller`` or ``channel`` that names nothing is a UsageError (:mod:`core.filters`), not no accounts."""
     query = (
         select(
             CHANNEL_ACCOUNT,
@@ -183,13 +214,13 @@ def list_accounts(
         .outerjoin(CHANNEL_TOKEN, CHANNEL_TOKEN.c.account_id == CHANNEL_ACCOUNT.c.id)
         .order_by(SELLER.c.code, CHANNEL_ACCOUNT.c.channel, CHANNEL_ACCOUNT.c.name)
     )
-    if seller is not None:
-        query = query.where(SELLER.c.code == seller)
-    if channel is not None:
-        query = query.where(CHANNEL_ACCOUNT.c.channel == channel)
     if not removed:
         query = query.where(CHANNEL_ACCOUNT.c.removed_at.is_(None))
     with store.engine.connect() as conn:
+        if seller is not None:
+            query = query.where(SELLER.c.code == known_seller(conn, seller))
+        if channel is not None:
+            query = query.where(CHANNEL_ACCOUNT.c.channel == known_channel(conn, channel))
         return [
             AccountSummary(
                 id=r.id,
@@ -314,6 +345,11 @@ class DeclaredAccount(BaseModel):
     settings: dict[str, Any] = Field(default_factory=dict)
     rules: AccountRules = Field(default_factory=AccountRules)
 
+    @field_validator("seller")
+    @classmethod
+    def _stored_code(cls, value: str) -> str:
+        return seller_code(value)
+
 
 def apply_declared(store: Store, accounts: Sequence[DeclaredAccount]) -> dict[str, int]:
     """Make the store hold the declared accounts: missing ones added, declared settings and rules set.
@@ -327,6 +363,7 @@ def apply_declared(store: Store, accounts: Sequence[DeclaredAccount]) -> dict[st
         name = declared.name or declared.channel
         current = existing.get((declared.seller, declared.channel, name))
         merged = {**(current.settings if current else {}), **declared.settings}
+        check_urls(declared.settings)
         get_connector_class(declared.channel).check_settings(merged)
         if current is None:
             with store.engine.connect() as conn:

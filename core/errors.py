@@ -11,6 +11,9 @@ should do with them, decided where they are raised, never guessed later from a m
   a damaged file. Nothing is wrong with the command; its surroundings must be fixed (CLI exit code 74).
 - :class:`RetryableError` (and :class:`RateLimited`): try again later; the marketplace or the network
   was not able to answer now.
+- :class:`CannotConnect`: no connection could be made at all (refused, a name that does not resolve, a
+  TLS handshake refused): tried a few times only, then parked for a person, since a wrong address or a
+  marketplace that is down does not pass by retrying for hours.
 - :class:`AuthError`: the credentials were refused; refresh the token once, then retry.
 - :class:`PermanentError`: the marketplace refused the request for a reason a person must fix.
 - :class:`OutcomeUnknown`: the request may have reached the marketplace and the answer was lost; read
@@ -25,6 +28,7 @@ from typing import Any
 
 __all__ = [
     "AuthError",
+    "CannotConnect",
     "ChosyncError",
     "ConfigError",
     "IOFailure",
@@ -107,6 +111,19 @@ class RetryableError(ChosyncError):
 
 class RateLimited(RetryableError):
     """The marketplace asked us to slow down. Waiting for it spends no attempt."""
+
+
+class CannotConnect(RetryableError):
+    """No connection to ``host`` could be made: nothing was sent, so trying again is safe, but only a few
+    times; past a short bound a person must look (a wrong ``base_url``, the marketplace down, a proxy).
+
+    ``reason`` is what failed, for people: "connection refused", "host name not found", "TLS failed".
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, host: str = "", reason: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.host = host
+        self.reason = reason
 
 
 class NotYet(ChosyncError):

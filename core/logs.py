@@ -2,11 +2,17 @@
 
 Redaction works three ways, because a secret can hide in three places:
 
-- a value whose *key* names a secret (any key containing key, secret, token, password or sign, at any
-  depth of nested dicts and lists);
-- a ``name=value`` pair inside a string (a URL query ``?access_token=…&sign=…``, an exception text);
+- a value whose *key* names a secret, at any depth of nested dicts and lists;
+- a ``name=value`` (or ``name: value``) pair inside a string whose name names a secret (a URL query
+  ``?access_token=…&sign=…``, an exception text, a JSON body);
 - a known secret *value* anywhere in any string: credentials register themselves with
   :func:`register_secret` when loaded, so they are scrubbed even from text that does not name them.
+
+A name names a secret when one of its words (split at ``_``, ``-``, ``.`` and camelCase) is, or ends
+with, key, secret, token, password or passwd, or is sign or signature: ``access_token``, ``partnerKey``,
+``x-api-key``, ``apikey``. A plural is not a secret's name: ``tokens:12`` is the token job of account
+12, ``keys: 3`` a count. Whole words, not substrings: ``design``, ``keyword`` and ``signal`` name nothing
+secret. The event name is code's own words, never a pair to redact (a registered secret in it still is).
 
 :func:`scrub` applies the last two to any text (CLI output, error messages) outside of logging.
 """
@@ -28,12 +34,16 @@ from core.settings import LogFormat
 __all__ = ["REDACTED", "configure_logging", "is_secret_key", "redact_secrets", "register_secret", "scrub"]
 
 REDACTED = "[REDACTED]"
-_SECRET_KEY_PARTS = ("key", "secret", "token", "password", "sign")
-# name=value or name: value pairs whose name says secret; the name itself is kept for the reader.
-_SECRET_PAIR = re.compile(
-    r"(?P<name>[\w-]*(?:key|secret|token|password|sign)[\w-]*)(?P<sep>[\"']?\s*[=:]\s*[\"']?)(?P<value>[^&\s\"',;}]+)",
+_SECRET_ENDINGS = ("key", "secret", "token", "password", "passwd", "signature")
+_SECRET_WORDS = frozenset({"sign"})
+_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+# A name=value or name: value pair, found cheaply by a secret part somewhere in the name; whether the
+# name really says secret is decided by is_secret_key. The name itself is kept for the reader.
+_PAIR_CANDIDATE = re.compile(
+    r"(?P<name>[\w-]*(?:key|secret|token|passw|sign)[\w-]*)(?P<sep>[\"']?\s*[=:]\s*[\"']?)(?=[^&\s\"',;}])",
     re.IGNORECASE,
 )
+_PAIR_VALUE = re.compile(r"[^&\s\"',;}]+")
 _MIN_SECRET_LENGTH = 4  # shorter values would scrub ordinary words and numbers
 
 # The newest secrets, oldest first (a dict keeps insertion order). Bounded, because a daemon that runs
@@ -62,12 +72,36 @@ def register_secret(value: str | None) -> None:
 
 
 def is_secret_key(name: str) -> bool:
-    lowered = name.lower()
-    return any(part in lowered for part in _SECRET_KEY_PARTS)
+    """Whether ``name`` (a field, a dict key, a ``--option``, a pair's name) names a secret value."""
+    for word in _WORD.findall(name):
+        lowered = word.lower()
+        if lowered in _SECRET_WORDS or lowered.endswith(_SECRET_ENDINGS):
+            return True
+    return False
 
 
-def scrub(text: str) -> str:
-    """Text with every known secret value and every ``secret_name=value`` pair redacted."""
+def _scrub_pairs(text: str) -> str:
+    # Scanned by hand rather than by one re.sub: a pair whose name is not a secret's must leave its
+    # value to be scanned too (``url=https://…?access_token=…``).
+    found = _PAIR_CANDIDATE.search(text)
+    if found is None:
+        return text
+    out: list[str] = []
+    done = 0
+    while found is not None:
+        end = found.end()
+        if is_secret_key(found["name"]):
+            value = _PAIR_VALUE.match(text, end)
+            assert value is not None  # the candidate's look-ahead saw its first character
+            out.append(text[done:end])
+            out.append(REDACTED)
+            done = value.end()
+        found = _PAIR_CANDIDATE.search(text, max(done, end))
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _scrub_known(text: str) -> str:
     global _longest_first  # noqa: PLW0603 (see register_secret)
     with _known_lock:
         if _longest_first is None:
@@ -76,7 +110,12 @@ def scrub(text: str) -> str:
     for secret in known:
         if secret in text:
             text = text.replace(secret, REDACTED)
-    return _SECRET_PAIR.sub(lambda m: f"{m['name']}{m['sep']}{REDACTED}", text)
+    return text
+
+
+def scrub(text: str) -> str:
+    """Text with every known secret value and every ``secret_name=value`` pair redacted."""
+    return _scrub_pairs(_scrub_known(text))
 
 
 def _redact(key: str | None, value: Any) -> Any:
@@ -97,7 +136,10 @@ def redact_secrets(_logger: WrappedLogger, _method: str, event_dict: EventDict) 
     """structlog processor: the last word before rendering, so nothing escapes it."""
     redacted: MutableMapping[str, Any] = {}
     for key, value in event_dict.items():
-        redacted[key] = _redact(None if key == "event" else key, value)
+        if key == "event" and isinstance(value, str):
+            redacted[key] = _scrub_known(value)
+        else:
+            redacted[key] = _redact(key, value)
     return dict(redacted)
 
 

@@ -12,6 +12,7 @@ from sqlmodel import select as sql_select
 
 from core.db import Store
 from core.errors import InputRejected, NotFound, UsageError
+from core.filters import seller_code
 from core.models import PRODUCT, SELLER, ProductStatus, Seller, SellerKind
 
 __all__ = ["SellerSummary", "add_seller", "get_seller", "list_sellers"]
@@ -36,7 +37,11 @@ def add_seller(
     kind: SellerKind = SellerKind.HOUSEHOLD,
     province: str | None = None,
 ) -> Seller:
-    """Register a seller. A code already taken is refused rather than silently reused."""
+    """Register a seller. A code already taken, in any case, is refused rather than silently reused.
+
+    Codes are stored upper-case (``htx-c`` is HTX-C): people type them both ways, and two sellers whose
+    codes differ only in case would be one seller to every person reading them."""
+    code = seller_code(code)
     if not _CODE.match(code):
         raise UsageError(
             f"{code!r} is not a valid seller code",
@@ -55,13 +60,15 @@ def add_seller(
         with store.session() as session:
             session.add(seller)
     except IntegrityError as exc:
-        raise InputRejected(f"seller {code!r} is already registered", hint="see 'chosync sellers list'") from exc
+        raise InputRejected(
+            f"seller {code} is already registered (codes are the same in any case)", hint="see 'chosync sellers list'"
+        ) from exc
     return seller
 
 
 def get_seller(store: Store, code: str) -> Seller:
     with store.session() as session:
-        seller = session.exec(sql_select(Seller).where(Seller.code == code)).first()
+        seller = session.exec(sql_select(Seller).where(Seller.code == seller_code(code))).first()
     if seller is None:
         raise NotFound(f"seller {code!r} is not registered", hint="see 'chosync sellers list'")
     return seller

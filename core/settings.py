@@ -28,6 +28,7 @@ __all__ = [
     "PROJECT_ROOT",
     "ChannelSchedule",
     "Duration",
+    "ImageSettings",
     "LogFormat",
     "ScheduleSettings",
     "Settings",
@@ -117,6 +118,12 @@ class ScheduleSettings(BaseModel):
     retry_not_yet_max: Duration = Field(
         default=3 * 86400.0, gt=0, description="... spending no attempt, and parked once it has waited this long"
     )
+    retry_unreachable: Duration = Field(
+        default=60.0, gt=0, description="A change whose marketplace could not be connected to is sent again after this"
+    )
+    retry_unreachable_attempts: int = Field(
+        default=3, ge=1, description="... and parked for a person after this many tries that could not connect"
+    )
     runs_kept: Duration = Field(default=90 * 86400.0, description="Run records are kept this long")
     quiet_runs_kept: Duration = Field(
         default=86400.0, description="Runs that found nothing to do are kept this long (the newest always)"
@@ -143,6 +150,29 @@ class ScheduleSettings(BaseModel):
         return self.heartbeat_every * self.stale_after_beats
 
 
+class ImageSettings(BaseModel):
+    """Where a catalog's images may come from (``[images]``) beyond public web hosts and the folder of
+    the imported file: a seller names them, and chosync reads and publishes what they name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    allowed_hosts: tuple[str, ...] = Field(
+        default=(), description="Hosts an image URL may name although they are not public (your own image server)"
+    )
+    folders: tuple[Path, ...] = Field(
+        default=(), description="Folders local image files may also come from (full paths)"
+    )
+
+    @field_validator("folders")
+    @classmethod
+    def _full_paths(cls, folders: tuple[Path, ...]) -> tuple[Path, ...]:
+        # Relative to what? The working directory of a command differs from the daemon's: no guessing.
+        for folder in folders:
+            if not folder.expanduser().is_absolute():
+                raise ValueError(f"{str(folder)!r} is not a full path: write it from the root, e.g. /srv/chosync/anh")
+        return tuple(folder.expanduser() for folder in folders)
+
+
 class Settings(BaseSettings):
     """Everything chosync reads from its environment."""
 
@@ -164,6 +194,9 @@ class Settings(BaseSettings):
     )
     schedule: ScheduleSettings = Field(
         default_factory=ScheduleSettings, description="The scheduler daemon: job intervals and behaviour"
+    )
+    images: ImageSettings = Field(
+        default_factory=ImageSettings, description="Where catalog images may come from besides public web hosts"
     )
 
     @classmethod

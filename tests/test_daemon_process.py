@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -125,3 +126,41 @@ def test_scheduler_takes_the_database_url_and_config_as_options(tmp_path: Path) 
     assert process.wait(timeout=15) == 0
     assert db.exists(), "the daemon ran on the database it was given"
     assert _events(log)[-1]["event"] == "daemon.stopped", "JSON lines: the log format came from the given config"
+
+
+def test_a_second_daemon_says_at_once_whom_it_waits_for_and_how_long(tmp_path: Path) -> None:
+    """One that would wait 30 s says so at once, then runs when the first stops; one that waits briefly exits 1."""
+    env = {**os.environ, "CHOSYNC_DATABASE_URL": f"sqlite:///{tmp_path / 'shared.db'}"}
+    first_config = write_config(tmp_path / "first.toml", log_format="json", log_level="INFO")
+    patient_config = write_config(tmp_path / "patient.toml", log_format="json", log_level="INFO", stale_after_beats=150)
+
+    def start(name: str, config: Path) -> subprocess.Popen[bytes]:
+        with (tmp_path / f"{name}.log").open("wb") as sink:
+            return subprocess.Popen([sys.executable, "scheduler.py", "--config", str(config)], cwd=PROJECT_ROOT,
+                                    env=env, stdout=sink, stderr=sink)  # fmt: skip
+
+    def logged(name: str, event: str) -> bool:
+        path = tmp_path / f"{name}.log"
+        return path.exists() and f'"event": "{event}"' in path.read_text()
+
+    first = start("first", first_config)
+    _wait(lambda: logged("first", "daemon.started"), 20, "the first daemon started")
+    brief, patient = start("brief", first_config), start("patient", patient_config)  # 1.2 s and 30.2 s of wait
+    assert brief.wait(timeout=20) == 1
+    waiting, refused = _events(tmp_path / "brief.log")
+    me = f"pid {first.pid} on {socket.gethostname()}"
+    assert waiting["event"] == "daemon.waiting" and waiting["level"] == "warning"
+    assert (waiting["pid"], waiting["host"], waiting["wait_s"]) == (first.pid, socket.gethostname(), 1.2)
+    assert me in waiting["reason"] and "waiting up to 1.2s" in waiting["reason"] and "exiting" in waiting["reason"]
+    assert refused["event"] == "daemon.already_running" and refused["pid"] == first.pid
+    assert me in refused["reason"] and "chosync daemon status" in refused["fix"]
+
+    _wait(lambda: logged("patient", "daemon.waiting"), 20, "the patient daemon saying it waits")
+    assert patient.poll() is None, "it said so long before its 30 s were over"
+    [said] = _events(tmp_path / "patient.log")
+    assert said["pid"] == first.pid and said["wait_s"] == 30.2 and "waiting up to 30.2s" in said["reason"]
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(timeout=15) == 0
+    _wait(lambda: logged("patient", "daemon.started"), 10, "the patient daemon taking over")  # as before
+    patient.send_signal(signal.SIGTERM)
+    assert patient.wait(timeout=15) == 0

@@ -89,3 +89,30 @@ def test_the_registry_of_secrets_stays_bounded_and_keeps_those_in_use(monkeypatc
     assert scrub("in-use-partner-key-0000") == REDACTED
     assert scrub("refreshed-token-000059") == REDACTED
     assert scrub("refreshed-token-000000") == "refreshed-token-000000", "long replaced: forgotten"
+
+
+def test_job_ids_and_event_names_are_not_taken_for_secrets(json_log) -> None:  # type: ignore[no-untyped-def]
+    """``tokens:12`` is the token job of account 12: a plural names no secret, and an event is code's words."""
+    register_secret("tok-in-the-event-7777")
+    log = structlog.get_logger()
+    log.info("job tokens:12 finished", job_id="tokens:12", job="tokens:12", note="ran tokens:12, keys: 3")
+    log.info("refresh with tok-in-the-event-7777", job_id="tokens:12")
+    first, second = json_log()
+    assert first["event"] == "job tokens:12 finished"
+    assert (first["job_id"], first["job"], first["note"]) == ("tokens:12", "tokens:12", "ran tokens:12, keys: 3")
+    assert second["event"] == f"refresh with {REDACTED}", "a registered secret is scrubbed even from an event"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("token: abcd1234", f"token: {REDACTED}"),
+        ("partnerKey=pk1 X-Api-Key: ak2 apikey=ak3", f"partnerKey={REDACTED} X-Api-Key: {REDACTED} apikey={REDACTED}"),
+        ("REFRESH_TOKEN=rt1&signature=sg1", f"REFRESH_TOKEN={REDACTED}&signature={REDACTED}"),
+        # A name that is not a secret's leaves its value to be read on: the pair inside is still found.
+        ("next=https://p.example/cb?access_token=tok9", f"next=https://p.example/cb?access_token={REDACTED}"),
+        ("tokens:12 keyword=gạo design=hoa signal=3", "tokens:12 keyword=gạo design=hoa signal=3"),
+    ],
+)
+def test_pairs_are_redacted_by_whole_words_of_their_name(text: str, expected: str) -> None:
+    assert scrub(text) == expected

@@ -439,6 +439,9 @@ def test_the_orders_commands(cli: Invoke, sqlite_url: str, tmp_path: Path) -> No
         assert "Changed" in out and "Ledger" in out
         row = next(line for line in out.splitlines() if line.strip().startswith("HTX-DANTIEN/shopee"))
         assert row.split() == ["HTX-DANTIEN/shopee", "1", "·", "·", "1", "1", "ok"]  # one new order, one stock move
+        code, out, _ = cli("orders", "pull", "--seller", SELLER, "--json")  # again: nothing new
+        [pulled] = json.loads(out)
+        assert (code, pulled["seller"], pulled["outcome"], pulled["orders_new"]) == (0, SELLER, "ok", 0)
         [listed] = json.loads(cli("orders", "list", "--json")[1])
         assert listed == {
             "order_id": order_sn, "seller": SELLER, "channel": "shopee", "account": "shopee",
@@ -471,4 +474,4 @@ def test_the_orders_commands(cli: Invoke, sqlite_url: str, tmp_path: Path) -> No
         assert "error:" in err and "HTX-DANTIEN shopee (shopee)" in err
         assert PARTNER_KEY not in out + err
     code, _, err = cli("orders", "pull", "--seller", "NOBODY")
-    assert code == 1 and "no enabled channel account" in err
+    assert code == 2 and "no seller NOBODY" in err  # a typo is no empty pull

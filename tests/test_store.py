@@ -8,7 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import StatementError
 from sqlmodel import SQLModel
 
@@ -76,3 +76,40 @@ def test_unreachable_postgres_is_a_config_error_without_the_password() -> None:
         open_store("postgresql+psycopg://chosync:hunter2secret@127.0.0.1:1/chosync")
     assert "hunter2secret" not in str(caught.value)
     assert "CHOSYNC_DATABASE_URL" in (caught.value.hint or "")
+
+
+def _at_0010_with_sellers(url: str, *codes: str) -> Store:
+    store = open_store(url, migrate=False)
+    store.migrate("0010")
+    with store.engine.begin() as conn:
+        for code in codes:
+            conn.execute(
+                text("INSERT INTO seller (code, name, kind, created_at) VALUES (:code, :code, 'household', :now)"),
+                {"code": code, "now": datetime.now(UTC)},
+            )
+        conn.execute(
+            text("INSERT INTO job_request (kind, seller, \"full\", requested_by, requested_at) "
+                 "VALUES ('push', :code, false, 'test', :now)"),
+            {"code": codes[0], "now": datetime.now(UTC)},
+        )  # fmt: skip
+    return store
+
+
+def test_the_migration_upper_cases_stored_seller_codes(empty_database_url: str) -> None:
+    store = _at_0010_with_sellers(empty_database_url, "htx-c", "Hkd-Ba", "HTX-D")
+    store.migrate()
+    with store.engine.connect() as conn:
+        assert sorted(conn.execute(text("SELECT code FROM seller")).scalars()) == ["HKD-BA", "HTX-C", "HTX-D"]
+        assert conn.execute(text("SELECT seller FROM job_request")).scalar_one() == "HTX-C"
+    store.dispose()
+
+
+def test_codes_that_differ_only_in_case_stop_the_migration_and_lose_nothing(empty_database_url: str) -> None:
+    store = _at_0010_with_sellers(empty_database_url, "htx-c", "HTX-C", "Htx-c", "HKD-BA")
+    with pytest.raises(ConfigError, match="differ only in case: HTX-C and Htx-c and htx-c") as raised:
+        store.migrate()
+    assert raised.value.hint is not None and "UPDATE seller SET code" in raised.value.hint
+    with store.engine.connect() as conn:
+        assert sorted(conn.execute(text("SELECT code FROM seller")).scalars()) == ["HKD-BA", "HTX-C", "Htx-c", "htx-c"]
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0010"
+    store.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -216,12 +217,15 @@ def test_failures_filters_retry_all_and_runs_limit(cli: Invoke, sandbox: ShopeeS
     parked = json.loads(cli("failures", "--json")[1])
     assert sorted(f["product_sku"] for f in parked) == ["P000000", "P000001"]
     assert json.loads(cli("failures", "--seller", "HTX-DANTIEN", "--channel", "shopee", "--json")[1]) == parked
-    assert json.loads(cli("failures", "--seller", "HTX-KHAC", "--json")[1]) == []
-    assert json.loads(cli("failures", "--channel", "postmart", "--json")[1]) == []
+    assert json.loads(cli("failures", "--seller", "htx-dantien", "--json")[1]) == parked  # codes in any case
+    code, out, err = cli("failures", "--seller", "HTX-DANTEN", "--json")  # a typo is no empty list
+    assert (code, out, err) == (2, "", "error: no seller HTX-DANTEN\nfix: did you mean HTX-DANTIEN? see "
+                                        "'chosync sellers list'\n")  # fmt: skip
+    assert json.loads(cli("failures", "--channel", "postmart", "--json")[1]) == []  # a channel with no account
     code, out, _ = cli("retry", "--all", "--channel", "postmart")
     assert (code, "0 operations re-queued" in out) == (0, True)
-    code, out, _ = cli("retry", "--all")
-    assert (code, "2 operations re-queued" in out) == (0, True)
+    code, out, _ = cli("retry", "--all", "--json")
+    assert (code, json.loads(out)) == (0, {"requeued": 2})
     assert json.loads(cli("failures", "--json")[1]) == []
     assert cli("retry")[0] == 2  # neither ids nor --all: a usage error
     assert cli("sync")[0] == 1  # still refused: parked again
@@ -230,3 +234,68 @@ def test_failures_filters_retry_all_and_runs_limit(cli: Invoke, sandbox: ShopeeS
     assert len(runs) == 2
     [latest] = json.loads(cli("runs", "--limit", "1", "--json")[1])
     assert latest["id"] == max(r["id"] for r in runs)
+
+
+def test_sync_names_the_upload_pack_folder_and_the_next_step(cli: Invoke, tmp_path: Path) -> None:
+    """A floor's sync says where the pack is and what the person does next, not only 'Wait 12 … ok'."""
+    folder = tmp_path / "voso"
+    assert cli("channels", "add", "voso", "--seller", "HTX-DANTIEN", "--set", f"folder={folder}")[0] == 0
+    code, out, err = cli("sync", "--channel", "voso")
+    assert code == 0, out + err
+    [pack] = [p for p in (folder / "packs").iterdir() if not p.name.startswith(".")]
+    lines = out.splitlines()
+    assert "HTX-DANTIEN voso: upload pack 1 written (3 change(s)), in the folder" in lines
+    assert f"  {pack}" in lines  # whole, on a line of its own, whatever the terminal's width
+    assert any(line.startswith("  Next: upload it in the Voso seller centre") for line in lines)
+    assert "  chosync assisted confirm --seller HTX-DANTIEN --channel voso" in lines
+    code, out, _ = cli("sync", "--channel", "voso", "--json")  # nothing new: the same pack still waits
+    [result] = json.loads(out)
+    assert (code, result["outcome"], result["waiting"]) == (0, "ok", 3)
+    assert result["pack"]["folder"] == str(pack) and result["pack"]["written"] is False
+    assert result["pack"]["next"] == "chosync assisted confirm --seller HTX-DANTIEN --channel voso"
+    assert "still waits to be uploaded" in cli("sync", "--channel", "voso")[1]
+    code, out, _ = cli("assisted", "confirm", "--seller", "htx-dantien", "--channel", "voso", "--json")
+    confirmed = json.loads(out)
+    assert (code, confirmed["pack_id"], confirmed["state"], confirmed["confirmed"]) == (0, 1, "confirmed", 3)
+    [result] = json.loads(cli("sync", "--channel", "voso", "--json")[1])
+    assert (result["pack"], result["waiting"]) == (None, 0)  # nothing left to upload: no next step
+
+
+def test_a_marketplace_that_refuses_the_connection_stops_the_account_and_says_so(
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wrong --base-url: the host named, the account's run stopped, no 'hiccups'; parked after 3 syncs."""
+    monkeypatch.setenv("CHOSYNC_SCHEDULE__RETRY_UNREACHABLE", "0.001")  # each sync tries again at once
+    with socket.socket() as sock:  # a port just freed: nothing listens on it
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    assert cli("channels", "set", "shopee", "--seller", "HTX-DANTIEN", "--base-url", f"http://127.0.0.1:{port}")[0] == 0
+    code, out, _ = cli("sync")
+    assert code == 1
+    text = " ".join(out.split())  # the note may wrap at the terminal's width
+    assert f"stopped: could not connect to Shopee at 127.0.0.1:{port}: the connection was refused" in text
+    assert "check the account's base_url" in text and "hiccups" not in text
+    code, out, _ = cli("sync", "--json")
+    [result] = json.loads(out)
+    assert (code, result["outcome"], result["failed"]) == (1, "failed", 0)
+    assert result["stopped"].startswith(f"could not connect to Shopee at 127.0.0.1:{port}")
+    [result] = json.loads(cli("sync", "--json")[1])  # the third try: parked for a person
+    assert result["failed"] == 3
+    reasons = {f["reason"] for f in json.loads(cli("failures", "--json")[1])}
+    [reason] = reasons
+    assert reason.startswith(f"could not connect in 3 tries, parked for a person: could not connect to Shopee at "
+                             f"127.0.0.1:{port}: the connection was refused (product/")  # fmt: skip
+
+
+def test_sync_and_reconcile_report_as_json(cli: Invoke) -> None:
+    code, out, _ = cli("sync", "--json")
+    [result] = json.loads(out)
+    assert code == 0 and (result["seller"], result["channel"], result["outcome"]) == ("HTX-DANTIEN", "shopee", "ok")
+    assert (result["created"], result["pack"], result["stopped"]) == (3, None, None)
+    code, out, _ = cli("reconcile", "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert [(r["seller"], r["channel"], r["outcome"], r["checked"]) for r in report["reconcile"]] == [
+        ("HTX-DANTIEN", "shopee", "ok", 3)
+    ]
+    assert [r["outcome"] for r in report["sync"]] == ["ok"]

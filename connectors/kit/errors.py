@@ -12,6 +12,11 @@ envelope reports an error or carries a result (:class:`Envelope`); :func:`check_
 them in one order: an HTTP 429, then the body's error code, then the HTTP status, then the envelope's
 shape.
 
+``CONNECT`` marks a connection that could not be made at all (refused, a host name that does not resolve, a
+TLS handshake that failed, no answer to the connect): nothing was sent, but unlike a 5xx it does not pass by
+itself in seconds, so it becomes :class:`~core.errors.CannotConnect`, naming the host and what failed (read
+from the exception's class and its causes, never from its text), tried a few times only.
+
 ``UNSAFE`` marks a failure after which the request may or may not have been applied (a read timeout, a
 dropped connection, a gateway's 5xx, an unreadable answer): safe to repeat for idempotent calls, an
 :class:`~core.errors.OutcomeUnknown` for the others, resolved by reading the marketplace back.
@@ -20,6 +25,8 @@ dropped connection, a gateway's 5xx, an unreadable answer): safe to repeat for i
 from __future__ import annotations
 
 import email.utils
+import socket
+import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,7 +36,16 @@ from typing import Any, Protocol, TypeVar
 import httpx
 
 from connectors.kit.config import ErrorSettings
-from core.errors import AuthError, ChosyncError, NotYet, OutcomeUnknown, PermanentError, RateLimited, RetryableError
+from core.errors import (
+    AuthError,
+    CannotConnect,
+    ChosyncError,
+    NotYet,
+    OutcomeUnknown,
+    PermanentError,
+    RateLimited,
+    RetryableError,
+)
 from core.logs import scrub
 from core.ports import ReauthorizeRequired
 
@@ -44,7 +60,9 @@ __all__ = [
     "Resolution",
     "TransportRules",
     "Unreadable",
+    "cannot_connect",
     "check_answer",
+    "connect_reason",
     "http_rules",
     "nothing_applied",
     "retry_after_seconds",
@@ -63,6 +81,7 @@ class Resolution(StrEnum):
     PERMANENT = "permanent"
     UNSAFE = "unsafe"
     LATER = "later"  # not yet: the listing's state (a review) refuses it for now; sent again later
+    CONNECT = "connect"  # no connection could be made: a few tries, then a person (a wrong address, a host down)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +117,13 @@ CLASS_RULES: Mapping[int, ErrorRule] = {
 TransportRules = tuple[tuple[type[httpx.RequestError], ErrorRule], ...]
 
 # First match wins: ConnectTimeout is a TimeoutException, but nothing was sent, so it is safe.
+_CONNECT_HINT = (
+    "check the account's base_url ('chosync channels list --json') and that the host is reachable from "
+    "this machine; once fixed, 'chosync retry --all' sends what was parked"
+)
 TRANSPORT_RULES: TransportRules = (
-    (httpx.ConnectTimeout, ErrorRule(_R.RETRY, "could not connect to {marketplace} in time")),
-    (httpx.ConnectError, ErrorRule(_R.RETRY, "could not connect to {marketplace}")),
+    (httpx.ConnectTimeout, ErrorRule(_R.CONNECT, "could not connect to {marketplace}", hint=_CONNECT_HINT)),
+    (httpx.ConnectError, ErrorRule(_R.CONNECT, "could not connect to {marketplace}", hint=_CONNECT_HINT)),
     (httpx.PoolTimeout, ErrorRule(_R.RETRY, "no free connection to {marketplace} in time")),
     (httpx.TimeoutException, ErrorRule(_R.UNSAFE, "{marketplace} did not answer in time")),
     (httpx.RemoteProtocolError, ErrorRule(_R.UNSAFE, "the connection to {marketplace} dropped mid-answer")),
@@ -125,8 +148,51 @@ class HttpRules:
         """The error a request that got no answer becomes (the exception's class name as its detail)."""
         for kind, rule in self.transport:
             if isinstance(exc, kind):
+                if rule.resolution is Resolution.CONNECT:
+                    return cannot_connect(rule, exc, call=call)
                 return to_error(rule, call=call, idempotent=idempotent, detail=type(exc).__name__)
         raise AssertionError("the transport rules end with the base class")  # pragma: no cover
+
+
+# What failed, by the class of the exception or of one of its causes (httpx wraps httpcore's, which wraps
+# the socket's): checked in this order, the most telling first.
+_CONNECT_REASONS: tuple[tuple[type[BaseException], str], ...] = (
+    (ssl.SSLError, "the TLS handshake failed (certificate or protocol)"),
+    (socket.gaierror, "its host name was not found (DNS)"),
+    (ConnectionRefusedError, "the connection was refused"),
+    (httpx.ConnectTimeout, "it did not answer in time"),
+    (TimeoutError, "it did not answer in time"),
+)
+
+
+def connect_reason(exc: BaseException) -> str:
+    """Why a connection could not be made, for a person, from the classes in ``exc``'s chain of causes."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for kind, reason in _CONNECT_REASONS:
+        if any(isinstance(link, kind) for link in chain):
+            return reason
+    return "the connection failed"
+
+
+def _host_of(exc: httpx.RequestError) -> str:
+    try:
+        url = exc.request.url
+    except RuntimeError:  # raised without its request (a test's stand-in)
+        return ""
+    return url.host + (f":{url.port}" if url.port else "")
+
+
+def cannot_connect(rule: ErrorRule, exc: httpx.RequestError, *, call: str) -> CannotConnect:
+    """A connection that could not be made, naming the host and what failed."""
+    host = _host_of(exc)
+    reason = connect_reason(exc)
+    where = f" at {host}" if host else ""
+    text = scrub(f"{rule.message}{where}: {reason} ({call})")
+    return CannotConnect(text, hint=rule.hint, host=host, reason=reason)
 
 
 def http_rules(marketplace: str, *, statuses: Mapping[int, ErrorRule] | None = None) -> HttpRules:
@@ -177,6 +243,7 @@ _BUILDERS: Mapping[Resolution, _Builder] = {
     Resolution.RETRY: lambda text, rule, _code, wait: RetryableError(text, hint=rule.hint, retry_after=wait),
     Resolution.RATE_LIMITED: lambda text, rule, _code, wait: RateLimited(text, hint=rule.hint, retry_after=wait),
     Resolution.LATER: lambda text, rule, _code, wait: NotYet(text, hint=rule.hint, retry_after=wait),
+    Resolution.CONNECT: lambda text, rule, _code, _wait: CannotConnect(text, hint=rule.hint),
     Resolution.AUTH: lambda text, rule, _code, _wait: AuthError(text, hint=rule.hint),
     Resolution.REAUTHORIZE: lambda text, rule, _code, _wait: ReauthorizeRequired(text, hint=rule.hint),
     Resolution.PERMANENT: lambda text, rule, code, _wait: PermanentError(

@@ -8,18 +8,20 @@ checked by its first bytes (JPEG or PNG, whatever its name says). A failure is a
 image server only hiccuped (a 408, 429 or 5xx, a failed connection): then a
 :class:`~core.errors.RetryableError`, retried by the policy the connector gives, if any.
 
-A web address is fetched only from a public host. A catalog is written by sellers, and chosync often
-runs beside other services (a province's server, a cloud machine's metadata endpoint): an image URL
-must not make it read them. So a host that is, or resolves to, a loopback, link-local, private or
-otherwise non-public address is refused, unless the account lists that host in ``images.allowed_hosts``
-(:class:`~connectors.kit.config.ImageSettings`; a sandbox on loopback, an image server on the seller's
-own network). Literal addresses (``127.0.0.1``, ``[::1]``, ``2130706433``) and ``localhost`` are refused
-without any look-up. A name is looked up only when the request would go over the network, that is when
-the HTTP client would send it through httpx's own network transport: a client given a MockTransport, an
-ASGI app or any other transport of its own (tests, the sandboxes) never reaches an address by that
-name, so its DNS answer would decide nothing, and is not asked. A name that does not resolve is not
-refused here: the request fails to connect on its own. Redirects are not followed (httpx's default),
-so an answer cannot send the fetch elsewhere. A resolver may be injected (tests).
+A web address is fetched only from a public host (the rule of :mod:`core.hosts`, which the catalog
+import applies first to what a host names without a look-up). A catalog is written by sellers, and
+chosync often runs beside other services (a province's server, a cloud machine's metadata endpoint): an
+image URL must not make it read them. So a host that is, or resolves to, a loopback, link-local, private
+or otherwise non-public address is refused, unless the account lists that host in
+``images.allowed_hosts`` (:class:`~connectors.kit.config.ImageSettings`; a sandbox on loopback, an image
+server on the seller's own network). Literal addresses (``127.0.0.1``, ``[::1]``, ``2130706433``) and
+``localhost`` are refused without any look-up. A name is looked up only when the request would go over
+the network, that is when the HTTP client would send it through httpx's own network transport: a client
+given a MockTransport, an ASGI app or any other transport of its own (tests, the sandboxes) never
+reaches an address by that name, so its DNS answer would decide nothing, and is not asked. A name that
+does not resolve is not refused here: the request fails to connect on its own. Redirects are not
+followed (httpx's default), so an answer cannot send the fetch elsewhere. A resolver may be injected
+(tests).
 
 :func:`fit_image` scales a photo down to a floor's size: sellers' photos come straight from a phone
 (4000 px, several MB), a floor's import takes far less. Anything Pillow cannot decode is passed through
@@ -34,7 +36,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
-from ipaddress import IPv4Address, IPv6Address, ip_address
+from ipaddress import ip_address
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -43,11 +45,11 @@ from PIL import Image, UnidentifiedImageError
 
 from connectors.kit.retry import RetryPolicy
 from core.errors import PermanentError, RetryableError
+from core.hosts import RESERVED_TLDS, Address, host_key, is_public, named_address
 from core.logs import scrub
 
 __all__ = ["Address", "FetchedImage", "ImageFetcher", "Resolver", "fit_image", "image_type", "is_public"]
 
-Address = IPv4Address | IPv6Address
 Resolver = Callable[[str], Awaitable[Sequence[Address]]]
 
 # The first bytes of each image kind a marketplace takes, its media type and its usual file suffix.
@@ -61,14 +63,6 @@ _FORMATS = {"JPEG": "JPEG", "PNG": "PNG"}
 def image_type(content: bytes) -> str | None:
     """image/jpeg or image/png from the file's first bytes; None for anything else."""
     return next((kind for signature, kind, _ in _SIGNATURES if content.startswith(signature)), None)
-
-
-def is_public(address: Address) -> bool:
-    """Whether ``address`` is on the public internet (not loopback, link-local, private, reserved, shared
-    or multicast); an IPv4 address written as IPv6 (``::ffff:127.0.0.1``) is judged as itself."""
-    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +96,7 @@ class ImageFetcher:
         self._marketplace = marketplace
         self._limit = max_bytes
         self._timeout = timeout_s
-        self._allowed = {_host_key(host) for host in allowed_hosts}
+        self._allowed = {host_key(host) for host in allowed_hosts}
         self._retry = retry
         self._resolve = resolve
 
@@ -172,18 +166,16 @@ class ImageFetcher:
             raise RetryableError(scrub(f"image {url} could not be downloaded: {type(exc).__name__}")) from exc
 
     async def _check_host(self, http: httpx.AsyncClient, url: httpx.URL) -> None:
-        host = _host_key(url.host)
+        host = host_key(url.host)
         if host in self._allowed:
             return
-        literal = _literal_address(host)
-        if literal is not None:
-            addresses: Sequence[Address] = (literal,)
-        elif host == "localhost" or host.endswith(".localhost"):  # loopback by definition (RFC 6761)
-            addresses = (IPv4Address("127.0.0.1"),)
+        named = named_address(host)
+        if named is not None:
+            addresses: Sequence[Address] = (named,)
         elif self._resolve is not None:
             addresses = await self._resolve(host)
-        elif host.rsplit(".", 1)[-1] in _RESERVED_TLDS:
-            addresses = ()  # never in public DNS (RFC 2606): asking would only wait for a resolver's "no"
+        elif host.rsplit(".", 1)[-1] in RESERVED_TLDS:
+            addresses = ()
         elif _over_the_network(http, url):
             addresses = await _system_resolve(host, min(self._timeout, _RESOLVE_TIMEOUT_S))
         else:
@@ -198,30 +190,8 @@ class ImageFetcher:
             )
 
 
-_RESERVED_TLDS = frozenset({"test", "example", "invalid"})
-
-
 def _refused(reference: str, reason: str) -> PermanentError:
     return PermanentError(scrub(f"image {reference}: {reason}"), field="images")
-
-
-def _host_key(host: str) -> str:
-    return host.strip().strip("[]").rstrip(".").lower()
-
-
-def _literal_address(host: str) -> Address | None:
-    """``host`` as an IP address, including the short and numeric IPv4 forms resolvers accept
-    (``127.1``, ``0x7f000001``, ``2130706433``) so that they are judged without a look-up."""
-    try:
-        return ip_address(host)
-    except ValueError:
-        pass
-    if not host[:1].isdigit() or not set(host) <= set("0123456789abcdefx."):
-        return None
-    try:
-        return IPv4Address(socket.inet_aton(host))
-    except OSError:
-        return None
 
 
 def _over_the_network(http: httpx.AsyncClient, url: httpx.URL) -> bool:

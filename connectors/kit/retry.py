@@ -5,6 +5,9 @@ decides what to do with the class:
 
 - :class:`~core.errors.RetryableError`: wait (exponential backoff with jitter, or exactly the
   ``retry_after`` the marketplace asked for) and try again, up to ``max_attempts`` attempts.
+- :class:`~core.errors.CannotConnect`: no connection could be made: the same backoff, but only up to
+  ``max_connect_attempts`` tries (a wrong address or a host that is down does not pass in seconds; the
+  core then parks the operation after a short bound of its own).
 - :class:`~core.errors.RateLimited`: wait as asked; the wait spends no attempt (a busy marketplace is
   not a failing request), but it does spend the total-wait budget.
 - :class:`~core.errors.AuthError`: refresh the token once (the refresher is single-flight), retry once.
@@ -33,7 +36,7 @@ import structlog
 from pydantic import BaseModel, ConfigDict, Field
 from tenacity import AsyncRetrying, RetryCallState
 
-from core.errors import AuthError, RateLimited, RetryableError
+from core.errors import AuthError, CannotConnect, RateLimited, RetryableError
 from core.ports import ReauthorizeRequired
 from core.ports.retries import count_retry as _count
 
@@ -53,6 +56,7 @@ class RetrySettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     max_attempts: int = Field(default=5, ge=1)
+    max_connect_attempts: int = Field(default=3, ge=1)  # of them, the ones that could not connect at all
     base_delay_s: float = Field(default=0.5, ge=0)
     max_delay_s: float = Field(default=30.0, ge=0)
     max_total_wait_s: float = Field(default=120.0, ge=0)
@@ -74,6 +78,7 @@ def equal_jitter(rng: random.Random | None = None) -> Jitter:
 @dataclass(slots=True)
 class _CallState:
     failures: int = 0
+    unreachable: int = 0
     rate_limited: int = 0
     auth_refreshed: bool = False
     pending_auth: AuthError | None = None
@@ -119,6 +124,7 @@ class RetryPolicy:
                 return True
             if isinstance(error, RetryableError):
                 state.failures += 1
+                state.unreachable += isinstance(error, CannotConnect)
                 return True
             return False
 
@@ -135,6 +141,8 @@ class RetryPolicy:
 
         def stop(rs: RetryCallState) -> bool:
             if state.failures >= settings.max_attempts or state.rate_limited > settings.max_rate_limited_waits:
+                return True
+            if state.unreachable >= settings.max_connect_attempts:
                 return True
             return rs.idle_for + rs.upcoming_sleep > settings.max_total_wait_s
 

@@ -26,7 +26,7 @@ order. The report counts the changes per column and lists what empty cells clear
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -300,6 +300,8 @@ def import_catalog(
     batch_size: int = 2000,
     parse_ahead: bool | None = None,
     actor: str | None = None,
+    image_folders: Sequence[Path] = (),
+    image_hosts: Collection[str] = (),
 ) -> ImportReport:
     """Import a catalog file (CSV, XLSX, JSON). Raises :class:`ImportRejected` if any row is bad.
 
@@ -309,9 +311,13 @@ def import_catalog(
     ``parse_ahead``: parse the file in a second process while this one writes (see
     :mod:`core.catalog.parse_ahead`); None decides by the file's size and the machine. ``actor``: who
     gives the file's stock counts (recorded in the ledger; the operating-system user by default).
+    ``image_folders`` and ``image_hosts``: where images may also come from besides the file's own folder
+    and public web hosts (the settings ``images.folders`` and ``images.allowed_hosts``).
     """
     report = ImportReport(dry_run=dry_run, replace=replace)
-    parser = RowParser(base_dir=path.resolve().parent, default_seller=seller, replace=replace)
+    seller = None if seller is None else seller.strip().upper()  # as stored: --seller htx-c is HTX-C
+    parser = RowParser(base_dir=path.resolve().parent, default_seller=seller, replace=replace,
+                       image_folders=image_folders, image_hosts=image_hosts)  # fmt: skip
     # A reading process is forked before this connection opens; it never touches the database.
     with parsed_table(path, parser, ahead=parse_ahead) as table, store.engine.connect() as conn:
         report.row_label = table.label

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select
 
 from core.catalog.records import OptionValue, ProductRecord, VariantRecord
+from core.filters import known_seller
 from core.models import PRODUCT, SELLER, VARIANT, ProductStatus, VariantStatus
 
 __all__ = ["iter_products"]
@@ -43,7 +44,7 @@ def iter_products(
         .execution_options(yield_per=chunk)
     )
     if seller is not None:
-        query = query.where(_S.c.code == seller)
+        query = query.where(_S.c.code == known_seller(conn, seller))  # UsageError for an unknown one
     if sku is not None:
         query = query.where(_P.c.sku == sku)
     if status is not None:

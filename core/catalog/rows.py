@@ -11,7 +11,7 @@ present, so a left-out one clears like an empty cell.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import partial
@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 from core.catalog import values as v
 from core.catalog.columns import COLUMN_NAMES, PRODUCT_COLUMNS
+from core.catalog.image_sources import ImageSources
 from core.catalog.stored import PRODUCT_FIELDS, fingerprint, normalizer
 from core.models import ProductStatus
 
@@ -76,14 +77,14 @@ def _status(value: object) -> ProductStatus:
     return status
 
 
-def _product_parsers(base_dir: Path | None) -> dict[str, Callable[[object], Any]]:
+def _product_parsers(images: ImageSources) -> dict[str, Callable[[object], Any]]:
     return {
         "product_sku": v.parse_sku,
         "name": partial(v.parse_text, max_length=255, required=True),
         "description": lambda x: v.parse_text(x, max_length=20_000) or "",
         "category": partial(v.parse_text, max_length=255, required=True),
         "brand": partial(v.parse_text, max_length=255),
-        "images": partial(v.parse_images, base_dir=base_dir),
+        "images": partial(v.parse_images, sources=images),
         "ocop_stars": v.parse_ocop_stars,
         "ocop_certificate": partial(v.parse_text, max_length=128),
         "ocop_year": v.parse_year,
@@ -116,7 +117,7 @@ _VARIANT_PARSER_MAP: dict[str, Callable[[object], Any]] = {
 # A row's cells come in COLUMN_NAMES order: the seller code, the product's columns, the variant's.
 _PRODUCT_CELLS = slice(1, 1 + len(PRODUCT_COLUMNS))
 _VARIANT_CELLS = slice(1 + len(PRODUCT_COLUMNS), None)
-if ("seller_code", *_product_parsers(None), *_VARIANT_PARSER_MAP) != COLUMN_NAMES:
+if ("seller_code", *_product_parsers(ImageSources(None)), *_VARIANT_PARSER_MAP) != COLUMN_NAMES:
     raise ImportError("core.catalog.columns and the row parsers list the columns in different orders")
 
 
@@ -173,12 +174,23 @@ def _absent(_: object) -> _Absent:
 class RowParser:
     """Parses rows of one file; ``base_dir`` is where relative image paths are looked up.
 
+    Local images may come from under ``base_dir`` and ``image_folders``, web ones from public hosts and
+    ``image_hosts`` (:mod:`core.catalog.image_sources`).
+
     A row comes as its cells in ``COLUMN_NAMES`` order (None for a column the file does not have).
     :meth:`use_header` says which columns the file has; until then every column counts as present.
     """
 
-    def __init__(self, *, base_dir: Path | None, default_seller: str | None, replace: bool = False) -> None:
-        self._base_dir = base_dir
+    def __init__(
+        self,
+        *,
+        base_dir: Path | None,
+        default_seller: str | None,
+        replace: bool = False,
+        image_folders: Sequence[Path] = (),
+        image_hosts: Collection[str] = (),
+    ) -> None:
+        self._images = ImageSources.of(base_dir, folders=image_folders, allowed_hosts=image_hosts)
         self._replace = replace
         self._default_seller = default_seller
         self.use_header(COLUMN_NAMES)
@@ -186,7 +198,7 @@ class RowParser:
     def use_header(self, header: Collection[str]) -> None:
         """The file's columns: one it leaves out is :data:`ABSENT` (unless ``replace``), never a problem."""
         absent = set() if self._replace else set(COLUMN_NAMES) - set(header)
-        self._products = _Columns(_product_parsers(self._base_dir), absent)
+        self._products = _Columns(_product_parsers(self._images), absent)
         self._variants = _Columns(_VARIANT_PARSER_MAP, absent)
         kept = [(f, c) for f, c in zip(PRODUCT_FIELDS, PRODUCT_COLUMNS, strict=True) if c not in absent]
         columns = [c for _, c in kept]
@@ -242,6 +254,7 @@ class RowParser:
         except v.CellError as exc:
             problems.append(RowProblem(number, "seller_code", str(exc)))
             return None
+        code = None if code is None else code.upper()  # seller codes are stored upper-case: htx-c is HTX-C
         if code is None:
             if self._default_seller is None:
                 problems.append(RowProblem(number, "seller_code", "is empty; fill it in or pass --seller CODE"))

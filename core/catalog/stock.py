@@ -12,6 +12,7 @@ from sqlalchemy import select
 from core.actor import current_user
 from core.db import Store
 from core.errors import NotFound, UsageError
+from core.filters import known_seller
 from core.models import SELLER, VARIANT, utcnow
 from core.revisions import touch_products
 from core.sync.ledger import count_stock
@@ -27,7 +28,7 @@ def set_stock(store: Store, *, seller: str, variant_sku: str, on_hand: int) -> t
         row = conn.execute(
             select(VARIANT.c.id, VARIANT.c.stock_on_hand)
             .join(SELLER, SELLER.c.id == VARIANT.c.seller_id)
-            .where(SELLER.c.code == seller, VARIANT.c.sku == variant_sku)
+            .where(SELLER.c.code == known_seller(conn, seller), VARIANT.c.sku == variant_sku)
         ).first()
         if row is None:
             raise NotFound(f"{seller} has no variant {variant_sku!r}", hint="see 'chosync catalog show PRODUCT_SKU'")

@@ -84,6 +84,12 @@ IMPORT_RULES: tuple[tuple[str, str], ...] = (
      "của dòng đầu tiên của sản phẩm.",
      "Weight and sizes are each variant's own (a 2 kg bag is not a 10 kg one); an empty cell on a product's "
      "later rows takes its first row's value."),
+    ("Ảnh: địa chỉ web http(s) công khai, hoặc tệp nằm trong thư mục của tệp danh mục (ví dụ images/gao.jpg) hay "
+     "thư mục ảnh trong cài đặt images.folders. Địa chỉ nội bộ (localhost, 127.x, 10.x, 192.168.x, 169.254.x), "
+     "file:// và tệp ở nơi khác bị từ chối.",
+     "Images: public http(s) web addresses, or files under the catalog file's folder (e.g. images/gao.jpg) or "
+     "an image folder of the setting images.folders. Internal addresses (localhost, 127.x, 10.x, 192.168.x, "
+     "169.254.x), file:// and files elsewhere are refused."),
 )  # fmt: skip
 
 

@@ -12,6 +12,8 @@ import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
+from core.catalog.image_sources import ImageRefused, ImageSources
+
 __all__ = [
     "MAX_PRICE_VND",
     "CellError",
@@ -217,14 +219,19 @@ def parse_url(value: object) -> str | None:
     return text
 
 
-def parse_images(value: object, *, base_dir: Path | None) -> tuple[str, ...]:
+def parse_images(
+    value: object, *, base_dir: Path | None = None, sources: ImageSources | None = None
+) -> tuple[str, ...]:
     """Image URLs or local file paths, in order, separated by ``|`` (or given as a JSON list).
 
-    Local paths are resolved against the imported file's folder and must exist, so a missing photo is
-    found now rather than at the first sync.
+    Only what ``sources`` allows (:mod:`core.catalog.image_sources`; by default public web hosts and files
+    under ``base_dir``). Local paths are resolved against the imported file's folder and must exist, so a
+    missing photo is found now rather than at the first sync.
     """
     if value is None:
         return ()
+    if sources is None:
+        sources = ImageSources.of(base_dir)
     items = value if isinstance(value, list) else _as_text(value).split("|")
     images: list[str] = []
     for raw in items:
@@ -233,15 +240,14 @@ def parse_images(value: object, *, base_dir: Path | None) -> tuple[str, ...]:
             item = unicodedata.normalize("NFC", item)
         if not item:
             continue
-        if "://" in item:
-            images.append(parse_url(item) or item)
-            continue
-        path = Path(item).expanduser()
-        if not path.is_absolute() and base_dir is not None:
-            path = base_dir / path
-        if not path.is_file():
-            raise CellError(f"image file {item!r} was not found (looked at {path})")
-        images.append(str(path.resolve()))
+        try:
+            if "://" in item or item[:5].lower() == "file:":
+                sources.check_url(item)
+                images.append(parse_url(item) or item)
+            else:
+                images.append(str(sources.local_file(item)))
+        except ImageRefused as refused:
+            raise CellError(str(refused)) from None
     if len(images) != len(set(images)):
         raise CellError("lists the same image twice")
     return tuple(images)

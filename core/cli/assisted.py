@@ -11,6 +11,7 @@ listings over once its channel has an API connector (:mod:`core.sync.rebind`).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -58,6 +59,7 @@ def confirm(
     from_export: Path | None = typer.Option(
         None, "--from-export", help="The floor's product export: confirm only what it shows."
     ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The pack is on the floor: its changes are done; the next pack repeats only what is not."""
     store = state.store()
@@ -68,6 +70,9 @@ def confirm(
             return confirm_pack(store, account, connector, by=cli_trigger(), pack_id=pack, export=from_export)
 
     result = asyncio.run(run())
+    if as_json:
+        print_json(dataclasses.asdict(result))
+        return
     out = console()
     if result.confirmed == 0 and result.already and not result.unconfirmed:
         out.print(f"Pack {result.pack_id} was already confirmed: nothing changed.")

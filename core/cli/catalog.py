@@ -105,10 +105,12 @@ def import_(
     """Import a catalog file: all of it, or nothing if any row is bad (every bad row is listed).
 
     A column the file leaves out keeps what is stored; a present column with an empty cell clears it."""
+    images = state.settings().images
     try:
         report = import_catalog(
-            state.store(), file, seller=seller, dry_run=dry_run, archive_missing=archive_missing, replace=replace
-        )
+            state.store(), file, seller=seller, dry_run=dry_run, archive_missing=archive_missing, replace=replace,
+            image_folders=images.folders, image_hosts=images.allowed_hosts,
+        )  # fmt: skip
     except ImportRejected as rejected:
         problems = rejected.report.problems
         label = rejected.report.row_label.capitalize()

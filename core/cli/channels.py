@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from core.account_removal import remove_account
-from core.catalog.readers import open_table
 from core.channels import (
     add_account,
     category_map,
@@ -21,13 +18,11 @@ from core.channels import (
     set_category_map,
     update_account,
 )
+from core.cli.access import access_health
 from core.cli.context import console, console_err, escape, local_time, print_json, state
 from core.errors import InputRejected, UsageError
-from core.http import http_client
 from core.models import utcnow
-from core.ports import Authorizing, LearnsSettings, get_connector_class, implements_assisted
-from core.scheduler.tokens import reauthorize_warning
-from core.sync.connect import build_connector
+from core.ports import Authorizing, LearnsSettings, get_connector_class
 
 app = typer.Typer(help="Connect sellers' shops on each marketplace.", no_args_is_help=True)
 categories_app = typer.Typer(help="Map our categories to each marketplace's.", no_args_is_help=True)
@@ -149,6 +144,8 @@ def remove(
     Refused while the shop has live listings, unsettled operations or orders holding stock (archive and
     sync first, or --force). A shop nothing was synced through is deleted; one with history is marked removed.
     """
+    from core.account_removal import remove_account  # the sync models: not for 'channels list'
+
     store = state.store()
     account = find_account(store, seller=seller, channel=channel, name=name)
     how = remove_account(store, account, force=force)
@@ -197,6 +194,9 @@ def connect(
     ),
 ) -> None:
     """Without --code: print the URL the seller opens to authorise chosync. With --code: finish it."""
+    from core.http import http_client  # the HTTP client and the sync engine: only where a marketplace is called
+    from core.sync.connect import build_connector
+
     store = state.store()
     account = find_account(store, seller=seller, channel=channel, name=name)
     if not issubclass(get_connector_class(channel), Authorizing):
@@ -223,38 +223,6 @@ def connect(
         typer.echo(f"from the page it returns to (and --shop-id ID when that page shows one):\n{message}")
     else:
         typer.echo(message)
-
-
-def token_health(refresh_expires_at: datetime | None, now: datetime, warn_within: timedelta) -> tuple[str, bool]:
-    """How an OAuth account's authorisation stands, and whether to warn (``warn_within`` before it must be renewed)."""
-    if refresh_expires_at is None:
-        return "not connected", False
-    left = refresh_expires_at - now
-    if left <= timedelta(0):
-        return f"EXPIRED {local_time(refresh_expires_at)}: re-authorise", True
-    if left <= warn_within:
-        return f"re-authorise before {local_time(refresh_expires_at)} ({left.days} d left)", True
-    return f"ok, {left.days} d left", False
-
-
-def access_health(
-    channel: str, refresh_expires_at: datetime | None, now: datetime, settings: dict[str, Any] | None = None
-) -> tuple[str, bool]:
-    """How chosync reaches an account, and whether to warn: only OAuth shops have an authorisation to renew.
-
-    A floor worked by hand (upload packs) has no credentials at all; a channel with its own login (a
-    password or API key from the environment) keeps its short-lived session token fresh by itself.
-    """
-    try:
-        kind = get_connector_class(channel)
-    except UsageError:
-        return "unknown channel", True
-    if issubclass(kind, Authorizing):
-        fallback = timedelta(seconds=state.settings().schedule.reauthorize_warning)
-        return token_health(refresh_expires_at, now, reauthorize_warning(channel, settings or {}, fallback=fallback))
-    if implements_assisted(kind):
-        return "upload packs", False
-    return "own login", False
 
 
 @app.command("list")
@@ -306,6 +274,8 @@ def map_categories(
     name: str | None = _NAME,
 ) -> None:
     """Map our categories to the channel's (channel-wide, or one account's overrides)."""
+    from core.catalog.readers import open_table
+
     get_connector_class(channel)
     mapping: dict[str, str] = {}
     problems: list[str] = []

@@ -46,9 +46,13 @@ def retry(
     every: bool = typer.Option(False, "--all", help="Every failed operation (of --seller/--channel)."),
     seller: str | None = _SELLER,
     channel: str | None = _CHANNEL,
+    as_json: bool = _JSON,
 ) -> None:
     """Put failed operations back in the queue; the next sync sends them."""
     count = requeue(state.store(), ids or [], every=every, seller=seller, channel=channel)
+    if as_json:
+        print_json({"requeued": count})
+        return
     typer.echo(f"{count} operation{'s' if count != 1 else ''} re-queued; run 'chosync sync' to send them.")
 
 

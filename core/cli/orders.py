@@ -9,6 +9,7 @@ returned order's goods back on hand once the seller has them (DESIGN: stock come
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC
 from typing import Any
 
@@ -92,6 +93,7 @@ def _pull_table(results: list[PullReport | tuple[str, str]]) -> Table:
 def pull(
     seller: str | None = typer.Option(None, "--seller", help="Only this seller's accounts."),
     channel: str | None = typer.Option(None, "--channel", help="Only accounts on this channel."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Pull new and changed orders of every enabled account (exit 1 if any pull failed)."""
     accounts = [a for a in list_accounts(state.store(), seller=seller, channel=channel) if a.enabled]
@@ -100,6 +102,11 @@ def pull(
     failures: list[str] = []
     err = console_err()
     results = _pull_all(accounts, LedgerPolicy.from_settings(state.settings()))
+    if as_json:
+        print_json([_pull_json(r) for r in results])
+        if any(isinstance(r, tuple) or not r.ok for r in results):
+            raise typer.Exit(1)
+        return
     console().print(_pull_table(results))
     for result in results:
         if isinstance(result, tuple):
@@ -121,6 +128,17 @@ def pull(
         err.print(f"[bold red]error:[/] {escape(failure)}", highlight=False)
     if failures:
         raise typer.Exit(1)
+
+
+def _pull_json(result: PullReport | tuple[str, str]) -> dict[str, Any]:
+    if isinstance(result, tuple):  # the account's connector could not even be built
+        return {"account": result[0], "outcome": "failed", "error": result[1]}
+    return {
+        "seller": result.seller, "channel": result.channel, "account": result.account, "outcome": result.outcome,
+        "error": result.error, "run_id": result.run_id, **result.counts(),
+        "unknown_lines": [dataclasses.asdict(line) for line in result.unknown],
+        "oversold": [dataclasses.asdict(item) for item in result.oversold],
+    }  # fmt: skip
 
 
 def _order_json(order: OrderView) -> dict[str, Any]:

@@ -9,10 +9,12 @@ import typer
 from rich.table import Table
 
 from core.channels import AccountSummary
-from core.cli.context import console, escape, state
+from core.cli.context import console, escape, print_json, state
 from core.cli.options import CHANNEL as _CHANNEL
+from core.cli.options import JSON as _JSON
 from core.cli.options import SELLER as _SELLER
-from core.cli.sync import enabled_accounts, print_summary
+from core.cli.sync import enabled_accounts
+from core.cli.sync_report import print_summary, summary_json
 from core.http import http_client
 from core.scheduler.locks import hold_accounts
 from core.sync.apply import RetrySchedule
@@ -23,7 +25,18 @@ from core.sync.runs import cli_trigger
 __all__ = ["register"]
 
 
-def reconcile(seller: str | None = _SELLER, channel: str | None = _CHANNEL) -> None:
+def _json(checked: list[tuple[AccountSummary, ReconcileReport | None, str | None]], pushes: list[PushResult]) -> None:
+    print_json({
+        "reconcile": [
+            {"seller": a.seller, "channel": a.channel, "account": a.name, "outcome": "failed" if r is None else "ok",
+             **(r.counts() if r else {}), "notes": list(r.notes) if r else [], "error": error}
+            for a, r, error in checked
+        ],
+        "sync": [summary_json(p) for p in pushes],  # the corrections pushed, as 'chosync sync --json' has them
+    })  # fmt: skip
+
+
+def reconcile(seller: str | None = _SELLER, channel: str | None = _CHANNEL, as_json: bool = _JSON) -> None:
     """Read listings back from each marketplace, report drift, and push the corrections."""
     accounts = enabled_accounts(seller, channel)
     trigger = cli_trigger()
@@ -44,6 +57,12 @@ def reconcile(seller: str | None = _SELLER, channel: str | None = _CHANNEL) -> N
             return checked, pushes
 
     checked, pushes = asyncio.run(run())
+    failed = any(report is None for _, report, _ in checked) or any(r.outcome != "ok" for r in pushes)
+    if as_json:
+        _json(checked, pushes)
+        if failed:
+            raise typer.Exit(1)
+        return
     table = Table(
         title="reconcile",
         caption="Missing: items gone from the marketplace (+Nv: variants gone from a live item); "
@@ -78,7 +97,7 @@ def reconcile(seller: str | None = _SELLER, channel: str | None = _CHANNEL) -> N
         out.print(note, highlight=False)
     if pushes:
         print_summary(pushes)
-    if any(report is None for _, report, _ in checked) or any(r.outcome != "ok" for r in pushes):
+    if failed:
         raise typer.Exit(1)
 
 

@@ -10,9 +10,7 @@ import typer
 from core.channels import find_account
 from core.cli.channels import app
 from core.cli.context import state
-from core.scheduler.builder import account_intervals, set_intervals
 from core.scheduler.durations import format_duration, parse_duration
-from core.scheduler.jobs import JobKind
 
 __all__ = ["schedule"]
 
@@ -45,6 +43,10 @@ def schedule(
     reconcile_every: str | None = typer.Option(None, "--reconcile-every", help=_EVERY_HELP),
 ) -> None:
     """Show or set how often the daemon pushes, pulls orders and reconciles one shop (followed within a minute)."""
+    # The daemon's job builder brings the sync engine: loaded by this command, not by 'channels list'.
+    from core.scheduler.builder import account_intervals, set_intervals
+    from core.scheduler.jobs import JobKind
+
     store = state.store()
     account = find_account(store, seller=seller, channel=channel, name=name)
     given = {JobKind.PUSH: push_every, JobKind.PULL: pull_every, JobKind.RECONCILE: reconcile_every}

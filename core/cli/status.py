@@ -11,7 +11,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from core.cli.channels import access_health
+from core.cli.access import access_health
 from core.cli.context import account_label, console, escape, local_time, print_json, state
 from core.cli.oversold import oversold_note
 from core.models import utcnow

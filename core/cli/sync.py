@@ -15,16 +15,15 @@ from typing import Any
 
 import httpx
 import typer
-from rich import box
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from core.channels import AccountSummary, list_accounts
 from core.cli import options
-from core.cli.context import VIETNAM, account_label, console, escape, print_json, state
-from core.errors import NotFound
+from core.cli.context import console, escape, print_json, state
+from core.cli.sync_report import print_summary, summary_json
+from core.errors import NotFound, UsageError
 from core.http import http_client
-from core.models import utcnow
 from core.scheduler.locks import hold_accounts
 from core.sync.apply import RetrySchedule
 from core.sync.blocked import BlockedListing, blocked_listings
@@ -38,7 +37,6 @@ from core.sync.waiting import QueuedOp, queued_operations
 __all__ = ["enabled_accounts", "print_summary", "register"]
 
 _SELLER, _CHANNEL, _SKU, _FULL, _JSON = options.SELLER, options.CHANNEL, options.SKU, options.FULL, options.JSON
-_BLOCKED_SHOWN = 10  # per account, of the blocked products an earlier sync found: 'chosync plan' has them all
 
 
 def enabled_accounts(seller: str | None, channel: str | None) -> list[AccountSummary]:
@@ -176,12 +174,16 @@ def sync(
     full: bool = _FULL,
     dry_run: bool = typer.Option(False, "--dry-run", help="Only show the plan (same as chosync plan)."),
     via_daemon: bool = typer.Option(False, "--via-daemon", help="Ask the running daemon to do it now, and wait."),
+    as_json: bool = _JSON,
 ) -> None:
     """Plan and apply: send every change to every matching channel account, then summarise."""
     if dry_run:
-        plan(seller=seller, channel=channel, sku=sku, full=full, as_json=False)
+        plan(seller=seller, channel=channel, sku=sku, full=full, as_json=as_json)
         return
+    if via_daemon and as_json:
+        raise UsageError("--json is not available with --via-daemon", hint="see 'chosync runs --json' afterwards")
     accounts = enabled_accounts(seller, channel)
+    seller = accounts[0].seller if seller is not None else None  # as stored: the daemon matches it exactly
     if via_daemon:
         from core.cli.daemon import sync_via_daemon
 
@@ -194,7 +196,7 @@ def sync(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=out,
-        disable=not out.is_terminal,
+        disable=as_json or not out.is_terminal,
     )
     trigger = cli_trigger()
     schedule = RetrySchedule.from_settings(state.settings().schedule)  # the daemon's, so both agree
@@ -223,85 +225,12 @@ def sync(
 
     with progress:
         results = asyncio.run(run())
-    print_summary(results)
+    if as_json:
+        print_json([summary_json(r) for r in results])
+    else:
+        print_summary(results)
     if any(r.outcome != "ok" for r in results):
         raise typer.Exit(1)
-
-
-def print_summary(results: list[PushResult]) -> None:
-    # Compact: it must stay readable on an 80-column terminal with ten accounts.
-    table = Table(title="sync summary", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    table.add_column("Account", no_wrap=True)
-    # "Upd" counts content updates, prices, stock and delists together: `chosync runs` has them apart.
-    # "Retry": requests sent again after a marketplace error, timeout or rate limit (they still count once).
-    numeric = ("New", "Upd", "Same", "Failed", "Wait", "Retry", "Time")
-    for column in numeric:
-        table.add_column(column, justify="right", no_wrap=True)
-    table.add_column("Result", no_wrap=True)
-    for r in results:
-        rep = r.report
-        outcome = {"ok": "[green]ok[/]", "partial": "[yellow]partial[/]"}.get(r.outcome, "[red]failed[/]")
-        account = account_label(r.account.seller, r.account.channel, r.account.name)
-        changed = rep.updated + rep.prices + rep.stocks + rep.delisted
-        # Failed counts products, this run's and earlier runs' alike, for as long as they stay blocked.
-        numbers = (rep.created, changed, r.unchanged, len(r.blocked) or r.failed, r.waiting, r.retries.total)
-        table.add_row(account, *map(str, numbers), f"{r.seconds:.1f}s", outcome)
-    notes: list[str] = []
-    for r in results:
-        rep = r.report
-        where = f"{r.account.seller} {r.account.channel}"
-        notes.extend(f"{where}: {escape(f)}" for f in rep.failures)
-        if r.pack is not None:
-            notes.extend(f"{where}: not in the upload pack: {escape(f)}" for f in r.pack.failed)
-        if r.error or rep.stopped:
-            notes.append(f"{where}: stopped: {escape(r.error or rep.stopped or '')}")
-        if r.plan is not None:
-            notes.extend(f"{where}: cannot list {p.sku} ({p.field}): {escape(p.message)}" for p in r.plan.problems)
-            notes.extend(f"{where}: note: {p.sku} ({p.field}): {escape(p.message)}" for p in r.plan.warnings)
-        standing = r.standing()
-        notes.extend(f"{where}: still {escape(reason)}" for b in standing[:_BLOCKED_SHOWN] for reason in b.reasons())
-        if len(standing) > _BLOCKED_SHOWN:
-            notes.append(f"{where}: and {len(standing) - _BLOCKED_SHOWN} more product(s) still blocked "
-                         "('chosync plan' lists them)")  # fmt: skip
-    out = console()
-    out.print(table)
-    for note in notes:
-        out.print(note, highlight=False)
-    if any(r.report.failed for r in results) or any(b.parked for r in results for b in r.blocked):
-        out.print("Failed operations are parked: see 'chosync failures', fix, then 'chosync retry'.")
-    if any(b.problem for r in results for b in r.blocked):
-        out.print("A product that cannot be listed waits for its catalog to be fixed (see 'chosync plan'); "
-                  "the next sync sends it then.")  # fmt: skip
-    waiting = _waiting_line(results)
-    if waiting:
-        out.print(waiting, highlight=False)
-    retried = sum(r.retries.total for r in results)
-    if retried:
-        limited = sum(r.retries.rate_limited for r in results)
-        out.print(f"{retried} request(s) were sent again ({limited} after a rate limit): the marketplaces' "
-                  "hiccups cost time, not correctness.", highlight=False)  # fmt: skip
-
-
-def _waiting_line(results: list[PushResult]) -> str | None:
-    """How many changes still wait in the queue, why, and when the next attempt is due."""
-    retrying = sum(r.queued.retrying for r in results)
-    unknown = sum(r.queued.unknown for r in results)
-    held = sum(r.queued.planned for r in results)
-    total = retrying + unknown + held
-    if not total:
-        return None
-    why: list[str] = []
-    if retrying:
-        soonest = min(r.queued.next_attempt_at for r in results if r.queued.next_attempt_at is not None)
-        seconds = max(0, round((soonest - utcnow()).total_seconds()))
-        due = f"next attempt at {soonest.astimezone(VIETNAM):%H:%M:%S}, in {seconds} s"
-        why.append(f"{retrying} to retry after a marketplace error or rate limit ({due})")
-    if unknown:
-        why.append(f"{unknown} whose answer was lost (read back from the marketplace first)")
-    if held:
-        why.append(f"{held} behind a listing that did not settle")
-    return (f"{total} change(s) still wait: {'; '.join(why)}. Run 'chosync sync' again then; the daemon does "
-            "it on its own.")  # fmt: skip
 
 
 def register(app: Any) -> None:

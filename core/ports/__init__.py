@@ -13,14 +13,16 @@ modules with one job each:
 - :mod:`core.ports.assisted`: the upload lines and exported variants of a floor worked by a person;
 - :mod:`core.ports.retries`: the tally of requests a marketplace made us send again;
 - :mod:`core.ports.statuses`: whether a product or variant is for sale;
-- :mod:`core.ports.registry`: channel name → connector class (entry points, :func:`register`).
+- :mod:`core.ports.registry`: channel name → connector class (entry points, :func:`register`);
+- :mod:`core.ports.kinds`: a connector's kind (OAuth, assisted, own login), declared beside its entry point.
 """
 
 from __future__ import annotations
 
-from core.ports import assisted, data, protocols, registry, retries, statuses, tokens
+from core.ports import assisted, data, kinds, protocols, registry, retries, statuses, tokens
 from core.ports.assisted import *  # noqa: F403 (the front door re-exports each module's public names)
 from core.ports.data import *  # noqa: F403
+from core.ports.kinds import *  # noqa: F403
 from core.ports.protocols import *  # noqa: F403
 from core.ports.registry import *  # noqa: F403
 from core.ports.retries import *  # noqa: F403
@@ -30,6 +32,7 @@ from core.ports.tokens import *  # noqa: F403
 __all__ = (
     assisted.__all__
     + data.__all__
+    + kinds.__all__
     + tokens.__all__
     + protocols.__all__
     + registry.__all__

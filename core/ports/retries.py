@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from core.errors import AuthError, RateLimited
+from core.errors import AuthError, CannotConnect, RateLimited
 
 __all__ = ["RetryTally", "count_retry", "counting_retries"]
 
@@ -23,12 +23,13 @@ class RetryTally:
     """Requests sent again, by cause, while a :func:`counting_retries` block ran."""
 
     failed: int = 0  # after a retryable failure (5xx, timeout, a garbled answer)
+    unreachable: int = 0  # after no connection could be made (not a hiccup: see the run's stop reason)
     rate_limited: int = 0  # after the marketplace asked us to slow down
     reauthorized: int = 0  # after a refused token was refreshed
 
     @property
     def total(self) -> int:
-        return self.failed + self.rate_limited + self.reauthorized
+        return self.failed + self.unreachable + self.rate_limited + self.reauthorized
 
 
 _TALLY: ContextVar[RetryTally | None] = ContextVar("chosync_retry_tally", default=None)
@@ -54,5 +55,7 @@ def count_retry(error: BaseException | None) -> None:
         tally.rate_limited += 1
     elif isinstance(error, AuthError):
         tally.reauthorized += 1
+    elif isinstance(error, CannotConnect):
+        tally.unreachable += 1
     else:
         tally.failed += 1

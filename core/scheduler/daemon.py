@@ -46,9 +46,9 @@ from core.models import utcnow
 from core.scheduler.builder import JobSpec, desired_jobs, job_id, trigger_for
 from core.scheduler.changes import ChangeWatcher, accounts_with_work
 from core.scheduler.durations import VIETNAM, format_duration
-from core.scheduler.heartbeat import Heartbeat
+from core.scheduler.heartbeat import Heartbeat, other_daemon
 from core.scheduler.jobs import JobKind, JobResult, JobRunner
-from core.scheduler.leases import acquire, current, held, holder_id, release, renew
+from core.scheduler.leases import acquire, held, holder_id, release, renew
 from core.scheduler.requests import JobRequestView, claim, finish, interrupt_unfinished, pending
 from core.scheduler.retention import prune_exports, prune_runs
 from core.settings import Settings
@@ -150,13 +150,22 @@ class Daemon:
     async def _take_clock(self) -> bool:
         """Hold the clock lease; wait for a dead daemon's to expire, refuse if a live one holds it."""
         ttl = self.settings.stale_after
-        deadline = time.monotonic() + ttl + self.settings.heartbeat_every
+        wait = ttl + self.settings.heartbeat_every
+        deadline = time.monotonic() + wait
+        told = False
         while not acquire(self.store, CLOCK_LEASE, self.holder, ttl):
+            if not told:  # at once: a silent wait this long looks like a hang to whoever started us
+                told = True
+                who, fields = other_daemon(self.store, CLOCK_LEASE)
+                reason = f"another daemon runs on this database ({who}): waiting up to {format_duration(wait)} "
+                log.warning("daemon.waiting", **fields, wait_s=wait,
+                            reason=reason + "for it to stop, then exiting with code 1 if it still runs")  # fmt: skip
             if self._stop.is_set():  # stopped while waiting: nothing was started
                 return False
             if time.monotonic() > deadline:
-                lease = current(self.store, CLOCK_LEASE)
-                log.error("daemon.already_running", holder=lease.holder if lease else None)
+                who, fields = other_daemon(self.store, CLOCK_LEASE)
+                log.error("daemon.already_running", **fields, reason=f"another daemon runs on this database ({who})",
+                          fix="stop it first ('chosync daemon status' shows it) or use another database")  # fmt: skip
                 return False
             await asyncio.sleep(min(1.0, self.settings.heartbeat_every))
         return True

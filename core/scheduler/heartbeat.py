@@ -21,9 +21,10 @@ from sqlalchemy import delete, select, update
 
 from core.db import Store
 from core.models import utcnow
+from core.scheduler.leases import current, holder_process
 from core.sync.models import DAEMON
 
-__all__ = ["DaemonStatus", "Heartbeat", "daemon_status"]
+__all__ = ["DaemonStatus", "Heartbeat", "daemon_status", "other_daemon"]
 
 _KEEP_ROWS = 20
 
@@ -104,3 +105,27 @@ def daemon_status(store: Store, *, stale_after: float, now: datetime | None = No
         row.id, row.host, row.pid, state, row.started_at, row.heartbeat_at, row.stopped_at, row.last_error,
         dict(row.jobs or {}),
     )  # fmt: skip
+
+
+def other_daemon(store: Store, lease: str, *, now: datetime | None = None) -> tuple[str, dict[str, Any]]:
+    """Who holds the daemon's ``lease``, for a person (``pid 4242 on tv-sync-01, last heartbeat 3s ago``)
+    and as log fields: the lease names the process, its heartbeat row says how recently it was alive."""
+    view = current(store, lease)
+    if view is None:  # released since we looked: the next try takes it
+        return "its lease was just released", {}
+    process = holder_process(view.holder)
+    if process is None:
+        return f"holder {view.holder}", {"holder": view.holder}
+    host, pid = process
+    fields: dict[str, Any] = {"pid": pid, "host": host}
+    who = f"pid {pid} on {host}"
+    with store.engine.connect() as conn:
+        beat = conn.execute(
+            select(DAEMON.c.heartbeat_at).where(DAEMON.c.host == host[:255], DAEMON.c.pid == pid)
+            .order_by(DAEMON.c.id.desc()).limit(1)
+        ).scalar()  # fmt: skip
+    if beat is not None:
+        age = max(0.0, ((now or utcnow()) - beat).total_seconds())
+        fields["heartbeat_age_s"] = round(age, 1)
+        who += f", last heartbeat {age:.0f}s ago"
+    return who, fields

@@ -31,7 +31,7 @@ from core.db import Store
 from core.models import utcnow
 from core.sync.models import LEASE
 
-__all__ = ["LeaseView", "acquire", "current", "held", "holder_id", "holder_role", "release", "renew"]
+__all__ = ["LeaseView", "acquire", "current", "held", "holder_id", "holder_process", "holder_role", "release", "renew"]
 
 _HOLDER = re.compile(r"^(?P<role>.*)@(?P<host>[^@:#]+):(?P<pid>\d+)#[0-9a-f]+$")
 _MAX_HOLDER = 128  # the column's width
@@ -59,6 +59,12 @@ def holder_role(holder: str) -> str:
     """The role part of a holder name (``daemon push``), or the whole name if it has no such shape."""
     match = _HOLDER.match(holder)
     return match["role"] if match else holder
+
+
+def holder_process(holder: str) -> tuple[str, int] | None:
+    """The host and pid of a holder name, or None if it has no such shape."""
+    match = _HOLDER.match(holder)
+    return (match["host"], int(match["pid"])) if match else None
 
 
 def _dead_here(holder: str) -> bool:

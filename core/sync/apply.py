@@ -19,6 +19,8 @@ parked, since a marketplace throttling it that long means a spent quota a person
 retryable error reschedules with exponential backoff until ``max_attempts``, then parks the operation as
 failed ("gave up after N attempts"); a permanent error parks it at once with the marketplace's reason;
 an auth error stops the account's run (every other call would be refused too) and leaves the rest queued.
+No connection at all (:class:`~core.errors.CannotConnect`) stops it too; the operations tried wait
+``unreachable_s`` and are parked after ``max_unreachable`` tries: a wrong address needs a person, soon.
 
 Phases run in order — creates, content updates, prices, stock, delists — so a variant's price never
 reaches a listing before the listing exists; a listing whose create or update did not settle (outcome
@@ -31,7 +33,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -42,12 +44,9 @@ from core.channels import AccountSummary
 from core.db import Store
 from core.errors import (
     AuthError,
+    CannotConnect,
     ChosyncError,
-    NotYet,
-    OutcomeUnknown,
     PermanentError,
-    RateLimited,
-    RetryableError,
 )
 from core.logs import scrub
 from core.models import utcnow
@@ -58,6 +57,7 @@ from core.sync.models import LISTING, OPERATION, OpKind, OpState
 from core.sync.plan import load_products
 from core.sync.readback import READ_BACK_KINDS, read_listings, shows
 from core.sync.retry_schedule import RetrySchedule
+from core.sync.settle import gave_up, settle
 from core.sync.waiting import Waiting, pending_count, waiting_work
 
 __all__ = ["ApplyReport", "RetrySchedule", "Waiting", "apply_account", "pending_count", "waiting_work"]
@@ -112,49 +112,14 @@ class _Applier:
                 )
 
     def settle_error(self, conn: Connection, op: DueOp, error: ChosyncError) -> None:
-        now = self.now()
-        message = scrub(str(error))
-        values: dict[str, Any] = {"updated_at": now, "error": message, "error_code": type(error).__name__}
-        if isinstance(error, RateLimited):
-            wait = self.schedule.base_s if error.retry_after is None else error.retry_after
-            # Every rate limit counts at least a second: "retry after 0 s" forever must reach the bound too.
-            waited = op.rate_limited_s + max(wait, 1.0)
-            values.update(attempts=op.attempts - 1, rate_limited_s=waited)  # a rate limit spends no attempt
-            if waited <= self.schedule.max_rate_limited_s:
-                values.update(state=OpState.RETRY_WAIT.value, next_attempt_at=now + timedelta(seconds=wait))
-                self.report.retrying += 1
-            else:
-                message = (
-                    f"rate-limited for {waited:.0f} s in all (more than the {self.schedule.max_rate_limited_s:.0f} s "
-                    "allowed): the shop's API quota on the marketplace may be spent; check it, then "
-                    f"'chosync retry': {message}"
-                )
-                values.update(state=OpState.FAILED.value, error=message)
-                self.park(conn, op, message)
-        elif isinstance(error, OutcomeUnknown):
-            values.update(state=OpState.UNKNOWN.value)
+        settled = settle(op, error, self.schedule, self.now())
+        values, message = settled.values, settled.parked or settled.values["error"]
+        if settled.parked is not None:
+            self.park(conn, op, settled.parked)
+        elif settled.state == OpState.UNKNOWN.value:
             self.report.unknown += 1
-        elif isinstance(error, NotYet):
-            values.update(attempts=op.attempts - 1)  # the marketplace's own state, not a failure: no attempt
-            if (now - (op.queued_at or now)).total_seconds() <= self.schedule.max_not_yet_s:
-                wait = self.schedule.not_yet_s if error.retry_after is None else error.retry_after
-                values.update(state=OpState.RETRY_WAIT.value, next_attempt_at=now + timedelta(seconds=wait))
-                self.report.retrying += 1
-            else:
-                hours = self.schedule.max_not_yet_s / 3600
-                message = f"still not accepted {hours:.0f} h after it was queued: {message}"
-                values.update(state=OpState.FAILED.value, error=message)
-                self.park(conn, op, message)
-        elif isinstance(error, RetryableError | AuthError) and op.attempts < self.schedule.max_attempts:
-            attempts = op.attempts - 1 if isinstance(error, AuthError) else op.attempts
-            values.update(state=OpState.RETRY_WAIT.value, attempts=attempts,
-                          next_attempt_at=now + self.schedule.delay(op.attempts))  # fmt: skip
-            self.report.retrying += 1
         else:
-            if not isinstance(error, PermanentError):
-                message = _gave_up(op.attempts, message)
-            values.update(state=OpState.FAILED.value, error=message)
-            self.park(conn, op, message)
+            self.report.retrying += 1
         conn.execute(update(OPERATION).where(OPERATION.c.id == op.id).values(values))
         self.log.warning(
             "sync.operation_not_done", op_id=op.id, kind=op.kind.value,
@@ -185,7 +150,8 @@ class _Applier:
         with self.store.engine.begin() as conn:
             for op in ops:
                 self.settle_error(conn, op, error)
-        if isinstance(error, AuthError):
+        if isinstance(error, AuthError | CannotConnect):
+            # Every other call of the account would fail the same way: the run stops, the rest stays queued.
             self.report.stopped = scrub(str(error))
 
     # --- sending -----------------------------------------------------------------------------------
@@ -308,8 +274,9 @@ class _Applier:
 
     def unread(self, ops: Sequence[DueOp], error: ChosyncError) -> None:
         """The read-back failed: nothing is sent again; each try counts, and the last one parks them."""
+        if isinstance(error, AuthError | CannotConnect):
+            self.report.stopped = scrub(str(error))  # nothing else of the account's would get through either
         if isinstance(error, AuthError):
-            self.report.stopped = scrub(str(error))
             return
         now = self.now()
         message = f"could not read the marketplace back to see whether it was applied: {scrub(str(error))}"
@@ -319,7 +286,7 @@ class _Applier:
                 values: dict[str, Any] = {"attempts": op.attempts, "updated_at": now, "error": message,
                                           "error_code": type(error).__name__}  # fmt: skip
                 if op.attempts >= self.schedule.max_attempts:
-                    values.update(state=OpState.FAILED.value, error=_gave_up(op.attempts, message))
+                    values.update(state=OpState.FAILED.value, error=gave_up(op.attempts, message))
                     self.park(conn, op, values["error"])
                 else:
                     self.report.unknown += 1
@@ -384,7 +351,3 @@ async def apply_account(
     await applier.run(ops)
     applier.log.info("sync.apply_finished", **applier.report.counts())
     return applier.report
-
-
-def _gave_up(attempts: int, reason: str) -> str:
-    return f"gave up after {attempts} attempts: {reason}"

@@ -11,6 +11,7 @@ from sqlalchemy import Select, select, update
 
 from core.db import Store
 from core.errors import UsageError
+from core.filters import check_filters
 from core.models import CHANNEL_ACCOUNT, PRODUCT, SELLER, utcnow
 from core.sync.models import LISTING, OPERATION, OpState
 
@@ -60,6 +61,7 @@ def _query(seller: str | None, channel: str | None) -> Select[Any]:
 
 
 def list_failures(store: Store, *, seller: str | None = None, channel: str | None = None) -> list[Failure]:
+    seller, channel = check_filters(store, seller=seller, channel=channel)
     with store.engine.connect() as conn:
         rows = conn.execute(_query(seller, channel)).all()
     return [

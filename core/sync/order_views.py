@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from core.db import Store
+from core.filters import check_filters
 from core.models import CHANNEL_ACCOUNT, SELLER, VARIANT
 from core.sync.models import ORDER, ORDER_LINE
 
@@ -40,6 +41,7 @@ class OrderView:
 
 def list_orders(store: Store, *, seller: str | None = None, status: str | None = None) -> list[OrderView]:
     """Stored orders, newest first, with their lines."""
+    seller, _ = check_filters(store, seller=seller)
     query = (
         select(ORDER, SELLER.c.code, CHANNEL_ACCOUNT.c.channel, CHANNEL_ACCOUNT.c.name)
         .join(SELLER, SELLER.c.id == ORDER.c.seller_id)

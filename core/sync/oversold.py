@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from core.db import Store
+from core.filters import known_seller
 from core.models import CHANNEL_ACCOUNT, PRODUCT, SELLER, VARIANT
 from core.sync.models import LEDGER, ORDER, ORDER_LINE, LedgerState
 
@@ -66,7 +67,7 @@ def find_oversold(
         .order_by(SELLER.c.code, VARIANT.c.sku)
     )  # fmt: skip
     if seller is not None:
-        query = query.where(SELLER.c.code == seller)
+        query = query.where(SELLER.c.code == known_seller(conn, seller))
     if variant_ids is not None:
         if not variant_ids:
             return []

@@ -97,6 +97,8 @@ class PackResult:
     written: bool = False
     replaced: int | None = None
     failed: list[str] = field(default_factory=list)
+    title: str = ""  # the floor's name and seller centre, for saying where the pack goes next
+    seller_centre_url: str = ""
 
     @property
     def awaiting(self) -> int:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import httpx
@@ -162,7 +162,8 @@ async def _push(
             if on_planned is not None:
                 on_planned(pending_count(store, account.id))
             if isinstance(connector, Assisted):
-                result.pack = await write_pack(store, account, connector, now=now)
+                pack = await write_pack(store, account, connector, now=now)
+                result.pack = replace(pack, title=connector.title, seller_centre_url=connector.seller_centre_url)
             else:
                 result.report = await apply_account(
                     store, account, connector, schedule=schedule, now=now, on_progress=on_progress

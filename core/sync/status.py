@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from core.channels import list_accounts
 from core.db import Store
+from core.filters import check_filters
 from core.models import CHANNEL_ACCOUNT, SELLER
 from core.sync.models import LISTING, OPERATION, SYNC_RUN, OpState
 
@@ -128,6 +129,7 @@ def account_status(store: Store, *, seller: str | None = None) -> list[AccountSt
 
 
 def recent_runs(store: Store, *, limit: int = 20, seller: str | None = None) -> list[RunRow]:
+    seller, _ = check_filters(store, seller=seller)
     query = (
         select(SYNC_RUN, SELLER.c.code, CHANNEL_ACCOUNT.c.channel)
         .outerjoin(CHANNEL_ACCOUNT, CHANNEL_ACCOUNT.c.id == SYNC_RUN.c.account_id)

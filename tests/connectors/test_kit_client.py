@@ -4,6 +4,7 @@ inherits (slot, sign, request, translate, check, log, retry, renew) without writ
 from __future__ import annotations
 
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, ClassVar
@@ -19,7 +20,7 @@ from connectors.kit.config import ApiChannelConfig
 from connectors.kit.errors import BodyError, ErrorRule, HttpRules, Resolution, Unreadable, check_answer, http_rules
 from connectors.kit.ratelimit import Throttle
 from connectors.kit.retry import RetryPolicy, RetrySettings
-from core.errors import AuthError, OutcomeUnknown, PermanentError, RetryableError
+from core.errors import AuthError, CannotConnect, OutcomeUnknown, PermanentError, RetryableError
 from core.logs import register_secret
 from core.ports import InMemoryTokenStore
 from simulators.shopee.harness import SHOP_ID
@@ -205,6 +206,32 @@ async def test_a_read_whose_answer_is_lost_is_retried() -> None:
     async with plain([httpx.ReadTimeout("slow"), ok()]) as (client, sent, _):
         assert await client.send(GET) == "done"
     assert len(sent) == 2
+
+
+async def test_a_connection_refused_is_tried_a_few_times_only_and_names_the_host() -> None:
+    """Not a marketplace's hiccup: three tries (max_connect_attempts), not max_attempts, and a write that
+    never left is no lost answer."""
+    with respx.mock(assert_all_called=True) as router:
+        route = router.post("https://plain.test/v1/items").mock(side_effect=httpx.ConnectError("refused"))
+        clock = FakeClock()
+        async with httpx.AsyncClient() as http:
+            client = PlainClient([], clock, http, retry={"max_attempts": 5, "base_delay_s": 1})
+            with pytest.raises(CannotConnect, match=r"could not connect to Plain at plain.test: .*\(item_add\)"):
+                await client.send(ADD)
+    assert (route.call_count, clock.sleeps) == (3, [1, 2])
+
+
+async def test_a_closed_port_is_a_connection_refused() -> None:
+    with socket.socket() as sock:  # a port just freed: nothing listens on it
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    clock = FakeClock()
+    async with httpx.AsyncClient() as http:
+        client = PlainClient([], clock, http, base_url=f"http://127.0.0.1:{port}", retry={"max_connect_attempts": 2})
+        with pytest.raises(CannotConnect) as raised:
+            await client.send(GET)
+    assert (raised.value.host, raised.value.reason) == (f"127.0.0.1:{port}", "the connection was refused")
+    assert len(clock.sleeps) == 1
 
 
 async def test_each_attempt_logs_one_request_event_without_url_headers_or_secrets() -> None:

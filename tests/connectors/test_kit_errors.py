@@ -3,6 +3,8 @@ order in which an answer is read (429, then the body's code, then the status, th
 
 from __future__ import annotations
 
+import socket
+import ssl
 from typing import Any
 
 import httpx
@@ -20,7 +22,15 @@ from connectors.kit.errors import (
 )
 from connectors.postmart.errors import POSTMART_HTTP
 from connectors.shopee.errors import SHOPEE_HTTP
-from core.errors import AuthError, ChosyncError, OutcomeUnknown, PermanentError, RateLimited, RetryableError
+from core.errors import (
+    AuthError,
+    CannotConnect,
+    ChosyncError,
+    OutcomeUnknown,
+    PermanentError,
+    RateLimited,
+    RetryableError,
+)
 
 _REQUEST = httpx.Request("POST", "https://api.test/x")
 RULES = [pytest.param(SHOPEE_HTTP, id="shopee"), pytest.param(POSTMART_HTTP, id="postmart")]
@@ -93,10 +103,6 @@ def test_a_marketplace_may_override_a_status_and_keeps_the_shared_rest() -> None
 
 
 TRANSPORT = [
-    pytest.param(
-        httpx.ConnectTimeout("x"), False, RetryableError, "could not connect to {} in time", id="connect-timeout"
-    ),
-    pytest.param(httpx.ConnectError("x"), False, RetryableError, "could not connect to {}", id="connect-error"),
     pytest.param(httpx.PoolTimeout("x"), False, RetryableError, "no free connection to {}", id="pool-timeout"),
     pytest.param(httpx.ReadTimeout("x"), True, RetryableError, "{} did not answer in time", id="read-timeout-read"),
     pytest.param(httpx.ReadTimeout("x"), False, OutcomeUnknown, "{} did not answer in time", id="read-timeout-write"),
@@ -116,6 +122,41 @@ def test_transport_failures_map_alike_for_every_marketplace_in_its_name(
     assert type(translated) is expected
     assert words.format(rules.marketplace) in str(translated)
     assert f"(product/add): {type(error).__name__}" in str(translated)
+
+
+def _refused_by(cause: BaseException, kind: type[httpx.RequestError] = httpx.ConnectError) -> httpx.RequestError:
+    """What httpx raises: its error, raised from httpcore's, raised from the socket's."""
+    error = kind("x", request=httpx.Request("POST", "https://api.example.vn:8443/product/add"))
+    error.__cause__ = RuntimeError("httpcore's")
+    error.__cause__.__cause__ = cause
+    return error
+
+
+CONNECT = [
+    pytest.param(_refused_by(ConnectionRefusedError(111, "refused")), "the connection was refused", id="refused"),
+    pytest.param(_refused_by(socket.gaierror(-2, "Name or service not known")), "not found (DNS)", id="dns"),
+    pytest.param(_refused_by(ssl.SSLCertVerificationError("bad")), "the TLS handshake failed", id="tls"),
+    pytest.param(_refused_by(TimeoutError(), httpx.ConnectTimeout), "did not answer in time", id="connect-timeout"),
+    pytest.param(httpx.ConnectError("x"), "the connection failed", id="no-cause"),
+]
+
+
+@pytest.mark.parametrize("rules", RULES)
+@pytest.mark.parametrize(("error", "reason"), CONNECT)
+def test_a_connection_that_cannot_be_made_says_so_with_the_host_whatever_the_call(
+    rules: Any, error: httpx.RequestError, reason: str
+) -> None:
+    """Refused, DNS and TLS failures are their own class (tried a few times, then parked), read from the
+    exception's classes: never a marketplace's hiccup nor a lost answer, even for a write."""
+    for idempotent in (True, False):
+        translated = rules.translate_transport(error, call="product/add", idempotent=idempotent)
+        assert type(translated) is CannotConnect
+        assert reason in translated.reason and f": {translated.reason} (product/add)" in str(translated)
+        assert str(translated).startswith(f"could not connect to {rules.marketplace}")
+        if error.__cause__ is not None:
+            assert translated.host == "api.example.vn:8443"
+            assert " at api.example.vn:8443: " in str(translated)
+        assert translated.hint is not None and "base_url" in translated.hint
 
 
 def test_the_transport_table_ends_with_the_base_class_so_every_failure_has_a_rule() -> None:

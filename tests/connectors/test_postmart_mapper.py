@@ -13,7 +13,15 @@ from connectors.postmart.config import load_postmart_config
 from connectors.postmart.errors import check_envelope, translate_transport
 from connectors.postmart.mapper import PostmartProduct, create_body, map_product
 from core.catalog.records import VariantRecord
-from core.errors import AuthError, ChosyncError, OutcomeUnknown, PermanentError, RateLimited, RetryableError
+from core.errors import (
+    AuthError,
+    CannotConnect,
+    ChosyncError,
+    OutcomeUnknown,
+    PermanentError,
+    RateLimited,
+    RetryableError,
+)
 from core.models import VariantStatus
 from core.ports import AccountRules, MappedListing, payload_hash
 from tests.connectors.postmart_fixtures import CATEGORIES, rice
@@ -151,8 +159,8 @@ def test_a_code_can_be_reclassified_in_the_toml() -> None:
 @pytest.mark.parametrize(
     ("exc", "idempotent", "expected"),
     [
-        pytest.param(httpx.ConnectTimeout("x"), False, RetryableError, id="connect-timeout-nothing-sent"),
-        pytest.param(httpx.ConnectError("x"), False, RetryableError, id="connect-error"),
+        pytest.param(httpx.ConnectTimeout("x"), False, CannotConnect, id="connect-timeout-nothing-sent"),
+        pytest.param(httpx.ConnectError("x"), False, CannotConnect, id="connect-error"),
         pytest.param(httpx.ReadTimeout("x"), False, OutcomeUnknown, id="read-timeout-write"),
         pytest.param(httpx.ReadTimeout("x"), True, RetryableError, id="read-timeout-read"),
         pytest.param(httpx.RemoteProtocolError("x"), False, OutcomeUnknown, id="dropped-write"),

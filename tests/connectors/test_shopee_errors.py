@@ -21,6 +21,7 @@ from connectors.shopee.errors import (
 )
 from core.errors import (
     AuthError,
+    CannotConnect,
     ChosyncError,
     OutcomeUnknown,
     PermanentError,
@@ -112,8 +113,8 @@ def test_a_success_returns_the_envelope() -> None:
 
 
 TRANSPORT = [
-    pytest.param(httpx.ConnectError("refused"), False, RetryableError, id="connect-error-never-sent"),
-    pytest.param(httpx.ConnectTimeout("slow"), False, RetryableError, id="connect-timeout-never-sent"),
+    pytest.param(httpx.ConnectError("refused"), False, CannotConnect, id="connect-error-never-sent"),
+    pytest.param(httpx.ConnectTimeout("slow"), False, CannotConnect, id="connect-timeout-never-sent"),
     pytest.param(httpx.PoolTimeout("busy"), False, RetryableError, id="pool-timeout"),
     pytest.param(httpx.ReadTimeout("slow"), True, RetryableError, id="read-timeout-idempotent"),
     pytest.param(httpx.ReadTimeout("slow"), False, OutcomeUnknown, id="read-timeout-add-item"),
