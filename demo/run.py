@@ -1,12 +1,12 @@
 """`make demo`: a province's catalog on one machine, with every marketplace simulated on loopback.
 
 The demo starts clean (`.demo/`), serves the marketplace sandboxes as real HTTP servers on loopback
-ports (Shopee, TikTok Shop and Postmart with latency, rate limits and a few injected faults, so retries show; the
-web seller centres of Voso and the provincial floor), and then runs the very commands an operator
-would type — printed as it goes — to register the Tra Vinh producers, import their catalog, connect each
-to two or three marketplaces, sync, take orders, and reconcile. Buyers, a seller editing by hand and a
-person uploading packs act directly on the sandboxes (:mod:`demo.world`), as real
-ones would on the real marketplaces. At the end the sandboxes are saved (``.demo/sandboxes.pickle``) so
+ports (Shopee, TikTok Shop, Lazada and Postmart with latency, rate limits and a few injected faults, so
+retries show; the web seller centres of Voso and the provincial floor), and then runs the very commands
+an operator would type — printed as it goes — to register the Tra Vinh producers, import their catalog,
+connect each to two to four marketplaces, sync, take orders, and reconcile. Buyers, a seller editing by
+hand and a person uploading packs act directly on the sandboxes (:mod:`demo.world`), as real ones would
+on the real marketplaces. At the end the sandboxes are saved (``.demo/sandboxes.pickle``) so
 ``chosync sandbox serve all`` brings them back for the scheduler. ``CHOSYNC_DEMO_FAST=1`` (used by the
 test) skips the latency, the faults and the pauses.
 """
@@ -38,6 +38,7 @@ from demo.world import (
     demo_sellers,
     fetch_export,
     floor_order,
+    lazada_stock,
     postmart_stock,
     shopee_model,
     shopee_stock,
@@ -47,6 +48,9 @@ from demo.world import (
 from simulators.common.fleet import Fleet, save_fleet, serve_fleet
 from simulators.floors.fleet import FLOORS
 from simulators.floors.site import SellerCentreSite
+from simulators.lazada.fleet import DEMO_APP_KEY as LAZADA_APP_KEY
+from simulators.lazada.fleet import DEMO_APP_SECRET as LAZADA_APP_SECRET
+from simulators.lazada.sandbox import LazadaSandbox
 from simulators.postmart.sandbox import PostmartSandbox
 from simulators.shopee.sandbox import DEMO_PARTNER_ID, DEMO_PARTNER_KEY, ShopeeSandbox
 from simulators.tiktok.fleet import DEMO_APP_KEY, DEMO_APP_SECRET
@@ -113,6 +117,8 @@ def _connect(demo: Demo, seller: DemoSeller) -> None:
             _connect_shopee(demo, seller)
         elif channel == "tiktok":
             _connect_tiktok(demo, seller)
+        elif channel == "lazada":
+            _connect_lazada(demo, seller)
         elif channel == "postmart":
             demo.chosync("channels", "add", "postmart", "--seller", seller.code, "--base-url", demo.urls["postmart"],
                          "--set", f"username={seller.login}")  # fmt: skip
@@ -145,6 +151,16 @@ def _connect_tiktok(demo: Demo, seller: DemoSeller) -> None:
     demo.chosync("channels", "connect", "tiktok", "--seller", seller.code, "--code", code)
 
 
+def _connect_lazada(demo: Demo, seller: DemoSeller) -> None:
+    url = f"{demo.urls['lazada']}/rest"
+    demo.chosync("channels", "add", "lazada", "--seller", seller.code, "--base-url", url, "--markup", "3",
+                 "--round-to", "1000", "--set", f"auth_base_url={url}", "--set", f"app_key={LAZADA_APP_KEY}",
+                 "--set", "redirect_uri=https://localhost/chosync/authorized")  # fmt: skip
+    run(["channels", "connect", "lazada", "--seller", seller.code])  # prints the link; the seller "opens" it
+    code = demo.fleet.get("lazada", LazadaSandbox).authorize_seller(seller.lazada_seller)  # Lazada redirects
+    demo.chosync("channels", "connect", "lazada", "--seller", seller.code, "--code", code)
+
+
 def _authorisation_link(seller: str) -> str:
     from core.channels import find_account
     from core.sync.connect import build_connector
@@ -164,7 +180,7 @@ def _authorisation_link(seller: str) -> str:
 
 
 def _api_waiting(demo: Demo) -> int:
-    """Changes still on their way to Shopee, TikTok Shop or Postmart (an answer lost, a rate limit to wait out)."""
+    """Changes still on their way to an API marketplace (an answer lost, a rate limit to wait out)."""
     from core.channels import list_accounts
     from core.sync.apply import pending_count
 
@@ -269,6 +285,7 @@ def _register_and_connect(demo: Demo) -> None:
     demo.chosync("categories", "map", "shopee", str(DEMO_CONFIG / "shopee-categories.csv"))
     demo.chosync("categories", "map", "postmart", str(DEMO_CONFIG / "postmart-categories.csv"))
     demo.chosync("categories", "map", "tiktok", str(DEMO_CONFIG / "tiktok-categories.csv"))
+    demo.chosync("categories", "map", "lazada", str(DEMO_CONFIG / "lazada-categories.csv"))
     for s in demo.sellers:
         _connect(demo, s)
 
@@ -290,6 +307,9 @@ def _orders_move_stock(demo: Demo) -> None:
         demo.fleet.get("postmart", PostmartSandbox), demo.seller(HAND_EDITED_SKU[0]).login, HAND_EDITED_SKU[2]
     )
     demo.note(f"{HAND_EDITED_SKU[2]} on Postmart after its 2 sold there: {rice}")
+    dantien = demo.seller(HAND_EDITED_SKU[0])
+    on_lazada = lazada_stock(demo.fleet.get("lazada", LazadaSandbox), dantien.lazada_seller, HAND_EDITED_SKU[2])
+    demo.note(f"...and on Lazada, where {dantien.code} sells it too: {on_lazada}")
 
 
 def _hand_edit_and_reconcile(demo: Demo) -> None:
@@ -316,6 +336,7 @@ def main() -> None:
     os.environ["CHOSYNC_SHOPEE_PARTNER_KEY"] = DEMO_PARTNER_KEY
     os.environ["CHOSYNC_POSTMART_PASSWORD"] = POSTMART_PASSWORD
     os.environ["CHOSYNC_TIKTOK_APP_SECRET"] = DEMO_APP_SECRET
+    os.environ["CHOSYNC_LAZADA_APP_SECRET"] = LAZADA_APP_SECRET
     os.environ.setdefault("CHOSYNC_LOG_LEVEL", "ERROR")
     sellers = demo_sellers()
     started = time.monotonic()
@@ -346,7 +367,7 @@ def main() -> None:
         "Everything stays in .demo/ (the database, the floors' packs, the sandboxes' state). Try, from this folder:\n"
         f"  export CHOSYNC_DATABASE_URL=sqlite:///{DEMO_DIR / 'chosync.db'} "
         f"CHOSYNC_SHOPEE_PARTNER_KEY={DEMO_PARTNER_KEY} CHOSYNC_POSTMART_PASSWORD={POSTMART_PASSWORD} "
-        f"CHOSYNC_TIKTOK_APP_SECRET={DEMO_APP_SECRET}\n"
+        f"CHOSYNC_TIKTOK_APP_SECRET={DEMO_APP_SECRET} CHOSYNC_LAZADA_APP_SECRET={LAZADA_APP_SECRET}\n"
         "  .venv/bin/chosync status\n"
         "  .venv/bin/chosync plan\n"
         "  .venv/bin/chosync sandbox serve all       (in another shell: the demo's marketplaces, as it left them)\n"

@@ -1,7 +1,7 @@
 """The demo's marketplaces and the people acting on them: buyers, sellers at their back offices.
 
 :func:`demo_fleet` builds the sandboxes the demo serves: Shopee (a shop per seller, the demo's
-categories, one banned word), TikTok Shop (a shop per seller there), Postmart (a merchant per seller), and
+categories, one banned word), TikTok Shop and Lazada (a shop per seller there), Postmart (a merchant per seller), and
 the web seller centres of Voso and the provincial floor, with latency, rate limits and a few injected
 faults unless the demo runs fast.
 
@@ -25,6 +25,10 @@ from simulators.common.faults import ANY_PATH, Fault, FaultPlan
 from simulators.common.fleet import Fleet, Member
 from simulators.floors.fleet import FLOORS
 from simulators.floors.site import SellerCentreSite, upload_pack
+from simulators.lazada.config import SellerSeed
+from simulators.lazada.fleet import SERVED_RATE_LIMIT as LAZADA_RATE_LIMIT
+from simulators.lazada.fleet import demo_config as lazada_config
+from simulators.lazada.sandbox import LazadaSandbox
 from simulators.postmart.sandbox import PostmartSandbox
 from simulators.postmart.state import DEFAULT_CATEGORIES, SandboxCategory
 from simulators.shopee.config import Category, ShopeeConfig, default_categories
@@ -39,6 +43,7 @@ __all__ = [
     "demo_fleet",
     "demo_sellers",
     "fetch_export",
+    "lazada_stock",
     "postmart_stock",
     "shopee_model",
     "shopee_stock",
@@ -49,6 +54,7 @@ __all__ = [
 DEMO_CONFIG = PROJECT_ROOT / "config" / "demo"
 FIRST_SHOP = 30_000_001
 FIRST_TIKTOK_SHOP = 7_494_726_673_780_200_001
+FIRST_LAZADA_SELLER = 200_200_001
 POSTMART_PASSWORD = "demo-postmart-password"  # noqa: S105 (the sandbox merchants' password, not a real one)
 # Shopee's rules on health claims: a listing naming a "thuốc" (medicine) is refused for review by a person.
 REFUSED_WORD = "thuốc"
@@ -82,6 +88,11 @@ class DemoSeller:
     def login(self) -> str:
         """The seller's merchant login on Postmart."""
         return self.code.lower()
+
+    @property
+    def lazada_seller(self) -> str:
+        """The seller's id on Lazada."""
+        return str(FIRST_LAZADA_SELLER + self.shop_id - FIRST_SHOP)
 
     @property
     def tiktok_shop(self) -> str:
@@ -122,6 +133,14 @@ def demo_fleet(sellers: list[DemoSeller], *, fast: bool) -> Fleet:
         ),
         seed=2028,
     )  # fmt: skip
+    lazada = LazadaSandbox(
+        lazada_config(
+            sellers=[SellerSeed(s.lazada_seller, f"VN{s.code.replace('-', '')}", s.name)
+                     for s in sellers if "lazada" in s.marketplaces],
+            rate_limit_per_api=None if fast else LAZADA_RATE_LIMIT,
+        ),
+        seed=2029,
+    )  # fmt: skip
     postmart = PostmartSandbox(seed=2027, rate_limit_per_merchant=None if fast else 10.0)
     postmart.categories = POSTMART_CATEGORIES
     for seller in sellers:
@@ -130,10 +149,13 @@ def demo_fleet(sellers: list[DemoSeller], *, fast: bool) -> Fleet:
     if not fast:
         _realistic(shopee.faults, latency=0.03)
         _realistic(tiktok.faults, latency=0.03)
+        _realistic(lazada.faults, latency=0.04)
         _realistic(postmart.faults, latency=0.06)  # a state-run platform: slower, and an nginx in front
     floors: dict[str, Member] = {floor: SellerCentreSite(floor) for floor in FLOORS}
-    members: dict[str, Member] = {"shopee": shopee, "tiktok": tiktok, "postmart": postmart, **floors}
-    kinds = {"shopee": "shopee", "tiktok": "tiktok", "postmart": "postmart", **dict.fromkeys(FLOORS, "floors")}
+    members: dict[str, Member] = {"shopee": shopee, "tiktok": tiktok, "lazada": lazada, "postmart": postmart,
+                                  **floors}  # fmt: skip
+    kinds = {"shopee": "shopee", "tiktok": "tiktok", "lazada": "lazada", "postmart": "postmart",
+             **dict.fromkeys(FLOORS, "floors")}  # fmt: skip
     return Fleet(members, kinds)
 
 
@@ -165,6 +187,12 @@ def tiktok_stock(tiktok: TikTokSandbox, shop_id: str, variant_sku: str) -> int:
     [product] = tiktok.products_by_seller_sku(variant_sku, shop_id=shop_id)
     [sku] = [s for s in product.skus.values() if s.seller_sku == variant_sku]
     return sku.total_available
+
+
+def lazada_stock(lazada: LazadaSandbox, seller_id: str, variant_sku: str) -> int:
+    """Units buyers can still order on Lazada (its total less what open orders hold)."""
+    _, sku = lazada.find_sku(variant_sku, seller_id=seller_id)
+    return sku.available
 
 
 def postmart_stock(postmart: PostmartSandbox, merchant: str, variant_sku: str) -> int:

@@ -258,7 +258,7 @@ def test_category_map_channel_wide_and_per_account(cli: Invoke, tmp_path: Path) 
 def test_sandbox_serve_names_the_known_sandboxes(cli: Invoke) -> None:
     code, _, err = cli("sandbox", "serve", "nowhere", "--port", "1")
     assert code == 2
-    assert "sandboxes: postmart, provincial, shopee, tiktok, voso, or all" in err
+    assert "sandboxes: lazada, postmart, provincial, shopee, tiktok, voso, or all" in err
 
 
 def test_accounts_declared_in_a_file_are_applied_idempotently(cli: Invoke, tmp_path: Path) -> None:

@@ -20,9 +20,10 @@ from core.ports import AccountRules
 from core.settings import PROJECT_ROOT
 from core.sync.failures import list_failures
 from core.sync.models import LISTING, SYNC_RUN
-from demo.world import demo_sellers, postmart_stock, shopee_model, shopee_stock, tiktok_stock
+from demo.world import demo_sellers, lazada_stock, postmart_stock, shopee_model, shopee_stock, tiktok_stock
 from simulators.common.fleet import load_fleet
 from simulators.floors.site import SellerCentreSite
+from simulators.lazada.sandbox import LazadaSandbox
 from simulators.postmart.sandbox import PostmartSandbox
 from simulators.shopee.sandbox import ShopeeSandbox
 from simulators.tiktok.sandbox import TikTokSandbox
@@ -81,7 +82,7 @@ def test_make_demo_runs_the_whole_story(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("CHOSYNC_DEMO_FAST", fast)
     for name in ("CHOSYNC_DATABASE_URL", "CHOSYNC_SHOPEE_PARTNER_KEY", "CHOSYNC_POSTMART_PASSWORD",
-                 "CHOSYNC_TIKTOK_APP_SECRET"):  # fmt: skip
+                 "CHOSYNC_TIKTOK_APP_SECRET", "CHOSYNC_LAZADA_APP_SECRET"):  # fmt: skip
         monkeypatch.setenv(name, "restored-after-the-test")  # the demo sets its own
     (tmp_path / ".demo").mkdir()
     (tmp_path / ".demo" / "stale-file").write_text("left from an earlier run")
@@ -89,6 +90,7 @@ def test_make_demo_runs_the_whole_story(
     out = capsys.readouterr().out
     for command in ("catalog import", "channels connect shopee --seller HTX-DANTIEN --code", "channels add postmart",
                     "channels connect tiktok --seller CTY-DUACAUKE --code", "categories map tiktok",
+                    "channels connect lazada --seller HTX-DANTIEN --code", "categories map lazada",
                     "channels add voso", "assisted confirm --seller CTY-DUACAUKE --channel voso --from-export",
                     "orders pull", "reconcile --seller HTX-DANTIEN", "failures", "status"):  # fmt: skip
         assert f"$ chosync {command}" in out
@@ -129,9 +131,12 @@ def test_make_demo_runs_the_whole_story(
     assert live == expected
     assert all(2 <= len(s.marketplaces) <= 4 for s in sellers)
     assert {channel for s in sellers for channel in s.marketplaces} == {
-        "shopee", "tiktok", "postmart", "voso", "provincial"
+        "shopee", "tiktok", "lazada", "postmart", "voso", "provincial"
     }  # fmt: skip
-    assert sum("tiktok" in s.marketplaces for s in sellers) == 3
+    assert (sum("tiktok" in s.marketplaces for s in sellers), sum("lazada" in s.marketplaces for s in sellers)) == (
+        3,
+        2,
+    )
     assert sold_out == (3, 3)  # a buyer each on Shopee, TikTok Shop and Voso: all three reserved, none to sell
     assert pushed_stock == [0, 0, 0, 0]  # ...and 0 is what chosync pushed to each of its four marketplaces
     assert (reconciled["price_drift"], reconciled["stock_drift"]) == (1, 1)
@@ -155,6 +160,8 @@ def test_make_demo_runs_the_whole_story(
     assert model.original_price == shopee_rules.price_for(int(rice["price_vnd"])) != 99_000  # the hand edit undone
     assert model.seller_stock == int(rice["stock"]) - 2  # 2 sold on Postmart: Shopee shows what is left
     assert postmart_stock(postmart, seller.lower(), sku) == int(rice["stock"]) - 2
+    dantien = next(s for s in sellers if s.code == seller)
+    assert lazada_stock(fleet.get("lazada", LazadaSandbox), dantien.lazada_seller, sku) == int(rice["stock"]) - 2
     checklists = (tmp_path / ".demo" / "assisted" / coconut.code / "provincial" / "packs").glob("*/checklist.md")
     assert any(f"{demo.SOLD_OUT_SKU} | Dừa sáp Cầu Kè | 3 → 0" in c.read_text(encoding="utf-8") for c in checklists)
 

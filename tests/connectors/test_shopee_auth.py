@@ -172,7 +172,7 @@ async def test_refresh_ahead_sends_nothing_when_the_token_was_replaced_meanwhile
 def test_only_oauth_channels_are_authorizing() -> None:
     """The token health job checks exactly the connectors that say so through the protocol."""
     authorizing = {name for name in available_channels() if issubclass(get_connector_class(name), Authorizing)}
-    assert authorizing == {"shopee", "tiktok"}
+    assert authorizing == {"lazada", "shopee", "tiktok"}
 
 
 async def test_a_rejected_token_is_refreshed_once_and_the_call_retried(

@@ -64,9 +64,9 @@ def test_serve_all_serves_every_marketplace_until_sigterm(tmp_path: Path) -> Non
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        urls = _announced(process, 5)
-        assert sorted(urls) == ["postmart", "provincial", "shopee", "tiktok", "voso"]
-        assert sorted(int(url.rsplit(":", 1)[1]) for url in urls.values()) == [port + i for i in range(5)]
+        urls = _announced(process, 6)
+        assert sorted(urls) == ["lazada", "postmart", "provincial", "shopee", "tiktok", "voso"]
+        assert sorted(int(url.rsplit(":", 1)[1]) for url in urls.values()) == [port + i for i in range(6)]
         answers = _wait_for(
             [f"{urls['voso']}/", f"{urls['provincial']}/", f"{urls['postmart']}/apis/v1/merchant/categories/all",
              f"{urls['tiktok']}/authorization/202309/shops"]
