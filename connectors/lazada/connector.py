@@ -83,6 +83,11 @@ class LazadaConnector(ApiConnector[LazadaConfig, LazadaProduct]):
     channel: ClassVar[str] = "lazada"
     _reader: LazadaReader
 
+    @property
+    def value_batch(self) -> int:
+        """One price_quantity/update call carries SKUs of several products: the engine packs them (core.ports)."""
+        return self.config.limits.price_quantity_batch
+
     def __init__(
         self,
         config: LazadaConfig,

@@ -47,7 +47,13 @@ __all__ = [
 
 @runtime_checkable
 class Connector(Protocol):
-    """One marketplace, one channel account. Every method raises only :mod:`core.errors` classes."""
+    """One marketplace, one channel account. Every method raises only :mod:`core.errors` classes.
+
+    A connector whose price and stock call may carry the variants of several listings (Lazada's
+    ``price_quantity/update``) says how many with an optional ``value_batch: int`` attribute: the engine
+    then packs whole listings into each ``update_prices`` / ``update_stock`` call up to that many
+    variants, instead of one call per listing.
+    """
 
     channel: ClassVar[str]
 

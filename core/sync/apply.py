@@ -197,7 +197,8 @@ class _Applier:
             self.settle_done(conn, op, listing)
 
     async def values(self, kind: OpKind, ops: Sequence[DueOp]) -> None:
-        """Price or stock updates for one listing, in one connector call (it batches per marketplace)."""
+        """Price or stock updates for one listing (or several, where the connector batches across listings),
+        in one connector call (it batches per marketplace)."""
         with bound_contextvars(op_ids=[op.id for op in ops]):
             await self._values(kind, ops)
 
@@ -222,17 +223,18 @@ class _Applier:
     def settle_batch(self, ops: Sequence[DueOp], result: BatchResult, *, column: str) -> None:
         outcome = {(item.item_id, item.variant_sku): item for item in result.items}
         with self.store.engine.begin() as conn:
-            current = conn.execute(select(LISTING.c[column]).where(LISTING.c.id == ops[0].listing_id)).scalar_one()
-            pushed = dict(current or {})
-            for op in ops:
-                item = outcome.get((op.ref.item_id, op.variant_sku))
-                if item is not None and item.error is not None:
-                    self.settle_error(conn, op, item.error)
-                    continue
-                assert op.variant_sku is not None
-                assert op.value is not None
-                pushed[op.variant_sku] = op.value
-                self.settle_done(conn, op, {column: dict(pushed)})
+            for listing_id, group in _per_listing(ops).items():
+                current = conn.execute(select(LISTING.c[column]).where(LISTING.c.id == listing_id)).scalar_one()
+                pushed = dict(current or {})
+                for op in group:
+                    item = outcome.get((op.ref.item_id, op.variant_sku))
+                    if item is not None and item.error is not None:
+                        self.settle_error(conn, op, item.error)
+                        continue
+                    assert op.variant_sku is not None
+                    assert op.value is not None
+                    pushed[op.variant_sku] = op.value
+                    self.settle_done(conn, op, {column: dict(pushed)})
 
     # --- reading back what may have landed ----------------------------------------------------------------
 
@@ -322,10 +324,8 @@ class _Applier:
             elif phase is OpKind.DELIST:
                 await self.delists(chosen)
             else:
-                per_listing: dict[int, list[DueOp]] = {}
-                for op in chosen:
-                    per_listing.setdefault(op.listing_id, []).append(op)
-                await asyncio.gather(*(self.values(phase, group) for group in per_listing.values()))
+                calls = _value_calls(_per_listing(chosen), getattr(self.connector, "value_batch", 0))
+                await asyncio.gather(*(self.values(phase, group) for group in calls))
         if self.report.stopped:
             self.log.error("sync.apply_stopped", reason=self.report.stopped)
 
@@ -351,3 +351,24 @@ async def apply_account(
     await applier.run(ops)
     applier.log.info("sync.apply_finished", **applier.report.counts())
     return applier.report
+
+
+def _per_listing(ops: Sequence[DueOp]) -> dict[int, list[DueOp]]:
+    found: dict[int, list[DueOp]] = {}
+    for op in ops:
+        found.setdefault(op.listing_id, []).append(op)
+    return found
+
+
+def _value_calls(per_listing: dict[int, list[DueOp]], batch: int) -> list[list[DueOp]]:
+    """The connector calls for price or stock: one per listing, or, for a connector whose call may carry
+    ``batch`` variants of several listings (``value_batch``), listings packed whole up to that many."""
+    if batch <= 1:
+        return list(per_listing.values())
+    calls: list[list[DueOp]] = []
+    for group in per_listing.values():
+        if calls and len(calls[-1]) + len(group) <= batch:
+            calls[-1].extend(group)
+        else:
+            calls.append(list(group))
+    return calls
