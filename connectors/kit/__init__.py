@@ -2,7 +2,8 @@
 
 The HTTP boundary (``errors``: error rules as data, the status and transport tables every marketplace
 shares, the one order an answer is read in; ``client``: the one send loop, with the hooks a marketplace
-fills in; ``retry``: the one transport retry policy; ``ratelimit``: per-account and per-partner budgets),
+fills in; ``retry``: the one transport retry policy; ``ratelimit``: per-account and per-partner budgets;
+``oauth``: keeping an OAuth grant's access token valid, single flight),
 images (``images``: the one fetcher, byte-capped, checked, public hosts only; fitting to a floor's size),
 the channel config tables and the base of every API channel's config (``config``), the connector
 skeleton (``connector``), the checks mappers share (``listing_checks``), listing descriptions

@@ -7,21 +7,28 @@ follows from that alone: checking settings before they are stored, building the 
 account's rules and the clock. A subclass names its config loader and its mapper, and may complete the
 account's config (an assisted floor names its working folder after the account).
 
-:class:`ApiConnector` adds what a connector that talks to a seller API (Shopee, Postmart) does alike:
-refusing to push a product its mapper found problems in (one PermanentError naming every problem, so
-the seller fixes them all at once), and answering the read-backs through its reader.
+:class:`ApiConnector` adds what a connector that talks to a seller API (Shopee, TikTok Shop, Lazada,
+Postmart) does alike: wiring its client (the retry policy, the throttle from the config's limits) and its
+image fetcher from the config, refusing to push a product its mapper found problems in (one
+PermanentError naming every problem, so the seller fixes them all at once), and answering the read-backs
+through its reader.
 """
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 import httpx
 from pydantic import BaseModel
 
+from connectors.kit.config import ApiChannelConfig
+from connectors.kit.images import ImageFetcher
+from connectors.kit.ratelimit import Throttle
+from connectors.kit.retry import RetryPolicy, Sleep
 from core.catalog.records import ProductRecord
 from core.errors import PermanentError
 from core.ports.data import AccountRules, ChannelAccount, ListingRef, ListingState, MappedListing, OrderBatch, Problem
@@ -31,7 +38,12 @@ __all__ = ["ApiConnector", "Clock", "ConfiguredConnector", "ListingReader"]
 
 ConfigT = TypeVar("ConfigT", bound=BaseModel)
 PayloadT = TypeVar("PayloadT", bound=BaseModel)
+ApiConfigT = TypeVar("ApiConfigT", bound=ApiChannelConfig)
+ClientT = TypeVar("ClientT", bound="ApiClient[Any, Any]")
 Clock = Callable[[], datetime]
+
+if TYPE_CHECKING:
+    from connectors.kit.client import ApiClient  # at run time it imports this module
 
 
 class ConfiguredConnector(ABC, Generic[ConfigT, PayloadT]):
@@ -94,10 +106,47 @@ class ListingReader(Protocol):
     def pull_orders(self, cursor: str | None) -> AsyncIterator[OrderBatch]: ...
 
 
-class ApiConnector(ConfiguredConnector[ConfigT, PayloadT]):
-    """A connector that talks to a seller API; a subclass sets ``_reader`` when it builds its client."""
+class ApiConnector(ConfiguredConnector[ApiConfigT, PayloadT]):
+    """A connector that talks to a seller API; a subclass builds its client with :meth:`_client`, its image
+    fetcher with :meth:`_image_fetcher`, and sets ``_reader``."""
 
     _reader: ListingReader
+    _retry: RetryPolicy
+
+    def _client(
+        self,
+        client_type: type[ClientT],
+        *,
+        secret: str,
+        http: httpx.AsyncClient,
+        tokens: TokenStore,
+        account: str,
+        partner: str,
+        throttle: Throttle | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> ClientT:
+        """The account's client: ``retry`` or the config's policy, ``throttle`` or the config's limits, the
+        ``account``'s budget then the ``partner`` app's, shared with every other account it serves."""
+        self._retry = retry or RetryPolicy(self.config.retry, sleep=sleep)
+        throttle = throttle or Throttle.from_limits(self.config.rate, account=account, partner=partner)
+        return client_type(
+            config=self.config, secret=secret, http=http, tokens=tokens, throttle=throttle, retry=self._retry,
+            now=self._now,
+        )  # fmt: skip
+
+    def _image_fetcher(self, http: httpx.AsyncClient, marketplace: str, *, retry: bool = True) -> ImageFetcher:
+        """The fetcher of the catalog's pictures, within the config's limits; with ``retry``, a download that
+        hiccups is retried in place by the client's policy."""
+        config = self.config
+        return ImageFetcher(
+            http,
+            marketplace=marketplace,
+            max_bytes=config.limits.image_max_bytes,
+            timeout_s=config.http.timeout_s,
+            allowed_hosts=config.images.allowed_hosts,
+            retry=self._retry if retry else None,
+        )
 
     def mapped(self, product: ProductRecord) -> MappedListing[PayloadT]:
         """The listing to send for ``product``; PermanentError naming every problem the mapper found."""

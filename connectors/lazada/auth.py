@@ -11,7 +11,8 @@ A refresh resets the access token's life, never the refresh token's: the newest 
 each time with the end the old one had (the token job warns ``auth.refresh_warn_days`` before it, when
 only the seller can renew it by authorising again). The access token is refreshed
 ``auth.refresh_margin_s`` before it ends and once when Lazada refuses it (``IllegalAccessToken``), under one
-lock per app and seller with the store read again inside it, so concurrent jobs refresh once.
+lock per app and seller with the store read again inside it, so concurrent jobs refresh once
+(:class:`~connectors.kit.oauth.GrantKeeper`).
 ``IllegalRefreshToken`` means the grant is gone: :class:`~core.ports.ReauthorizeRequired`, with the
 command to run. Lazada keeps a refresh token valid after using it (UNCERTAIN: ``auth.refresh_token_single_use``
 false), so a refresh whose answer was lost is sent again; were it single use, the stored token would be
@@ -20,9 +21,7 @@ marked spent and the seller asked to authorise again. Every token is registered 
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +29,7 @@ from urllib.parse import urlencode
 
 import structlog
 
+from connectors.kit.oauth import GrantKeeper
 from connectors.lazada.config import LazadaConfig
 from connectors.lazada.errors import REAUTHORIZE_HINT
 from core.errors import AuthError, OutcomeUnknown, PermanentError, RetryableError
@@ -44,14 +44,6 @@ REFRESH_PATH = "/auth/token/refresh"
 _log = structlog.get_logger("chosync.connectors.lazada")
 
 TokenPost = Callable[[str, Mapping[str, str]], Awaitable[Mapping[str, Any]]]
-_grant_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _grant_lock(key: str) -> asyncio.Lock:
-    locks = _grant_locks.setdefault(asyncio.get_running_loop(), {})
-    return locks.setdefault(key, asyncio.Lock())
 
 
 def authorization_url(config: LazadaConfig, redirect_url: str, state: str | None = None) -> str:
@@ -76,27 +68,23 @@ def _seconds(value: object) -> float | None:
     return seconds if seconds > 0 else None
 
 
-class LazadaAuthorizer:
+class LazadaAuthorizer(GrantKeeper):
     """One seller's grant: exchange, refresh ahead of expiry, refresh after a refusal (single flight)."""
 
     def __init__(self, *, config: LazadaConfig, tokens: TokenStore, post: TokenPost, now: Callable[[], datetime]):
+        key = f"lazada:{config.app_key}:{config.seller_id or '-'}"
+        super().__init__(key=key, tokens=tokens, now=now, refresh_margin_s=config.auth.refresh_margin_s)
         self._config = config
-        self._store = tokens
         self._post = post
-        self._now = now
-        self._key = f"lazada:{config.app_key}:{config.seller_id or '-'}"
         self.learned: dict[str, str] = {}
 
     async def exchange_code(self, code: str) -> Tokens:
         register_secret(code)
         try:
-            try:
-                answer = await self._post(CREATE_PATH, {"code": code})
-            except OutcomeUnknown as exc:
-                # The code again costs nothing: if the first try was applied Lazada refuses the spent code
-                # (InvalidCode: authorise again, as without this try); if not, the seller is connected.
-                _log.warning("lazada.token_exchange_retried", error=exc.message)
-                answer = await self._post(CREATE_PATH, {"code": code})
+            answer = await self._sent_twice(
+                lambda: self._post(CREATE_PATH, {"code": code}),
+                lambda error: _log.warning("lazada.token_exchange_retried", error=error),
+            )
         except (AuthError, PermanentError) as exc:
             raise ReauthorizeRequired(
                 f"Lazada refused the authorisation code: {exc.message}",
@@ -109,39 +97,14 @@ class LazadaAuthorizer:
             ) from exc
         tokens = self._tokens_from(answer, previous=None)
         self._learn(answer)
-        async with _grant_lock(self._key):
-            await self._store.save(tokens)
+        await self._save_granted(tokens)
         _log.info(
             "lazada.token_exchanged", seller_id=self.learned.get("seller_id"), country=self.learned.get("country")
         )
         return tokens
 
-    async def access_token(self) -> str:
-        tokens = await self._load()
-        if self._due(tokens):
-            async with _grant_lock(self._key):
-                tokens = await self._load()  # another job may have refreshed while this one waited
-                if self._due(tokens):
-                    tokens = await self._refresh(tokens)
-        return tokens.access_token
-
-    async def refresh_rejected(self, rejected: str | None) -> None:
-        """Refresh because Lazada refused ``rejected`` (None: whatever is stored), unless it was replaced."""
-        async with _grant_lock(self._key):
-            tokens = await self._load()
-            if rejected is None or rejected == tokens.access_token:
-                await self._refresh(tokens)
-
-    def _due(self, tokens: Tokens) -> bool:
-        return tokens.access_expires_at - timedelta(seconds=self._config.auth.refresh_margin_s) <= self._now()
-
-    async def _load(self) -> Tokens:
-        tokens = await self._store.load()
-        if tokens is None:
-            raise ReauthorizeRequired("the Lazada shop is not authorised yet", hint=REAUTHORIZE_HINT)
-        register_secret(tokens.access_token)
-        register_secret(tokens.refresh_token)
-        return tokens
+    def _not_authorised(self) -> ReauthorizeRequired:
+        return ReauthorizeRequired("the Lazada shop is not authorised yet", hint=REAUTHORIZE_HINT)
 
     async def _refresh(self, tokens: Tokens) -> Tokens:
         if tokens.refresh_expires_at <= self._now():
@@ -155,7 +118,7 @@ class LazadaAuthorizer:
         except OutcomeUnknown as exc:
             if not self._config.auth.refresh_token_single_use:
                 raise RetryableError(f"the Lazada token refresh got no answer ({exc.message})") from exc
-            await self._store.save(tokens.model_copy(update={"refresh_expires_at": self._now()}))
+            await self._mark_spent(tokens)
             _log.error("lazada.refresh_answer_lost", app_key=self._config.app_key)
             raise RefreshOutcomeUnknown(
                 f"the Lazada token refresh was sent and its answer lost ({exc.message}); the refresh token may "

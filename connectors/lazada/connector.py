@@ -30,7 +30,6 @@ import structlog
 
 from connectors.kit.batches import chunks
 from connectors.kit.connector import ApiConnector, Clock
-from connectors.kit.images import ImageFetcher
 from connectors.kit.ratelimit import Throttle
 from connectors.kit.retry import RetryPolicy, Sleep
 from connectors.lazada.auth import authorization_url
@@ -102,29 +101,13 @@ class LazadaConnector(ApiConnector[LazadaConfig, LazadaProduct]):
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         super().__init__(config, http=http, tokens=tokens, rules=rules, now=now)
-        policy = retry or RetryPolicy(config.retry, sleep=sleep)
         seller = config.seller_id or config.app_key
-        throttle = throttle or Throttle.from_limits(
-            config.rate, account=f"lazada:{seller}", partner=f"lazada:{config.app_key}"
-        )
-        self.client = LazadaClient(
-            config=config,
-            secret=app_secret or config.load_app_secret(),
-            http=http,
-            tokens=tokens,
-            throttle=throttle,
-            retry=policy,
-            now=self._now,
-        )
+        self.client = self._client(
+            LazadaClient, secret=app_secret or config.load_app_secret(), http=http, tokens=tokens,
+            account=f"lazada:{seller}", partner=f"lazada:{config.app_key}", throttle=throttle, retry=retry, sleep=sleep,
+        )  # fmt: skip
         self._reader = LazadaReader(self.client, now=self._now)
-        fetcher = ImageFetcher(
-            http,
-            marketplace="Lazada",
-            max_bytes=config.limits.image_max_bytes,
-            timeout_s=config.http.timeout_s,
-            allowed_hosts=config.images.allowed_hosts,
-            retry=policy,
-        )
+        fetcher = self._image_fetcher(http, "Lazada")
         self._images = LazadaImages(
             self.client, fetcher, min_px=config.limits.image_min_px, max_px=config.limits.image_max_px
         )

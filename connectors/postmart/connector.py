@@ -30,7 +30,6 @@ import structlog
 
 from connectors.kit.batches import Pending, Update, chunks, pending_updates, send_in_batches
 from connectors.kit.connector import ApiConnector, Clock
-from connectors.kit.images import ImageFetcher
 from connectors.kit.ratelimit import Throttle
 from connectors.kit.retry import RetryPolicy, Sleep
 from connectors.postmart.client import PostmartClient
@@ -78,23 +77,15 @@ class PostmartConnector(ApiConnector[PostmartConfig, PostmartProduct]):
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         super().__init__(config, http=http, tokens=tokens, rules=rules, now=now)
-        policy = retry or RetryPolicy(config.retry, sleep=sleep)
         account = config.username or "api-key"
-        self.client = PostmartClient(
-            config=config, secret=secret or config.load_secret(), http=http, tokens=tokens, retry=policy, now=self._now,
-            throttle=throttle or Throttle.from_limits(config.rate, account=account, partner=f"postmart:{account}"),
+        self.client = self._client(
+            PostmartClient, secret=secret or config.load_secret(), http=http, tokens=tokens,
+            account=account, partner=f"postmart:{account}", throttle=throttle, retry=retry, sleep=sleep,
         )  # fmt: skip
         self._reader = PostmartReader(self.client, now=self._now)
-        # No retry policy: a download that hiccups fails the operation, which the core retries later
+        # No retry in place: a download that hiccups fails the operation, which the core retries later
         # (as Postmart always did; Shopee retries in place).
-        fetcher = ImageFetcher(
-            http,
-            marketplace="Postmart",
-            max_bytes=config.limits.image_max_bytes,
-            timeout_s=config.http.timeout_s,
-            allowed_hosts=config.images.allowed_hosts,
-        )
-        self._images = PostmartImages(self.client, fetcher)
+        self._images = PostmartImages(self.client, self._image_fetcher(http, "Postmart", retry=False))
         # Product id → its SKU ids as this connector's updates left them in this run (see _skus_of).
         self._made: dict[str, dict[str, str]] = {}
 

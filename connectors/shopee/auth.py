@@ -4,21 +4,21 @@
 UTF-8 text) over a plain concatenation: partner_id + path + timestamp for public calls, then
 + access_token + shop_id for shop calls (+ merchant_id for merchant calls). Timestamps are Unix seconds.
 
-**Tokens.** A shop owner authorises our partner app at the URL :func:`authorization_url` builds;
-Shopee redirects back with a one-time ``code`` that :meth:`ShopeeAuthorizer.exchange_code` trades for
-an access token (4 h) and a refresh token (30 days, *single use*). The authorizer refreshes ahead of
-expiry, single-flight: one lock per account, and the token store is read again after taking it, so
-ten concurrent jobs refresh once and a refresh token is never sent twice. Both token calls spend what
-they send (the code, the refresh token), so they are sent as *not* idempotent: a refresh whose answer
-was lost (a timeout after sending, a dropped connection, a 5xx, an unreadable 200) may have been applied
-by Shopee, which then holds new tokens we never saw and refuses the old refresh token. Sending it again
-cannot help, so it is never sent again: the stored refresh token is marked spent (its expiry set to now)
-and :class:`~core.ports.RefreshOutcomeUnknown` says the seller must authorise the shop again. Only
-failures that prove nothing was applied (could not connect, rate limited) let the refresh be retried.
-(shopee.md states the refresh token is single use without doubt, so there is no setting for a grace
-period in which an old refresh token would still be accepted.) When the refresh token is gone,
-:class:`~core.ports.ReauthorizeRequired` says a person must authorise the shop again (the core
-warns them ``auth.refresh_warn_days`` before: :mod:`core.scheduler.tokens`).
+**Tokens.** A shop owner authorises our partner app at the URL :func:`authorization_url` builds; Shopee
+redirects back with a one-time ``code`` that :meth:`ShopeeAuthorizer.exchange_code` trades for an access
+token (4 h) and a refresh token (30 days, *single use*). The authorizer refreshes ahead of expiry,
+single-flight (:class:`~connectors.kit.oauth.GrantKeeper`): one lock per account, and the token store is
+read again after taking it, so ten concurrent jobs refresh once and a refresh token is never sent twice.
+Both token calls spend what they send (the code, the refresh token), so they are sent as *not*
+idempotent: a refresh whose answer was lost (a timeout after sending, a dropped connection, a 5xx, an
+unreadable 200) may have been applied by Shopee, which then holds new tokens we never saw and refuses
+the old refresh token. Sending it again cannot help, so it is never sent again: the stored refresh token
+is marked spent (its expiry set to now) and :class:`~core.ports.RefreshOutcomeUnknown` says the seller
+must authorise the shop again. Only failures that prove nothing was applied (could not connect, rate
+limited) let the refresh be retried. (shopee.md states the refresh token is single use without doubt, so
+there is no setting for a grace period in which an old refresh token would still be accepted.) When the
+refresh token is gone, :class:`~core.ports.ReauthorizeRequired` says a person must authorise the shop
+again (the core warns them ``auth.refresh_warn_days`` before: :mod:`core.scheduler.tokens`).
 
 **Push.** :func:`verify_push` checks a webhook's ``Authorization`` header (HMAC over
 ``callback_url|raw_body``, compared in constant time), its age, and that it was not seen before.
@@ -28,11 +28,9 @@ Every key, token and code is registered with :func:`core.logs.register_secret` t
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
-import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,6 +39,7 @@ from urllib.parse import urlencode
 import structlog
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
+from connectors.kit.oauth import GrantKeeper
 from connectors.shopee.config import ShopeeAuthSettings
 from core.errors import AuthError, OutcomeUnknown, PermanentError
 from core.logs import register_secret
@@ -138,19 +137,7 @@ def authorization_url(*, base_url: str, partner_id: int, partner_key: str, redir
 # --- tokens --------------------------------------------------------------------------------------
 
 
-_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = weakref.WeakKeyDictionary()
-
-
-def _account_lock(key: str) -> asyncio.Lock:
-    # One lock per account for the whole process (and event loop): two connector instances of the same
-    # shop must still refresh once. Across processes the core's account lease (a row in the database)
-    # keeps two jobs of one shop from running at once; and should two ever refresh together anyway,
-    # the loser's refresh is refused (ReauthorizeRequired), never retried with the spent token.
-    locks = _locks.setdefault(asyncio.get_running_loop(), {})
-    return locks.setdefault(key, asyncio.Lock())
-
-
-class ShopeeAuthorizer:
+class ShopeeAuthorizer(GrantKeeper):
     """Keeps one shop's access token valid: exchange, refresh ahead of expiry, refresh after rejection."""
 
     def __init__(
@@ -163,26 +150,26 @@ class ShopeeAuthorizer:
         settings: ShopeeAuthSettings | None = None,
         now: Callable[[], datetime] | None = None,
     ) -> None:
+        self._settings = settings or ShopeeAuthSettings()
+        super().__init__(
+            key=f"shopee:{partner_id}:{shop_id}",
+            tokens=tokens,
+            now=now or (lambda: datetime.now(UTC)),
+            refresh_margin_s=self._settings.refresh_margin_s,
+        )
         self.partner_id = partner_id
         self.shop_id = shop_id
-        self._store = tokens
         self._post = public_post
-        self._settings = settings or ShopeeAuthSettings()
-        self._now = now or (lambda: datetime.now(UTC))
-        self._lock_key = f"shopee:{partner_id}:{shop_id}"
 
     async def exchange_code(self, code: str) -> Tokens:
         """Trade the one-time code from the authorisation redirect for this shop's tokens, and save them."""
         register_secret(code)
         body = {"code": code, "partner_id": self.partner_id, "shop_id": self.shop_id}
         try:
-            try:
-                answer = await self._post(TOKEN_PATH, body)
-            except OutcomeUnknown as exc:
-                # Sending the code once more costs nothing: if the first try was applied, Shopee refuses the
-                # spent code (the same "authorise again" as without a retry); if not, this one succeeds.
-                _log.warning("shopee.token_exchange_retried", shop_id=self.shop_id, error=exc.message)
-                answer = await self._post(TOKEN_PATH, body)
+            answer = await self._sent_twice(
+                lambda: self._post(TOKEN_PATH, body),
+                lambda error: _log.warning("shopee.token_exchange_retried", shop_id=self.shop_id, error=error),
+            )
             tokens = self._tokens_from(answer)
         except (AuthError, PermanentError) as exc:
             raise ReauthorizeRequired(
@@ -195,44 +182,15 @@ class ShopeeAuthorizer:
                 f"({exc.message}); Shopee may have spent the single-use code",
                 hint="the code is single use: authorise the shop again for a new one",
             ) from exc
-        async with _account_lock(self._lock_key):
-            await self._store.save(tokens)
+        await self._save_granted(tokens)
         _log.info("shopee.token_exchanged", shop_id=self.shop_id)
         return tokens
 
-    async def access_token(self) -> str:
-        """A valid access token, refreshed first if it expires within the configured margin."""
-        tokens = await self._load()
-        if not self._due(tokens):
-            return tokens.access_token
-        async with _account_lock(self._lock_key):
-            tokens = await self._load()  # another job may have refreshed while we waited for the lock
-            if self._due(tokens):
-                tokens = await self._refresh(tokens)
-        return tokens.access_token
-
-    async def refresh_rejected(self, rejected_access_token: str | None) -> None:
-        """Refresh because Shopee refused ``rejected_access_token``, unless someone already replaced it."""
-        async with _account_lock(self._lock_key):
-            tokens = await self._load()
-            if rejected_access_token is not None and tokens.access_token != rejected_access_token:
-                return
-            await self._refresh(tokens)
-
-    def _due(self, tokens: Tokens) -> bool:
-        margin = timedelta(seconds=self._settings.refresh_margin_s)
-        return tokens.access_expires_at - margin <= self._now()
-
-    async def _load(self) -> Tokens:
-        tokens = await self._store.load()
-        if tokens is None:
-            raise ReauthorizeRequired(
-                f"Shopee shop {self.shop_id} is not authorised yet",
-                hint="open the authorisation link for this shop and sign in as its owner",
-            )
-        register_secret(tokens.access_token)
-        register_secret(tokens.refresh_token)
-        return tokens
+    def _not_authorised(self) -> ReauthorizeRequired:
+        return ReauthorizeRequired(
+            f"Shopee shop {self.shop_id} is not authorised yet",
+            hint="open the authorisation link for this shop and sign in as its owner",
+        )
 
     async def _refresh(self, tokens: Tokens) -> Tokens:
         """Trade the refresh token for a new pair. Called under the account lock only."""
@@ -264,12 +222,9 @@ class ShopeeAuthorizer:
         return fresh
 
     async def _mark_spent(self, tokens: Tokens) -> None:
-        """Record that ``tokens``' refresh token may be spent, so no job (in any process) sends it again.
-
-        The old access token is kept: Shopee keeps it valid a while after a refresh (5 minutes), or until
-        its own expiry if the refresh was not applied, so calls already possible stay possible.
-        """
-        await self._store.save(tokens.model_copy(update={"refresh_expires_at": self._now()}))
+        # The old access token is kept: Shopee keeps it valid a while after a refresh (5 minutes), or until
+        # its own expiry if the refresh was not applied, so calls already possible stay possible.
+        await super()._mark_spent(tokens)
         _log.error("shopee.refresh_answer_lost", shop_id=self.shop_id, command=REAUTHORIZE_COMMAND)
 
     def _refresh_lost(self, detail: str) -> RefreshOutcomeUnknown:

@@ -37,7 +37,6 @@ import structlog
 
 from connectors.kit.batches import Pending, Update, chunks, pending_updates, send_in_batches
 from connectors.kit.connector import ApiConnector, Clock
-from connectors.kit.images import ImageFetcher
 from connectors.kit.ratelimit import Throttle
 from connectors.kit.retry import RetryPolicy, Sleep
 from connectors.shopee.auth import ShopeeAuthorizer, ShopeePush, authorization_url, verify_push
@@ -93,31 +92,13 @@ class ShopeeConnector(ApiConnector[ShopeeConfig, ShopeeItem]):
         super().__init__(config, http=http, tokens=tokens, rules=rules, now=now)
         self._partner_key = partner_key or config.load_partner_key()
         self._sleep = sleep
-        policy = retry or RetryPolicy(config.retry, sleep=sleep)
-        # The shop's own budget, then the partner app's, shared with every other shop it serves.
-        throttle = throttle or Throttle.from_limits(
-            config.rate, account=str(config.shop_id), partner=str(config.partner_id)
-        )
-        self.client = ShopeeClient(
-            config=config,
-            secret=self._partner_key,
-            http=http,
-            tokens=tokens,
-            throttle=throttle,
-            retry=policy,
-            now=self._now,
-        )
+        self.client = self._client(
+            ShopeeClient, secret=self._partner_key, http=http, tokens=tokens,
+            account=str(config.shop_id), partner=str(config.partner_id), throttle=throttle, retry=retry, sleep=sleep,
+        )  # fmt: skip
         self._reader = ShopeeReader(self.client, now=self._now)
         self._variations = ShopeeVariations(self.client, location_id=config.listing.stock_location_id)
-        fetcher = ImageFetcher(
-            http,
-            marketplace="Shopee",
-            max_bytes=config.limits.image_max_bytes,
-            timeout_s=config.http.timeout_s,
-            allowed_hosts=config.images.allowed_hosts,
-            retry=policy,
-        )
-        self._images = ImageSource(self.client, fetcher)
+        self._images = ImageSource(self.client, self._image_fetcher(http, "Shopee"))
 
     @classmethod
     def load_config(cls, settings: Mapping[str, Any]) -> ShopeeConfig:

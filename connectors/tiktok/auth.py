@@ -4,7 +4,8 @@ A seller opens the authorisation link (:func:`authorization_url`), TikTok redire
 ``code`` (30 minutes) that :meth:`TikTokAuthorizer.exchange_code` trades on the token host for an access
 token (about 7 days) and a refresh token; both expiries come back as absolute Unix times. The access
 token is refreshed ``auth.refresh_margin_s`` before it ends, and once when TikTok refuses it, under one
-lock per app and grant, reading the store again inside the lock, so concurrent jobs refresh once.
+lock per app and grant, reading the store again inside the lock, so concurrent jobs refresh once
+(:class:`~connectors.kit.oauth.GrantKeeper`).
 
 Both token calls spend what they carry (the single-use code, a refresh token that may rotate), so they
 are sent as not idempotent. Whether a refresh token is single use is UNCERTAIN (the toml's
@@ -16,9 +17,7 @@ the refresh is simply retried. A refused exchange or refresh (36004004) means th
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +25,7 @@ from urllib.parse import urlencode
 
 import structlog
 
+from connectors.kit.oauth import GrantKeeper
 from connectors.tiktok.config import TikTokConfig
 from core.errors import AuthError, ConfigError, OutcomeUnknown, PermanentError, RetryableError
 from core.logs import register_secret
@@ -46,17 +46,6 @@ _UNIX_TIME_FLOOR = 1_000_000_000
 _log = structlog.get_logger("chosync.connectors.tiktok")
 
 TokenGet = Callable[[str, Mapping[str, str]], Awaitable[Mapping[str, Any]]]
-_refresh_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _lock(key: str) -> asyncio.Lock:
-    """The process-wide lock of one grant in the running loop (two connectors of one shop refresh once)."""
-    per_loop = _refresh_locks.setdefault(asyncio.get_running_loop(), {})
-    if key not in per_loop:
-        per_loop[key] = asyncio.Lock()
-    return per_loop[key]
 
 
 def authorization_url(config: TikTokConfig, state: str | None = None) -> str:
@@ -70,7 +59,7 @@ def authorization_url(config: TikTokConfig, state: str | None = None) -> str:
     return f"{config.authorize_url}?{urlencode(query)}"
 
 
-class TikTokAuthorizer:
+class TikTokAuthorizer(GrantKeeper):
     """One grant's tokens: exchange, refresh ahead of expiry, refresh after a refusal (single flight)."""
 
     def __init__(
@@ -82,24 +71,23 @@ class TikTokAuthorizer:
         token_get: TokenGet,
         now: Callable[[], datetime],
     ) -> None:
+        key = f"tiktok:{config.app_key}:{config.shop_id or config.shop_cipher or '-'}"
+        super().__init__(key=key, tokens=tokens, now=now, refresh_margin_s=config.auth.refresh_margin_s)
         self._config = config
         self._secret = app_secret
-        self._store = tokens
         self._get = token_get
-        self._now = now
-        self._key = f"tiktok:{config.app_key}:{config.shop_id or config.shop_cipher or '-'}"
 
     async def exchange_code(self, code: str) -> Tokens:
         register_secret(code)
         query = {"auth_code": code, "grant_type": "authorized_code"}
+
+        async def send() -> Tokens:
+            return self._tokens_from(await self._get(TOKEN_PATH, query))
+
         try:
-            try:
-                tokens = self._tokens_from(await self._get(TOKEN_PATH, query))
-            except OutcomeUnknown as exc:
-                # Sending the code once more costs nothing: if the first try was applied, TikTok refuses the
-                # spent code (the same "authorise again" as without a retry); if not, this one succeeds.
-                _log.warning("tiktok.token_exchange_retried", error=exc.message)
-                tokens = self._tokens_from(await self._get(TOKEN_PATH, query))
+            tokens = await self._sent_twice(
+                send, lambda error: _log.warning("tiktok.token_exchange_retried", error=error)
+            )
         except (AuthError, PermanentError) as exc:
             raise ReauthorizeRequired(
                 f"TikTok Shop refused the authorisation code: {exc.message}",
@@ -110,38 +98,12 @@ class TikTokAuthorizer:
                 f"the answer to the authorisation code exchange was lost ({exc.message})",
                 hint="the code is single use: authorise the shop again",
             ) from exc
-        async with _lock(self._key):
-            await self._store.save(tokens)
+        await self._save_granted(tokens)
         _log.info("tiktok.token_exchanged", app_key=self._config.app_key)
         return tokens
 
-    async def access_token(self) -> str:
-        tokens = await self._load()
-        if not self._due(tokens):
-            return tokens.access_token
-        async with _lock(self._key):
-            tokens = await self._load()
-            if self._due(tokens):
-                tokens = await self._refresh(tokens)
-        return tokens.access_token
-
-    async def refresh_rejected(self, rejected: str | None) -> None:
-        """Refresh because TikTok refused ``rejected``, unless another job already replaced it."""
-        async with _lock(self._key):
-            tokens = await self._load()
-            if rejected is None or tokens.access_token == rejected:
-                await self._refresh(tokens)
-
-    def _due(self, tokens: Tokens) -> bool:
-        return tokens.access_expires_at - timedelta(seconds=self._config.auth.refresh_margin_s) <= self._now()
-
-    async def _load(self) -> Tokens:
-        tokens = await self._store.load()
-        if tokens is None:
-            raise ReauthorizeRequired("the TikTok shop is not authorised yet", hint=_REAUTHORIZE)
-        register_secret(tokens.access_token)
-        register_secret(tokens.refresh_token)
-        return tokens
+    def _not_authorised(self) -> ReauthorizeRequired:
+        return ReauthorizeRequired("the TikTok shop is not authorised yet", hint=_REAUTHORIZE)
 
     async def _refresh(self, tokens: Tokens) -> Tokens:
         if tokens.refresh_expires_at <= self._now():
@@ -156,7 +118,7 @@ class TikTokAuthorizer:
         except OutcomeUnknown as exc:
             if not self._config.auth.refresh_token_single_use:
                 raise RetryableError(f"the TikTok token refresh got no answer ({exc.message})") from exc
-            await self._store.save(tokens.model_copy(update={"refresh_expires_at": self._now()}))
+            await self._mark_spent(tokens)
             _log.error("tiktok.refresh_answer_lost", app_key=self._config.app_key, command=_COMMAND)
             raise RefreshOutcomeUnknown(
                 f"the TikTok access token refresh was sent and its answer lost ({exc.message}); the refresh "

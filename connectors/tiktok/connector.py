@@ -30,7 +30,6 @@ import structlog
 
 from connectors.kit.batches import Pending, chunks, pending_updates, send_in_batches
 from connectors.kit.connector import ApiConnector, Clock
-from connectors.kit.images import ImageFetcher
 from connectors.kit.ratelimit import Throttle
 from connectors.kit.retry import RetryPolicy, Sleep
 from connectors.tiktok.auth import authorization_url
@@ -87,29 +86,13 @@ class TikTokConnector(ApiConnector[TikTokConfig, TikTokProduct]):
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         super().__init__(config, http=http, tokens=tokens, rules=rules, now=now)
-        policy = retry or RetryPolicy(config.retry, sleep=sleep)
         shop = config.shop_id or config.shop_cipher or config.app_key
-        throttle = throttle or Throttle.from_limits(
-            config.rate, account=f"tiktok:{shop}", partner=f"tiktok:{config.app_key}"
-        )
-        self.client = TikTokClient(
-            config=config,
-            secret=app_secret or config.load_app_secret(),
-            http=http,
-            tokens=tokens,
-            throttle=throttle,
-            retry=policy,
-            now=self._now,
-        )
+        self.client = self._client(
+            TikTokClient, secret=app_secret or config.load_app_secret(), http=http, tokens=tokens,
+            account=f"tiktok:{shop}", partner=f"tiktok:{config.app_key}", throttle=throttle, retry=retry, sleep=sleep,
+        )  # fmt: skip
         self._reader = TikTokReader(self.client, now=self._now)
-        fetcher = ImageFetcher(
-            http,
-            marketplace="TikTok Shop",
-            max_bytes=config.limits.image_max_bytes,
-            timeout_s=config.http.timeout_s,
-            allowed_hosts=config.images.allowed_hosts,
-            retry=policy,
-        )
+        fetcher = self._image_fetcher(http, "TikTok Shop")
         self._images = TikTokImages(self.client, fetcher, min_px=config.limits.image_min_px)
         self._stock = StockWriter(self.client, self._reader, self._models, self._set_status)
         self._made: dict[str, dict[str, str]] = {}  # product id → SKU ids as this run's writes left them

@@ -1,2 +1,2 @@
-"""What every simulator shares: fault injection (``faults``), serving on loopback (``serving``,
-``standalone``) and the fleet of all of them (``fleet``)."""
+"""What every simulator shares: the HTTP front (``app``), fault injection (``faults``), multipart bodies
+(``multipart``), serving on loopback (``serving``, ``standalone``) and the fleet of all of them (``fleet``)."""

@@ -43,6 +43,7 @@ __all__ = [
     "kind_of",
     "load_fleet",
     "restore_books",
+    "restored",
     "save_fleet",
     "saved_books",
     "serve_fleet",
@@ -212,3 +213,10 @@ def restore_books(obj: Any, books: Mapping[str, Any]) -> None:
     for name, value in books.items():
         is_counter = isinstance(value, tuple) and len(value) == 2 and value[0] == "counter"
         setattr(obj, name, itertools.count(value[1]) if is_counter else value)
+
+
+def restored(make: Callable[[Any], _M], books: Mapping[str, Any]) -> _M:
+    """A simulator made from its saved ``config``, with the rest of its books put back."""
+    member = make(books["config"])
+    restore_books(member, books)
+    return member

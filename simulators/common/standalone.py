@@ -4,27 +4,32 @@ trying chosync by hand wants: a rate limit, short token lifetimes, and faults by
 The CLI passes the options as typed (``--rate-limit 5/s``, ``--access-token-ttl 10m``,
 ``--fault server_error:0.1``); this module reads them and builds the sandbox, so the command itself
 knows nothing of any marketplace (DESIGN rule 7). Each marketplace's ``fleet`` module serves its own
-simulator and says what it announces; only the Shopee sandbox takes the knobs today, any other refuses
-them with a clear message (:func:`refuse_tuning`) rather than ignoring them.
+simulator and says what it announces: the API simulators take the knobs (:func:`tuned` applies them,
+:func:`announce_serving` says so), any other refuses them with a clear message (:func:`refuse_tuning`)
+rather than ignoring them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
 
 from core.errors import UsageError
-from simulators.common.faults import Fault, FaultKind
+from simulators.common.faults import ANY_PATH, Fault, FaultKind, FaultPlan
 
 __all__ = [
     "FAULT_KINDS",
     "Tuning",
+    "announce_serving",
+    "lifetimes",
     "parse_duration",
     "parse_fault",
     "parse_rate",
     "refuse_tuning",
     "serve_one",
+    "tuned",
 ]
 
 # What each fault kind does to a request it hits, for --help and errors.
@@ -136,3 +141,46 @@ def refuse_tuning(name: str, tuning: Tuning) -> None:
     if not tuning.is_default:
         raise UsageError(f"--rate-limit, --access-token-ttl, --refresh-token-ttl and --fault do not go with {name}",
                          hint="they tune the shopee sandbox")  # fmt: skip
+
+
+class _Faulty(Protocol):
+    faults: FaultPlan
+
+
+_S = TypeVar("_S", bound=_Faulty)
+
+
+def tuned(make: Callable[..., _S], config: Any, tuning: Tuning, *, rate_field: str, seed: int = 0) -> _S:
+    """``make(config, seed=seed)`` misbehaving as ``tuning`` says: its rate limit set on the config field
+    ``rate_field``, its token lifetimes on ``access_token_lifetime`` and ``refresh_token_lifetime``, its
+    faults by chance on every path."""
+    knobs = {
+        rate_field: tuning.rate_limit,
+        "access_token_lifetime": tuning.access_token_ttl,
+        "refresh_token_lifetime": tuning.refresh_token_ttl,
+    }
+    for name, value in knobs.items():
+        if value is not None:
+            setattr(config, name, value)
+    sandbox = make(config, seed=seed)
+    for fault, chance in tuning.faults:
+        sandbox.faults.add_chance(ANY_PATH, fault, chance)
+    return sandbox
+
+
+def lifetimes(access: float, refresh: float, *, in_days: bool = False) -> str:
+    """The announced token lifetimes; ``in_days`` says a day or more in days."""
+
+    def said(seconds: float) -> str:
+        return f"{seconds / 86_400:g} days" if in_days and seconds >= 86_400 else f"{seconds:g} s"
+
+    return f"access tokens live {said(access)}, refresh tokens {said(refresh)}"
+
+
+def announce_serving(announce: Callable[[str], None], headline: str, details: Iterable[str], tuning: Tuning) -> None:
+    """``headline``, then each of ``details`` and each fault by chance, indented: what a served simulator says."""
+    announce(headline)
+    for line in details:
+        announce(f"  {line}")
+    for fault, chance in tuning.faults:
+        announce(f"  fault {fault.kind}: {chance:.0%} of requests")

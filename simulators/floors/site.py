@@ -38,8 +38,8 @@ from connectors.floors.config import AssistedConfig, load_assisted_config
 from core.errors import ChosyncError
 from core.ports import OrderStatus
 from simulators.common.faults import InProcessTransport, Receive, Scope, Send
+from simulators.common.multipart import parse_multipart
 from simulators.floors.centre import SellerCentre
-from simulators.shopee.wire import parse_multipart
 
 __all__ = ["SellerCentreSite", "serve", "upload_pack"]
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from simulators.common.faults import ANY_PATH
-from simulators.common.fleet import Member, restore_books
-from simulators.common.standalone import Tuning
+from simulators.common.fleet import Member, restored
+from simulators.common.standalone import Tuning, announce_serving, lifetimes
+from simulators.common.standalone import tuned as tuned_sandbox
 from simulators.lazada.config import LazadaConfig, SellerSeed
 from simulators.lazada.sandbox import LazadaSandbox
 from simulators.lazada.sandbox import serve as serve_sandbox
@@ -77,9 +77,7 @@ def fresh() -> dict[str, Member]:
 
 
 def restore(channel: str, books: Mapping[str, Any]) -> Member:
-    sandbox = LazadaSandbox(books["config"])
-    restore_books(sandbox, books)
-    return sandbox
+    return restored(LazadaSandbox, books)
 
 
 def accounts() -> str:
@@ -89,32 +87,17 @@ def accounts() -> str:
 def serve(channel: str, port: int, host: str, tuning: Tuning, announce: Callable[[str], None]) -> None:
     sandbox = tuned(tuning)
     config = sandbox.config
-    announce(f"lazada sandbox on http://{host}:{port}/rest (Ctrl-C to stop; base_url and auth_base_url both)")
-    announce(f"  app {DEMO_APP_KEY}, secret {DEMO_APP_SECRET} (a public test value)")
-    for seller in DEMO_SELLERS:
-        announce(f"  seller {seller.seller_id} ({seller.name}), short code {seller.short_code}")
-    announce(f"  rate limit {config.rate_limit_per_api:g} requests/s per API and seller (ApiCallLimit)")
-    lives = (_lifetime(config.access_token_lifetime), _lifetime(config.refresh_token_lifetime))
-    announce("  access tokens live {}, refresh tokens {}".format(*lives))
-    for fault, chance in tuning.faults:
-        announce(f"  fault {fault.kind}: {chance:.0%} of requests")
+    details = [
+        f"app {DEMO_APP_KEY}, secret {DEMO_APP_SECRET} (a public test value)",
+        *(f"seller {s.seller_id} ({s.name}), short code {s.short_code}" for s in DEMO_SELLERS),
+        f"rate limit {config.rate_limit_per_api:g} requests/s per API and seller (ApiCallLimit)",
+        lifetimes(config.access_token_lifetime, config.refresh_token_lifetime, in_days=True),
+    ]
+    headline = f"lazada sandbox on http://{host}:{port}/rest (Ctrl-C to stop; base_url and auth_base_url both)"
+    announce_serving(announce, headline, details, tuning)
     serve_sandbox(port, host, sandbox=sandbox)
-
-
-def _lifetime(seconds: float) -> str:
-    return f"{seconds / 86_400:g} days" if seconds >= 86_400 else f"{seconds:g} s"
 
 
 def tuned(tuning: Tuning, *, seed: int = 0) -> LazadaSandbox:
     """A fresh Lazada simulator with the demo app and sellers, misbehaving as ``tuning`` says."""
-    knobs = {
-        "rate_limit_per_api": tuning.rate_limit,
-        "access_token_lifetime": tuning.access_token_ttl,
-        "refresh_token_lifetime": tuning.refresh_token_ttl,
-    }
-    sandbox = LazadaSandbox(
-        demo_config(**{name: value for name, value in knobs.items() if value is not None}), seed=seed
-    )
-    for fault, chance in tuning.faults:
-        sandbox.faults.add_chance(ANY_PATH, fault, chance)
-    return sandbox
+    return tuned_sandbox(LazadaSandbox, demo_config(), tuning, rate_field="rate_limit_per_api", seed=seed)

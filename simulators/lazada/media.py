@@ -11,36 +11,13 @@ from __future__ import annotations
 
 import io
 import warnings
-from email.message import EmailMessage
-from email.parser import BytesParser
-from email.policy import HTTP
 
 from PIL import Image as Picture
 from PIL import UnidentifiedImageError
 
 from simulators.lazada.wire import JsonObject, LazadaCall, LazadaError
 
-__all__ = ["parse_multipart", "picture_size", "upload_image"]
-
-
-def parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, bytes]]:
-    """A ``multipart/form-data`` body's plain fields and files (by field name), read with the email parser."""
-    head = b"Content-Type: " + content_type.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n"
-    message = BytesParser(EmailMessage, policy=HTTP).parsebytes(head + body)
-    fields: dict[str, str] = {}
-    files: dict[str, bytes] = {}
-    if not message.is_multipart():
-        return fields, files
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        data = part.get_payload(decode=True)
-        if not isinstance(name, str) or not isinstance(data, bytes):
-            continue
-        if part.get_filename() is None:
-            fields[name] = data.decode("utf-8", "replace")
-        else:
-            files[name] = data
-    return fields, files
+__all__ = ["picture_size", "upload_image"]
 
 
 def picture_size(data: bytes) -> tuple[int, int]:

@@ -4,8 +4,9 @@
 the demo call ``place_order``, ``hand_set_price``, ``hand_deactivate`` … on it) and an ASGI app serving
 both hosts of the wire contract on one origin under ``/rest``: the seller API (``/rest/product/create``,
 ``/rest/orders/get``, …) and the token host (``/rest/auth/token/create`` and ``/refresh``), so a client
-points its ``base_url`` and ``auth_base_url`` at the same URL. Use it in-process with
-``httpx.AsyncClient(transport=sandbox.transport())`` or on loopback with :func:`serve`.
+points its ``base_url`` and ``auth_base_url`` at the same URL; the front is the one every simulator shares
+(:mod:`simulators.common.app`). Use it in-process with ``httpx.AsyncClient(transport=sandbox.transport())``
+or on loopback with :func:`serve`.
 
 Every request passes, in order: the fault plan (``sandbox.faults``, recorded in ``sandbox.log``), the
 route (``InvalidApiPath``, HTTP 404, for an unknown path or the wrong method), the gateway
@@ -16,37 +17,22 @@ query and a form-encoded body (and a multipart body's plain fields); a multipart
 
 from __future__ import annotations
 
-import asyncio
 import json
-import math
 import secrets
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-import httpx
-import uvicorn
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from simulators.common.faults import (
-    CallLog,
-    CannedResponse,
-    Fault,
-    FaultKind,
-    FaultMiddleware,
-    FaultPlan,
-    InProcessTransport,
-    Receive,
-    RecordedCall,
-    Scope,
-    Send,
-    TokenBucket,
-)
+from simulators.common.app import SandboxFront, gateway_page, serve_options
+from simulators.common.app import serve as serve_app
+from simulators.common.faults import CannedResponse, Fault, FaultKind
+from simulators.common.multipart import MultipartError, fields_and_files, parse_multipart
 from simulators.lazada import auth, catalog, inventory, media, orders, products
 from simulators.lazada.config import LazadaConfig, SellerSeed
 from simulators.lazada.state import LazadaBackOffice
@@ -112,55 +98,30 @@ _THROTTLE_MESSAGES = {
     API_CALL_LIMIT: "Api access frequency exceeds the limit. this ban will last 1 seconds",
     "SYS_REQUEST_TOO_FAST": "The request is too fast, please try again later",
 }
-_GATEWAY_PAGE = "<html><head><title>{0}</title></head><body><center><h1>{0}</h1></center></body></html>"
-_REASONS = {502: "502 Bad Gateway", 503: "503 Service Temporarily Unavailable", 504: "504 Gateway Time-out"}
 
 
 def _request_id() -> str:
     return secrets.token_hex(13)
 
 
-class LazadaSandbox(LazadaBackOffice):
+class LazadaSandbox(SandboxFront, LazadaBackOffice):
     """A Lazada back office with Lazada's HTTP API in front of it; itself an ASGI app."""
+
+    base_url = BASE_URL  # Lazada Vietnam's
+    fleet_module = "simulators.lazada.fleet"
 
     def __init__(
         self, config: LazadaConfig | None = None, *, clock: Callable[[], float] = time.time, seed: int = 0
     ) -> None:
         super().__init__(config or LazadaConfig(), clock)
-        self.lock = asyncio.Lock()
-        self.faults = FaultPlan(seed)
-        self.log = CallLog()
-        self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._bans: dict[tuple[str, str], float] = {}
-        routes = [Route("/{path:path}", self._handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])]
-        self.app = FaultMiddleware(Starlette(routes=routes), self.faults, self._render_fault, self.log)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
+        self._open_front(seed)
 
     # -- what tests and the demo use besides the back office -------------------------------------------
-
-    def books(self) -> dict[str, Any]:
-        """The back office's books, to save (:mod:`simulators.common.fleet`)."""
-        from simulators.common.fleet import saved_books
-        from simulators.lazada.fleet import BOOKS  # imported here: the fleet module imports this one
-
-        return saved_books(self, BOOKS)
 
     def calls(self, path: str | None = None) -> int:
         """Requests received on ``path`` (``/rest/...``; every path when None), whatever became of them."""
         return self.log.calls(path)
-
-    def recorded(self, path: str | None = None) -> list[RecordedCall]:
-        return self.log.recorded(path)
-
-    def transport(self) -> InProcessTransport:
-        return InProcessTransport(self)
-
-    def client(self, **kwargs: Any) -> httpx.AsyncClient:
-        """An ``httpx.AsyncClient`` wired to this simulator in-process, with Lazada Vietnam's base URL."""
-        kwargs.setdefault("base_url", BASE_URL)
-        return httpx.AsyncClient(transport=self.transport(), **kwargs)
 
     def authorize_seller(self, seller_id: str, app_key: str | None = None) -> str:
         """Skip the authorize page: the code the seller's consent would send to the app's redirect URI."""
@@ -179,9 +140,9 @@ class LazadaSandbox(LazadaBackOffice):
             message = _THROTTLE_MESSAGES.get(code, "request is too frequent")
             body = LazadaError(code, message, kind="ISP").body(_request_id())
             return CannedResponse(self.config.throttle_http_status, json.dumps(body).encode())
-        if fault.status in _REASONS and self.config.gateway_html_pages:
-            page = _GATEWAY_PAGE.format(_REASONS[fault.status]).encode()
-            return CannedResponse(fault.status, page, (("content-type", "text/html"),))
+        page = gateway_page(fault.status) if self.config.gateway_html_pages else None
+        if page is not None:
+            return page
         error = LazadaError(INTERNAL_ERROR, "The request has failed due to an internal error", kind="SYSTEM")
         return CannedResponse(fault.status, json.dumps(error.body(_request_id())).encode())
 
@@ -190,10 +151,7 @@ class LazadaSandbox(LazadaBackOffice):
         if rate is None:
             return
         key, now = (api_path, who), self.clock()
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            burst = self.config.rate_limit_burst or max(1, math.ceil(rate))
-            bucket = self._buckets[key] = TokenBucket(rate, burst, self.clock)
+        bucket = self._bucket(key, rate, self.config.rate_limit_burst)
         # Over the rate, the API is banned for rate_ban_s; calls during the ban are refused, not counted.
         banned = now < self._bans.get(key, 0.0)
         if not banned and bucket.take() > 0:
@@ -219,8 +177,9 @@ class LazadaSandbox(LazadaBackOffice):
         if content_type.lower().startswith("application/x-www-form-urlencoded"):
             params |= dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
         elif content_type.lower().startswith("multipart/form-data"):
-            fields, files = media.parse_multipart(content_type, raw)
-            params |= fields
+            with suppress(MultipartError):  # without a boundary there are no parts: the call lacks them
+                fields, files = fields_and_files(parse_multipart(content_type, raw))
+                params |= fields
         return params, files
 
     async def _handle(self, request: Request) -> Response:
@@ -248,10 +207,7 @@ def serve(port: int, host: str = "127.0.0.1", *, sandbox: LazadaSandbox | None =
     (uvicorn, default "warning"). Without ``apps`` the fleet's demo app and sellers are seeded
     (:mod:`simulators.lazada.fleet`). Pass ``sandbox=`` to serve one you keep a reference to.
     """
-    log_level = str(config.pop("log_level", "warning"))
-    seed = int(config.pop("seed", 0))
-    if sandbox is not None and config:
-        raise ValueError(f"serve(sandbox=...) takes no config keywords, got {sorted(config)}")
+    log_level, seed = serve_options(config, sandbox)
     if sandbox is None:
         from simulators.lazada.fleet import demo_config
 
@@ -259,6 +215,4 @@ def serve(port: int, host: str = "127.0.0.1", *, sandbox: LazadaSandbox | None =
         if not settings.apps:
             settings = demo_config(**config)
         sandbox = LazadaSandbox(settings, seed=seed)
-    # No access log: request lines carry access tokens and signatures (DESIGN rule 8).
-    server = uvicorn.Config(sandbox, host=host, port=port, log_level=log_level, interface="asgi3", access_log=False)
-    uvicorn.Server(server).run()
+    serve_app(sandbox, port, host, log_level)

@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.postmart.config import PostmartConfig, read_time, wire_time
+from simulators.common.multipart import FilePart
 from simulators.postmart.state import PostmartBackOffice, SandboxOrder, SandboxProduct, SandboxSku
-from simulators.shopee.wire import FilePart
 
 __all__ = ["HANDLERS", "PostmartCall", "PostmartRefusal", "order_wire", "product_wire"]
 

@@ -9,8 +9,8 @@ a copied toml, build both from it, and see both follow; and when the real docs a
 fixes the simulator with the connector.
 
 :class:`PostmartSandbox` *is* the back office (:class:`~simulators.postmart.state.PostmartBackOffice`:
-tests call ``place_order``, ``set_price``, ``ban`` … on it) and an ASGI app. Every request passes, in
-order: the fault plan (the same :mod:`simulators.common.faults` as the Shopee sandbox, recorded in
+tests call ``place_order``, ``set_price``, ``ban`` … on it) and an ASGI app, on the front every simulator
+shares (:mod:`simulators.common.app`). Every request passes, in order: the fault plan (recorded in
 ``sandbox.log``), routing (404 / 405 envelopes), the rate limit (a token bucket per merchant: HTTP 429
 with Retry-After), auth (body code 401), then the endpoint under the sandbox lock. Errors come as HTTP
 200 with the envelope's code set (ASSUMED, see the toml); injected 502/503/504 are an nginx HTML page.
@@ -19,7 +19,6 @@ with Retry-After), auth (body code 401), then the endpoint under the sandbox loc
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import re
 import time
@@ -28,41 +27,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-import httpx
-import uvicorn
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from connectors.postmart.config import PostmartConfig, load_postmart_contract
-from simulators.common.faults import (
-    CallLog,
-    CannedResponse,
-    Fault,
-    FaultKind,
-    FaultMiddleware,
-    FaultPlan,
-    InProcessTransport,
-    Receive,
-    RecordedCall,
-    Scope,
-    Send,
-    TokenBucket,
-)
+from simulators.common.app import SandboxFront, gateway_page
+from simulators.common.app import serve as serve_app
+from simulators.common.faults import CannedResponse, Fault, FaultKind, RecordedCall, TokenBucket
+from simulators.common.multipart import parse_multipart
 from simulators.postmart.endpoints import HANDLERS, PostmartCall, PostmartRefusal
 from simulators.postmart.state import PostmartBackOffice
-from simulators.shopee.wire import parse_multipart
 
 __all__ = ["BASE_URL", "DEMO_PASSWORD", "DEMO_USERNAME", "PostmartSandbox", "parse_form", "serve"]
 
 BASE_URL = "https://open.postmart.com.vn"
 DEMO_USERNAME = "htx-dantien"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (the sandbox's demo merchant, not a real secret)
-
-_GATEWAY_PAGE = "<html><head><title>{0}</title></head><body><center><h1>{0}</h1></center></body></html>"
-_REASONS = {502: "502 Bad Gateway", 503: "503 Service Temporarily Unavailable", 504: "504 Gateway Time-out"}
-
 
 _FORM_KEY = re.compile(r"([^\[\]]+)|\[([^\[\]]*)\]")
 
@@ -97,8 +77,11 @@ def _route_pattern(path: str) -> re.Pattern[str]:
     return re.compile(f"^/{regex}/?$")
 
 
-class PostmartSandbox(PostmartBackOffice):
+class PostmartSandbox(SandboxFront, PostmartBackOffice):
     """A Postmart back office with the toml's HTTP API in front of it; itself an ASGI app."""
+
+    base_url = BASE_URL
+    fleet_module = "simulators.postmart.fleet"
 
     def __init__(
         self,
@@ -115,10 +98,6 @@ class PostmartSandbox(PostmartBackOffice):
         self.contract = contract or load_postmart_contract(config_path)
         self.decimal_prices = decimal_prices
         self.rate_limit = rate_limit_per_merchant
-        self.lock = asyncio.Lock()
-        self.faults = FaultPlan(seed)
-        self.log = CallLog()
-        self._buckets: dict[str, TokenBucket] = {}
         self._routes = [
             (key, endpoint.method, _route_pattern(endpoint.path))
             for key, endpoint in self.contract.endpoints
@@ -129,24 +108,13 @@ class PostmartSandbox(PostmartBackOffice):
         # Values a form carries as text whatever they look like; every other all-digit value is a number.
         self._text_fields = {f.serial, f.name, f.description, f.image, f.images, s.serial, s.spec,
                              a.username_field, a.password_field, image.file, image.filename}  # fmt: skip
-        routes = [Route("/{path:path}", self._handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])]
-        self.app = FaultMiddleware(Starlette(routes=routes), self.faults, self._render_fault, self.log)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
+        self._open_front(seed)
 
     # -- what tests use besides the back office ------------------------------------------------------
 
     def path_of(self, endpoint: str, **ids: str) -> str:
         """The URL path the contract gives an endpoint (``product_create`` → ``/apis/v1/merchant/products``)."""
         return str(getattr(self.contract.endpoints, endpoint).url_path(**ids))
-
-    def books(self) -> dict[str, Any]:
-        """The back office's books, to save (:mod:`simulators.common.fleet`)."""
-        from simulators.common.fleet import saved_books
-        from simulators.postmart.fleet import BOOKS  # imported here: the fleet module imports this one
-
-        return saved_books(self, BOOKS)
 
     def calls(self, endpoint: str | None = None) -> int:
         return len(self.recorded(endpoint))
@@ -157,13 +125,6 @@ class PostmartSandbox(PostmartBackOffice):
             return self.log.recorded()
         method = getattr(self.contract.endpoints, endpoint).method
         return [c for c in self.log.recorded(self.path_of(endpoint)) if c.method == method]
-
-    def transport(self) -> InProcessTransport:
-        return InProcessTransport(self)
-
-    def client(self, **kwargs: Any) -> httpx.AsyncClient:
-        kwargs.setdefault("base_url", BASE_URL)
-        return httpx.AsyncClient(transport=self.transport(), **kwargs)
 
     # -- HTTP ------------------------------------------------------------------------------------------
 
@@ -179,9 +140,9 @@ class PostmartSandbox(PostmartBackOffice):
         if fault.kind is FaultKind.RATE_LIMIT:
             body = json.dumps(self._envelope(429, "Quá nhiều yêu cầu", None)).encode()
             return CannedResponse(429, body, (("content-type", "application/json"), ("retry-after", "1")))
-        if fault.status in _REASONS:
-            page = _GATEWAY_PAGE.format(_REASONS[fault.status]).encode()
-            return CannedResponse(fault.status, page, (("content-type", "text/html"),))
+        page = gateway_page(fault.status)
+        if page is not None:
+            return page
         body = json.dumps(self._envelope(fault.status, "Lỗi hệ thống", None)).encode()
         return CannedResponse(fault.status, body)
 
@@ -200,10 +161,7 @@ class PostmartSandbox(PostmartBackOffice):
     def _throttle(self, merchant: str) -> float:
         if self.rate_limit is None:
             return 0.0
-        bucket = self._buckets.get(merchant)
-        if bucket is None:
-            bucket = self._buckets[merchant] = TokenBucket(self.rate_limit, max(1.0, self.rate_limit), self.clock)
-        return bucket.take()
+        return self._bucket(merchant, self.rate_limit, max(1.0, self.rate_limit)).take()
 
     async def _handle(self, request: Request) -> Response:
         path = request.url.path
@@ -257,9 +215,7 @@ def serve(port: int, host: str = "127.0.0.1", *, sandbox: PostmartSandbox | None
     if sandbox is None:
         sandbox = PostmartSandbox(**config)
         sandbox.add_merchant(DEMO_USERNAME, DEMO_PASSWORD)
-    # No access log: requests carry tokens in their headers' neighbourhood; the call log is the record.
-    server = uvicorn.Config(sandbox, host=host, port=port, log_level=log_level, interface="asgi3", access_log=False)
-    uvicorn.Server(server).run()
+    serve_app(sandbox, port, host, log_level)
 
 
 def _main() -> None:

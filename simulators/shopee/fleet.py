@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from simulators.common.faults import ANY_PATH
-from simulators.common.fleet import Member, restore_books
-from simulators.common.standalone import Tuning
+from simulators.common.fleet import Member, restored
+from simulators.common.standalone import Tuning, announce_serving, lifetimes
+from simulators.common.standalone import tuned as tuned_sandbox
 from simulators.shopee.config import ShopeeConfig
 from simulators.shopee.sandbox import DEMO_PARTNER_ID, DEMO_PARTNER_KEY, DEMO_SHOP_ID, ShopeeSandbox
 from simulators.shopee.sandbox import serve as serve_sandbox
@@ -27,9 +27,7 @@ def fresh() -> dict[str, Member]:
 
 
 def restore(channel: str, books: Mapping[str, Any]) -> Member:
-    sandbox = ShopeeSandbox(books["config"])
-    restore_books(sandbox, books)
-    return sandbox
+    return restored(ShopeeSandbox, books)
 
 
 def accounts() -> str:
@@ -38,35 +36,21 @@ def accounts() -> str:
 
 def serve(channel: str, port: int, host: str, tuning: Tuning, announce: Callable[[str], None]) -> None:
     sandbox = tuned(tuning)
-    announce(f"shopee sandbox on http://{host}:{port} (Ctrl-C to stop)")
-    for line in _describe(sandbox, tuning):
-        announce(f"  {line}")
+    announce_serving(announce, f"shopee sandbox on http://{host}:{port} (Ctrl-C to stop)", _describe(sandbox), tuning)
     serve_sandbox(port, host, sandbox=sandbox)
 
 
 def tuned(tuning: Tuning, *, seed: int = 0) -> ShopeeSandbox:
     """A fresh Shopee sandbox with the demo partner and shop, misbehaving as ``tuning`` says."""
     config = ShopeeConfig(partners={DEMO_PARTNER_ID: DEMO_PARTNER_KEY}, shops=[DEMO_SHOP_ID])
-    if tuning.rate_limit is not None:
-        config.rate_limit_per_partner = tuning.rate_limit
-    if tuning.access_token_ttl is not None:
-        config.access_token_lifetime = tuning.access_token_ttl
-    if tuning.refresh_token_ttl is not None:
-        config.refresh_token_lifetime = tuning.refresh_token_ttl
-    sandbox = ShopeeSandbox(config, seed=seed)
-    for fault, chance in tuning.faults:
-        sandbox.faults.add_chance(ANY_PATH, fault, chance)
-    return sandbox
+    return tuned_sandbox(ShopeeSandbox, config, tuning, rate_field="rate_limit_per_partner", seed=seed)
 
 
-def _describe(sandbox: ShopeeSandbox, tuning: Tuning) -> list[str]:
+def _describe(sandbox: ShopeeSandbox) -> list[str]:
     config = sandbox.config
     [(partner_id, partner_key)] = config.partners.items()
     lines = [f"partner {partner_id}, key {partner_key} (a public test key), shop {config.shops[0]}"]
-    if tuning.rate_limit is not None:
-        lines.append(f"rate limit {tuning.rate_limit:g} requests/s per partner ({config.rate_limit_error})")
-    lines.append(
-        f"access tokens live {config.access_token_lifetime:g} s, refresh tokens {config.refresh_token_lifetime:g} s"
-    )
-    lines.extend(f"fault {fault.kind}: {chance:.0%} of requests" for fault, chance in tuning.faults)
+    if config.rate_limit_per_partner is not None:
+        lines.append(f"rate limit {config.rate_limit_per_partner:g} requests/s per partner ({config.rate_limit_error})")
+    lines.append(lifetimes(config.access_token_lifetime, config.refresh_token_lifetime))
     return lines

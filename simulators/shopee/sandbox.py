@@ -2,9 +2,9 @@
 
 :class:`ShopeeSandbox` *is* the back office (:class:`~simulators.shopee.state.ShopeeBackOffice`:
 tests call ``place_order``, ``set_price``, ``ban_item`` … on it directly) and an ASGI app speaking
-``/api/v2/...`` as ``marketplaces/shopee.md`` describes it. Use it in-process with
-``httpx.AsyncClient(transport=sandbox.transport())`` (or a plain ``httpx.ASGITransport(app=sandbox)``),
-or on loopback with :func:`serve`.
+``/api/v2/...`` as ``marketplaces/shopee.md`` describes it, on the front every simulator shares
+(:mod:`simulators.common.app`). Use it in-process with ``httpx.AsyncClient(transport=sandbox.transport())``
+(or a plain ``httpx.ASGITransport(app=sandbox)``), or on loopback with :func:`serve`.
 
 Every request passes, in order: the fault plan (``sandbox.faults``, recorded in ``sandbox.calls``), the
 partner check, the rate limit (token buckets per partner and per shop, 429 + ``Retry-After``), timestamp
@@ -17,38 +17,19 @@ page an nginx gateway would send, not JSON, because that is what a client meets 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import logging
-import math
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-import uvicorn
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
 
-from simulators.common.faults import (
-    CallLog,
-    CannedResponse,
-    ConnectionDropped,
-    Fault,
-    FaultKind,
-    FaultMiddleware,
-    FaultPlan,
-    InProcessTransport,
-    Receive,
-    RecordedCall,
-    Scope,
-    Send,
-    TokenBucket,
-)
+from simulators.common.app import SandboxFront, gateway_page, serve_options
+from simulators.common.app import serve as serve_app
+from simulators.common.faults import CannedResponse, Fault, FaultKind, TokenBucket
 from simulators.shopee import catalog, listing, media, orders, variations
 from simulators.shopee.auth import (
     Redirect,
@@ -127,10 +108,7 @@ _ENDPOINTS: dict[str, _Endpoint] = {
 }
 ENDPOINT_PATHS = tuple(_ENDPOINTS)
 
-_GATEWAY_PAGE = (
-    "<html><head><title>{0}</title></head><body><center><h1>{0}</h1></center><hr><center>nginx</center></body></html>"
-)
-_REASONS = {502: "502 Bad Gateway", 503: "503 Service Temporarily Unavailable", 504: "504 Gateway Time-out"}
+_NGINX = "<hr><center>nginx</center>"
 
 
 class _Throttled(ShopeeError):
@@ -155,46 +133,19 @@ def _error(error: ShopeeError) -> JSONResponse:
     return JSONResponse(payload, status_code=error.http_status, headers=headers)
 
 
-class ShopeeSandbox(ShopeeBackOffice):
+class ShopeeSandbox(SandboxFront, ShopeeBackOffice):
     """A Shopee seller back office with Shopee's HTTP API in front of it; itself an ASGI app."""
+
+    base_url = BASE_URL
+    fleet_module = "simulators.shopee.fleet"
 
     def __init__(
         self, config: ShopeeConfig | None = None, *, clock: Callable[[], float] = time.time, seed: int = 0
     ) -> None:
         super().__init__(config or ShopeeConfig(), clock)
-        self.lock = asyncio.Lock()
-        self.faults = FaultPlan(seed)
-        self.log = CallLog()
-        self._buckets: dict[tuple[str, int], TokenBucket] = {}
-        routes = [Route("/{path:path}", self._handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])]
-        self.app = FaultMiddleware(Starlette(routes=routes), self.faults, self._render_fault, self.log)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
+        self._open_front(seed)
 
     # -- what tests use besides the back office ------------------------------------------------------
-
-    def books(self) -> dict[str, Any]:
-        """The back office's books, to save (:mod:`simulators.common.fleet`)."""
-        from simulators.common.fleet import saved_books
-        from simulators.shopee.fleet import BOOKS  # imported here: the fleet module imports this one
-
-        return saved_books(self, BOOKS)
-
-    def calls(self, path: str | None = None) -> int:
-        """Requests received on ``path`` (every path when None), whatever became of them."""
-        return self.log.calls(path)
-
-    def recorded(self, path: str | None = None) -> list[RecordedCall]:
-        return self.log.recorded(path)
-
-    def transport(self) -> InProcessTransport:
-        return InProcessTransport(self)
-
-    def client(self, **kwargs: Any) -> httpx.AsyncClient:
-        """An ``httpx.AsyncClient`` wired to this sandbox in-process, with Shopee's live base URL."""
-        kwargs.setdefault("base_url", BASE_URL)
-        return httpx.AsyncClient(transport=self.transport(), **kwargs)
 
     def push(
         self,
@@ -235,11 +186,7 @@ class ShopeeSandbox(ShopeeBackOffice):
         ):
             if rate is None or key is None:
                 continue
-            bucket = self._buckets.get((scope, key))
-            if bucket is None:
-                burst = config.rate_limit_burst or max(1, math.ceil(rate))
-                bucket = self._buckets[(scope, key)] = TokenBucket(rate, burst, self.clock)
-            wait = bucket.take()
+            wait = self._bucket((scope, key), rate, config.rate_limit_burst).take()
             if wait > 0:
                 raise _Throttled(config, wait if config.retry_after else None)
 
@@ -254,9 +201,9 @@ class ShopeeSandbox(ShopeeBackOffice):
             if self.config.retry_after:
                 headers.append(("retry-after", "1"))
             return CannedResponse(self.config.rate_limit_status, json.dumps(payload).encode(), tuple(headers))
-        if fault.status in _REASONS:
-            page = _GATEWAY_PAGE.format(_REASONS[fault.status]).encode()
-            return CannedResponse(fault.status, page, (("content-type", "text/html"),))
+        page = gateway_page(fault.status, _NGINX)
+        if page is not None:
+            return page
         payload = {"request_id": _request_id(), "error": "error_server", "message": "Internal server error."}
         return CannedResponse(fault.status, json.dumps(payload).encode())
 
@@ -300,30 +247,14 @@ def serve(port: int, host: str = "127.0.0.1", *, sandbox: ShopeeSandbox | None =
     (``DEMO_PARTNER_ID`` / ``DEMO_PARTNER_KEY``) with shop ``DEMO_SHOP_ID``. Pass ``sandbox=`` to serve
     one you keep a reference to (scripting it from another thread is not synchronised).
     """
-    log_level = str(config.pop("log_level", "warning"))
-    seed = int(config.pop("seed", 0))
-    if sandbox is not None and config:
-        raise ValueError(f"serve(sandbox=...) takes no config keywords, got {sorted(config)}")
+    log_level, seed = serve_options(config, sandbox)
     if sandbox is None:
         settings = ShopeeConfig(**config)
         if not settings.partners:
             settings.partners = {DEMO_PARTNER_ID: DEMO_PARTNER_KEY}
             settings.shops = settings.shops or [DEMO_SHOP_ID]
         sandbox = ShopeeSandbox(settings, seed=seed)
-    # No access log: request lines carry access tokens and signatures (DESIGN rule 8); the sandbox's own
-    # call log (sandbox.recorded()) is the record of what was received.
-    server_config = uvicorn.Config(
-        sandbox, host=host, port=port, log_level=log_level, interface="asgi3", access_log=False
-    )
-    logging.getLogger("uvicorn.error").addFilter(_QuietDrops())  # after Config: it sets up logging
-    uvicorn.Server(server_config).run()
-
-
-class _QuietDrops(logging.Filter):
-    """An injected dropped connection is the sandbox working as asked, not an error worth a traceback."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], ConnectionDropped))
+    serve_app(sandbox, port, host, log_level, quiet_drops=True)
 
 
 def _main() -> None:

@@ -4,8 +4,7 @@ Everything an endpoint needs to read a request the way Shopee does lives here: t
 (implemented independently of any connector, checked against ``marketplaces/test-vectors.md``), the
 :class:`ShopeeError` an endpoint raises to refuse a call, the :class:`ShopeeCall` it receives, and readers
 for query and JSON parameters that refuse bad input with Shopee's own wording ("Wrong parameters,
-detail: …"). Multipart bodies are parsed here too, by hand, because Starlette's form parser needs the
-optional ``python-multipart`` package, which is not a project dependency.
+detail: …"), multipart bodies (:mod:`simulators.common.multipart`) among them.
 """
 
 from __future__ import annotations
@@ -13,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulators.common import multipart as common_multipart
+from simulators.common.multipart import FilePart, MultipartError
 from simulators.shopee.config import ShopeeConfig
 from simulators.shopee.records import Shop
 from simulators.shopee.state import ShopeeBackOffice
@@ -91,14 +91,6 @@ class ShopeeError(Exception):
 
 def param_error(detail: str) -> ShopeeError:
     return ShopeeError("error_param", f"Wrong parameters, detail: {detail}.")
-
-
-@dataclass(frozen=True)
-class FilePart:
-    name: str
-    filename: str
-    content_type: str
-    data: bytes
 
 
 @dataclass
@@ -213,33 +205,12 @@ def query_csv_ints(call: ShopeeCall, name: str, limit: int) -> list[int]:
     return values
 
 
-_BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
-_DISPOSITION_PARAM = re.compile(r'(\w+)="([^"]*)"')
-
-
 def parse_multipart(content_type: str, body: bytes) -> list[FilePart]:
     """The parts of a ``multipart/form-data`` body (RFC 7578), files and plain fields alike."""
-    match = _BOUNDARY.search(content_type)
-    if not content_type.lower().startswith("multipart/form-data") or match is None:
-        raise param_error("the request should be multipart/form-data")
-    delimiter = b"--" + match.group(1).encode("latin-1")
-    parts: list[FilePart] = []
-    for chunk in body.split(delimiter)[1:]:
-        if chunk.startswith(b"--"):
-            break  # the closing delimiter
-        head, _, data = chunk.removeprefix(b"\r\n").partition(b"\r\n\r\n")
-        lines = head.decode("utf-8", "replace").split("\r\n")
-        headers = {key.strip().lower(): value.strip() for key, _, value in (ln.partition(":") for ln in lines)}
-        params = dict(_DISPOSITION_PARAM.findall(headers.get("content-disposition", "")))
-        parts.append(
-            FilePart(
-                name=params.get("name", ""),
-                filename=params.get("filename", ""),
-                content_type=headers.get("content-type", "text/plain"),
-                data=data.removesuffix(b"\r\n"),
-            )
-        )
-    return parts
+    try:
+        return common_multipart.parse_multipart(content_type, body)
+    except MultipartError:
+        raise param_error("the request should be multipart/form-data") from None
 
 
 def parse_json_body(raw: bytes) -> JsonObject:

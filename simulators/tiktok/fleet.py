@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from simulators.common.faults import ANY_PATH
-from simulators.common.fleet import Member, restore_books
-from simulators.common.standalone import Tuning
+from simulators.common.fleet import Member, restored
+from simulators.common.standalone import Tuning, announce_serving, lifetimes
+from simulators.common.standalone import tuned as tuned_sandbox
 from simulators.tiktok.config import ShopSeed, TikTokConfig
 from simulators.tiktok.sandbox import TikTokSandbox
 from simulators.tiktok.sandbox import serve as serve_sandbox
@@ -82,9 +82,7 @@ def fresh() -> dict[str, Member]:
 
 
 def restore(channel: str, books: Mapping[str, Any]) -> Member:
-    sandbox = TikTokSandbox(books["config"])
-    restore_books(sandbox, books)
-    return sandbox
+    return restored(TikTokSandbox, books)
 
 
 def accounts() -> str:
@@ -93,30 +91,17 @@ def accounts() -> str:
 
 def serve(channel: str, port: int, host: str, tuning: Tuning, announce: Callable[[str], None]) -> None:
     sandbox = tuned(tuning)
-    announce(f"tiktok sandbox on http://{host}:{port} (Ctrl-C to stop)")
     config = sandbox.config
-    announce(f"  app {DEMO_APP_KEY}, secret {DEMO_APP_SECRET} (a public test value)")
-    for shop in DEMO_SHOPS:
-        announce(f"  shop {shop.shop_id} ({shop.name}), cipher {shop.cipher}, warehouse {shop.warehouse_ids[0]}")
-    announce(f"  rate limit {config.rate_limit_per_api:g} requests/s per API and shop")
-    announce(
-        f"  access tokens live {config.access_token_lifetime:g} s, refresh tokens {config.refresh_token_lifetime:g} s"
-    )
-    for fault, chance in tuning.faults:
-        announce(f"  fault {fault.kind}: {chance:.0%} of requests")
+    details = [
+        f"app {DEMO_APP_KEY}, secret {DEMO_APP_SECRET} (a public test value)",
+        *(f"shop {s.shop_id} ({s.name}), cipher {s.cipher}, warehouse {s.warehouse_ids[0]}" for s in DEMO_SHOPS),
+        f"rate limit {config.rate_limit_per_api:g} requests/s per API and shop",
+        lifetimes(config.access_token_lifetime, config.refresh_token_lifetime),
+    ]
+    announce_serving(announce, f"tiktok sandbox on http://{host}:{port} (Ctrl-C to stop)", details, tuning)
     serve_sandbox(port, host, sandbox=sandbox)
 
 
 def tuned(tuning: Tuning, *, seed: int = 0) -> TikTokSandbox:
     """A fresh TikTok sandbox with the demo app and shops, misbehaving as ``tuning`` says."""
-    config = demo_config()
-    if tuning.rate_limit is not None:
-        config.rate_limit_per_api = tuning.rate_limit
-    if tuning.access_token_ttl is not None:
-        config.access_token_lifetime = tuning.access_token_ttl
-    if tuning.refresh_token_ttl is not None:
-        config.refresh_token_lifetime = tuning.refresh_token_ttl
-    sandbox = TikTokSandbox(config, seed=seed)
-    for fault, chance in tuning.faults:
-        sandbox.faults.add_chance(ANY_PATH, fault, chance)
-    return sandbox
+    return tuned_sandbox(TikTokSandbox, demo_config(), tuning, rate_field="rate_limit_per_api", seed=seed)

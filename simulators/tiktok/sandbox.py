@@ -3,8 +3,9 @@
 :class:`TikTokSandbox` *is* the back office (:class:`~simulators.tiktok.state.TikTokBackOffice`: tests and
 the demo call ``place_order``, ``hand_set_price``, ``hand_deactivate`` … on it) and an ASGI app serving
 both hosts of the wire contract on one origin: the open API (``/product/…``, ``/order/…``, …) and the
-token host (``/api/v2/token/get`` and ``/refresh``). Use it in-process with
-``httpx.AsyncClient(transport=sandbox.transport())`` or on loopback with :func:`serve`.
+token host (``/api/v2/token/get`` and ``/refresh``), on the front every simulator shares
+(:mod:`simulators.common.app`). Use it in-process with ``httpx.AsyncClient(transport=sandbox.transport())``
+or on loopback with :func:`serve`.
 
 Every request passes, in order: the fault plan (``sandbox.faults``, recorded in ``sandbox.log``), the
 route (36009009 / HTTP 404 for an unknown path, 36009010 / HTTP 405 for a wrong method), the gateway
@@ -15,9 +16,7 @@ data}``; injected 502/503/504 answers are an HTML gateway page, not JSON, as a c
 
 from __future__ import annotations
 
-import asyncio
 import json
-import math
 import re
 import secrets
 import time
@@ -25,28 +24,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-import uvicorn
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from simulators.common.faults import (
-    CallLog,
-    CannedResponse,
-    Fault,
-    FaultKind,
-    FaultMiddleware,
-    FaultPlan,
-    InProcessTransport,
-    Receive,
-    RecordedCall,
-    Scope,
-    Send,
-    TokenBucket,
-)
-from simulators.shopee.wire import ShopeeError, parse_multipart
+from simulators.common.app import SandboxFront, gateway_page, serve_options
+from simulators.common.app import serve as serve_app
+from simulators.common.faults import CannedResponse, Fault, FaultKind, TokenBucket
+from simulators.common.multipart import MultipartError, parse_multipart
 from simulators.tiktok import auth, catalog, inventory, media, orders, products
 from simulators.tiktok.config import ShopSeed, TikTokConfig
 from simulators.tiktok.records import Order
@@ -100,9 +84,6 @@ ROUTES: tuple[_Route, ...] = (
 )
 _PATTERNS = tuple((route, route.pattern) for route in ROUTES)
 
-_GATEWAY_PAGE = "<html><head><title>{0}</title></head><body><center><h1>{0}</h1></center></body></html>"
-_REASONS = {502: "502 Bad Gateway", 503: "503 Service Temporarily Unavailable", 504: "504 Gateway Time-out"}
-
 
 def _request_id() -> str:
     return secrets.token_hex(16).upper()
@@ -117,46 +98,19 @@ def _refusal(error: TikTokError) -> JSONResponse:
     return JSONResponse(_envelope(error.code, error.message, None), status_code=error.http_status, headers=headers)
 
 
-class TikTokSandbox(TikTokBackOffice):
+class TikTokSandbox(SandboxFront, TikTokBackOffice):
     """A TikTok Shop back office with TikTok's HTTP API in front of it; itself an ASGI app."""
+
+    base_url = BASE_URL
+    fleet_module = "simulators.tiktok.fleet"
 
     def __init__(
         self, config: TikTokConfig | None = None, *, clock: Callable[[], float] = time.time, seed: int = 0
     ) -> None:
         super().__init__(config or TikTokConfig(), clock)
-        self.lock = asyncio.Lock()
-        self.faults = FaultPlan(seed)
-        self.log = CallLog()
-        self._buckets: dict[tuple[str, str], TokenBucket] = {}
-        routes = [Route("/{path:path}", self._handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])]
-        self.app = FaultMiddleware(Starlette(routes=routes), self.faults, self._render_fault, self.log)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
+        self._open_front(seed)
 
     # -- what tests and the demo use besides the back office -------------------------------------------
-
-    def books(self) -> dict[str, Any]:
-        """The back office's books, to save (:mod:`simulators.common.fleet`)."""
-        from simulators.common.fleet import saved_books
-        from simulators.tiktok.fleet import BOOKS  # imported here: the fleet module imports this one
-
-        return saved_books(self, BOOKS)
-
-    def calls(self, path: str | None = None) -> int:
-        """Requests received on ``path`` (every path when None), whatever became of them."""
-        return self.log.calls(path)
-
-    def recorded(self, path: str | None = None) -> list[RecordedCall]:
-        return self.log.recorded(path)
-
-    def transport(self) -> InProcessTransport:
-        return InProcessTransport(self)
-
-    def client(self, **kwargs: Any) -> httpx.AsyncClient:
-        """An ``httpx.AsyncClient`` wired to this sandbox in-process, with TikTok's live base URL."""
-        kwargs.setdefault("base_url", BASE_URL)
-        return httpx.AsyncClient(transport=self.transport(), **kwargs)
 
     def authorize_shop(self, shop_id: str, app_key: str | None = None) -> str:
         """Skip the authorize page: the auth code the seller's consent would send to the redirect URL."""
@@ -178,20 +132,16 @@ class TikTokSandbox(TikTokBackOffice):
             if self.config.retry_after:
                 headers.append(("retry-after", "1"))
             return CannedResponse(429, body, tuple(headers))
-        if fault.status in _REASONS:
-            page = _GATEWAY_PAGE.format(_REASONS[fault.status]).encode()
-            return CannedResponse(fault.status, page, (("content-type", "text/html"),))
+        page = gateway_page(fault.status)
+        if page is not None:
+            return page
         return CannedResponse(fault.status, json.dumps(_envelope(36009003, "Internal error", None)).encode())
 
     def _throttle(self, template: str, who: str) -> None:
         rate = self.config.rate_limit_per_api
         if rate is None:
             return
-        bucket = self._buckets.get((template, who))
-        if bucket is None:
-            burst = self.config.rate_limit_burst or max(1, math.ceil(rate))
-            bucket = self._buckets[(template, who)] = TokenBucket(rate, burst, self.clock)
-        wait = bucket.take()
+        wait = self._bucket((template, who), rate, self.config.rate_limit_burst).take()
         if wait > 0:
             retry = TokenBucket.retry_after(wait) if self.config.retry_after else None
             raise TikTokError(RATE_LIMITED, "Too many requests", http_status=429, retry_after=retry)
@@ -241,7 +191,7 @@ class TikTokSandbox(TikTokBackOffice):
         if multipart:
             try:
                 call.parts = parse_multipart(content_type, raw)
-            except ShopeeError:
+            except MultipartError:
                 raise param_error(self.config, "the multipart body cannot be read") from None
         elif route.handler is media.upload_image:
             raise TikTokError(36009022, "content-type must be multipart/form-data")
@@ -263,10 +213,7 @@ def serve(port: int, host: str = "127.0.0.1", *, sandbox: TikTokSandbox | None =
     (uvicorn, default "warning"). Without ``apps`` the fleet's demo app and shops are seeded
     (:mod:`simulators.tiktok.fleet`). Pass ``sandbox=`` to serve one you keep a reference to.
     """
-    log_level = str(config.pop("log_level", "warning"))
-    seed = int(config.pop("seed", 0))
-    if sandbox is not None and config:
-        raise ValueError(f"serve(sandbox=...) takes no config keywords, got {sorted(config)}")
+    log_level, seed = serve_options(config, sandbox)
     if sandbox is None:
         from simulators.tiktok.fleet import DEMO_APP_KEY, DEMO_APP_SECRET, DEMO_SHOPS
 
@@ -277,6 +224,4 @@ def serve(port: int, host: str = "127.0.0.1", *, sandbox: TikTokSandbox | None =
         if settings.rate_limit_per_api is None and "rate_limit_per_api" not in config:
             settings.rate_limit_per_api = 50.0  # TikTok's documented default, when served
         sandbox = TikTokSandbox(settings, seed=seed)
-    # No access log: request lines carry signatures, and the token host's carry the app secret (DESIGN rule 8).
-    server = uvicorn.Config(sandbox, host=host, port=port, log_level=log_level, interface="asgi3", access_log=False)
-    uvicorn.Server(server).run()
+    serve_app(sandbox, port, host, log_level)

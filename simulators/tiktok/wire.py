@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulators.shopee.wire import FilePart
+from simulators.common.multipart import FilePart
 from simulators.tiktok.config import TikTokConfig
 from simulators.tiktok.records import AccessToken, App, Shop
 from simulators.tiktok.state import TikTokBackOffice
