@@ -17,10 +17,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from core.channels import AccountSummary, find_account
 from core.cli.context import console, console_err, escape, local_time, print_json, state
+from core.cli.tables import Col, Grid, Under
 from core.db import Store
 from core.errors import UsageError
 from core.http import http_client
@@ -103,14 +103,17 @@ def packs(
             for v in views
         ])  # fmt: skip
         return
-    table = Table(title=f"{account.seller} · {account.channel} ({account.name}): {len(views)} pack(s)")
-    for column in ("Pack", "State", "Changes", "Created", "Confirmed", "Folder"):
-        table.add_column(column, overflow="fold")
+    table = Grid(
+        [Col("Pack", "number"), Col("State"), Col("Changes", "number"), Col("Created"), Col("Confirmed", "text"),
+         Col("Folder", "text")],
+        title=escape(f"{account.seller} · {account.channel} ({account.name}): {len(views)} pack(s)"),
+        narrow=[Under("Changes", "Pack"), Under("Created", "State"), Under("Confirmed", "State")],
+    )  # fmt: skip
     for v in views:
         folder = escape(v.path) if v.written else "[yellow]not written yet: the next sync writes it[/]"
         confirmed = f"{local_time(v.confirmed_at)} by {escape(v.confirmed_by or '?')}" if v.confirmed_at else ""
         table.add_row(str(v.id), v.state, str(v.operations), local_time(v.created_at), confirmed, folder)
-    console().print(table)
+    table.print(console())
 
 
 @app.command("rebind")

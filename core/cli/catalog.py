@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from core.catalog.exporter import export_catalog
 from core.catalog.importer import ImportRejected, ImportReport, import_catalog
 from core.catalog.queries import iter_products
 from core.catalog.records import ProductRecord, VariantRecord
 from core.cli.context import console, console_err, escape, print_json, state
+from core.cli.tables import Col, Grid, Under
 from core.errors import NotFound, UsageError
 from core.models import ProductStatus
 
@@ -24,11 +24,10 @@ def vnd(amount: int) -> str:
     return f"{amount:,} ₫".replace(",", ".")
 
 
-def _report_table(report: ImportReport) -> Table:
+def _report_table(report: ImportReport) -> Grid:
     verb = "would be" if report.dry_run else "were"
-    table = Table(title=f"{report.rows} rows read; what {verb} written")
-    for column in ("", "created", "updated", "unchanged", "archived"):
-        table.add_column(column, justify="right" if column else "left")
+    counts = (Col(c, "number") for c in ("created", "updated", "unchanged", "archived"))
+    table = Grid([Col(""), *counts], title=f"{report.rows} rows read; what {verb} written")
     table.add_row(
         "products",
         *map(
@@ -114,16 +113,16 @@ def import_(
     except ImportRejected as rejected:
         problems = rejected.report.problems
         label = rejected.report.row_label.capitalize()
-        table = Table(title=f"{file.name}: {len(problems)} problem{'s' if len(problems) != 1 else ''}")
-        table.add_column(label, justify="right")
-        table.add_column("Column")
-        table.add_column("Problem")
+        table = Grid(
+            [Col(label, "number"), Col("Column", "id"), Col("Problem", "text")],
+            title=f"{escape(file.name)}: {len(problems)} problem{'s' if len(problems) != 1 else ''}",
+        )
         for p in sorted(problems, key=lambda p: (p.row, p.column)):
-            table.add_row(str(p.row), p.column, escape(p.reason))
-        console_err().print(table)
+            table.add_row(str(p.row), escape(p.column), escape(p.reason))
+        table.print(console_err())
         raise
     out = console()
-    out.print(_report_table(report))
+    _report_table(report).print(out)
     verb = "would change" if dry_run else "changed"
     if report.changes:
         out.print(f"Values {verb}: {_changes(report)}.", highlight=False)
@@ -219,19 +218,17 @@ def list_(
     if as_json:
         print_json([_product_json(p) for p in products])
         return
-    table = Table(title=f"{len(products)} product{'s' if len(products) != 1 else ''}")
-    table.add_column("Seller", no_wrap=True)
-    table.add_column("SKU", no_wrap=True)
-    table.add_column("Name", ratio=1)
-    table.add_column("OCOP", no_wrap=True)
-    table.add_column("Var.", justify="right")
-    table.add_column("Price", no_wrap=True)
-    table.add_column("Stock", justify="right")
-    table.add_column("Status")
+    table = Grid(
+        [Col("Seller", "id"), Col("SKU", "id"), Col("Name", "text"), Col("OCOP"), Col("Var.", "number"),
+         Col("Price"), Col("Stock", "number"), Col("Status")],
+        title=f"{len(products)} product{'s' if len(products) != 1 else ''}",
+        narrow=[Under("SKU", "Seller"), Under("Status", "OCOP"), Under("Stock", "Var."), Under("Price", "Name"),
+                Under("OCOP", "Var.")],
+    )  # fmt: skip
     for p in products:
         table.add_row(
             p.seller_code,
-            p.sku,
+            escape(p.sku),
             escape(p.name),
             "★" * p.ocop_stars if p.ocop_stars else "",
             str(len(p.variants)),
@@ -239,7 +236,7 @@ def list_(
             str(sum(v.stock for v in p.variants)),
             p.status.value,
         )
-    console().print(table)
+    table.print(console())
 
 
 @app.command("show")
@@ -263,28 +260,31 @@ def show(
     if as_json:
         print_json(_product_json(product))
         return
-    fields = Table(show_header=False, title=f"{product.seller_code} / {product.sku}")
-    fields.add_column("field", style="bold")
-    fields.add_column("value")
+    fields = Grid([Col("field"), Col("value", "text")], title=escape(f"{product.seller_code} / {product.sku}"),
+                  show_header=False)  # fmt: skip
     for key, value in _product_json(product).items():
         if key not in ("variants", "sku", "seller"):
             shown = " | ".join(value) if isinstance(value, list) else value
             shown = "; ".join(f"{k}: {v}" for k, v in value.items()) if isinstance(value, dict) else shown
-            fields.add_row(key, escape("" if shown is None else str(shown)))
-    variants = Table(title="Variants")
-    for column in ("SKU", "Options", "Price", "List price", "Barcode", "Package", "Stock", "Status"):
-        variants.add_column(column, justify="right" if column in ("Price", "List price", "Stock") else "left")
+            fields.add_row(f"[bold]{key}[/]", escape("" if shown is None else str(shown)))
+    variants = Grid(
+        [Col("SKU", "id"), Col("Options", "text"), Col("Price", "number"), Col("List price", "number"),
+         Col("Barcode", "id"), Col("Package"), Col("Stock", "number"), Col("Status")],
+        title="Variants",
+        narrow=[Under("List price", "Price"), Under("Status", "Stock"), Under("Barcode", "SKU"),
+                Under("Package", "Options")],
+    )  # fmt: skip
     for v in product.variants:
         variants.add_row(
-            v.sku,
+            escape(v.sku),
             escape(", ".join(f"{o.name}: {o.value}" for o in v.options)),
             vnd(v.price_vnd),
             vnd(v.list_price_vnd) if v.list_price_vnd else "",
-            v.barcode or "",
+            escape(v.barcode or ""),
             _package(v),
             str(v.stock),
             v.status.value,
         )
     out = console()
-    out.print(fields)
-    out.print(variants)
+    fields.print(out)
+    variants.print(out)

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from core.channels import (
     add_account,
@@ -19,7 +18,8 @@ from core.channels import (
     update_account,
 )
 from core.cli.access import access_health
-from core.cli.context import console, console_err, escape, local_time, print_json, state
+from core.cli.context import console, console_err, escape, local_time, print_json, say, state
+from core.cli.tables import Col, Grid, Under
 from core.errors import InputRejected, UsageError
 from core.models import utcnow
 from core.ports import Authorizing, LearnsSettings, get_connector_class
@@ -100,7 +100,7 @@ def add(
     settings = _settings(base_url, partner_id, shop_id, partner_key_env, logistics, pairs)
     rules = AccountRules.model_validate(_rules(markup, round_to, buffer, share))
     add_account(state.store(), seller=seller, channel=channel, name=name, settings=settings, rules=rules)
-    typer.echo(f"{channel} account {name or channel!r} added for {seller}.")
+    say(f"{channel} account {name or channel!r} added for {seller}.")
     if issubclass(get_connector_class(channel), Authorizing):
         typer.echo(f"Next: chosync channels connect {channel} --seller {seller}")
 
@@ -127,7 +127,7 @@ def set_(
     settings = _settings(base_url, partner_id, shop_id, partner_key_env, logistics, pairs)
     rules = _rules(markup, round_to, buffer, share)
     update_account(state.store(), account.id, settings=settings, rules=rules, enabled=enabled)
-    typer.echo(f"{channel} account {account.name!r} of {seller} updated.")
+    say(f"{channel} account {account.name!r} of {seller} updated.")
 
 
 @app.command("remove")
@@ -150,7 +150,7 @@ def remove(
     account = find_account(store, seller=seller, channel=channel, name=name)
     how = remove_account(store, account, force=force)
     kept = "" if how == "deleted" else "; its orders, ledger entries and run history are kept"
-    typer.echo(f"{channel} account {account.name!r} of {seller} {how}{kept}.")
+    say(f"{channel} account {account.name!r} of {seller} {how}{kept}.")
     typer.echo("A running daemon drops its jobs within a minute.")
 
 
@@ -244,9 +244,14 @@ def list_(
             ]
         )  # fmt: skip
         return
-    table = Table(title=f"{len(accounts)} channel account{'s' if len(accounts) != 1 else ''}")
-    for column in ("Seller", "Channel", "Name", "Shop", "Rules", "Enabled", "Authorisation"):
-        table.add_column(column)
+    table = Grid(
+        [Col("Seller", "id"), Col("Channel", "id"), Col("Name", "id"), Col("Shop", "id"), Col("Rules"),
+         Col("Enabled"), Col("Authorisation", "text")],
+        title=f"{len(accounts)} channel account{'s' if len(accounts) != 1 else ''}",
+        narrow=[Under("Channel", "Seller"), Under("Name", "Seller"), Under("Enabled", "Rules"),
+                Under("Shop", "Seller")],
+        legend="Rules: +price markup ↑rounded up to a multiple of (đồng) −units held back ×share of the stock shown",
+    )  # fmt: skip
     warnings = []
     for a in accounts:
         health, warn = access_health(a.channel, a.refresh_expires_at, now, a.settings)
@@ -256,12 +261,12 @@ def list_(
             f"−{rules.stock_buffer} ×{rules.stock_share_percent:g}%"
         )
         table.add_row(
-            a.seller, a.channel, a.name, str(a.settings.get("shop_id", "")), shown_rules,
+            a.seller, escape(a.channel), escape(a.name), escape(str(a.settings.get("shop_id", ""))), shown_rules,
             "yes" if a.enabled else "no", f"[yellow]{escape(health)}[/]" if warn else escape(health),
         )  # fmt: skip
         if warn:
             warnings.append(f"{a.seller} {a.channel} ({a.name}): {health}")
-    console().print(table)
+    table.print(console())
     for warning in warnings:
         console_err().print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False)
 
@@ -303,7 +308,7 @@ def map_categories(
         raise InputRejected(message, hint="columns: category,marketplace_category_id; one row per category")
     account_id = find_account(state.store(), seller=seller, channel=channel, name=name).id if seller else None
     count = set_category_map(state.store(), channel, mapping, account_id=account_id)
-    typer.echo(f"{count} categories mapped for {channel}" + (f" ({seller} only)" if seller else ""))
+    say(f"{count} categories mapped for {channel}" + (f" ({seller} only)" if seller else ""))
 
 
 @categories_app.command("list")
@@ -320,9 +325,8 @@ def list_categories(
     if as_json:
         print_json(mapping)
         return
-    table = Table(title=f"{channel}: {len(mapping)} categories mapped")
-    table.add_column("Our category")
-    table.add_column(f"{channel} category id")
+    table = Grid([Col("Our category", "text"), Col(f"{channel} category id", "id")],
+                 title=f"{escape(channel)}: {len(mapping)} categories mapped")  # fmt: skip
     for ours, theirs in mapping.items():
-        table.add_row(escape(ours), theirs)
-    console().print(table)
+        table.add_row(escape(ours), escape(theirs))
+    table.print(console())

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # the store and the settings are imported by the first comman
     from core.db import Store
     from core.settings import Settings
 
-__all__ = ["VIETNAM", "console", "console_err", "escape", "local_time", "print_json", "state"]
+__all__ = ["VIETNAM", "console", "console_err", "escape", "local_time", "print_json", "say", "state"]
 
 
 @dataclass
@@ -94,6 +94,12 @@ def account_label(seller: str, channel: str, name: str) -> str:
 
 def console() -> Console:
     return Console(file=sys.stdout, soft_wrap=False)
+
+
+def say(message: str) -> None:
+    """A sentence for a person, wrapped at the terminal's width between words (an identifier stays whole).
+    A link, a folder or a command someone copies goes through ``typer.echo`` instead: on its own line, whole."""
+    console().print(message, markup=False, highlight=False, emoji=False)
 
 
 def console_err() -> Console:

@@ -6,13 +6,14 @@ it is alive and what it will do next, give one shop its own intervals, or hand i
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
 import typer
-from rich.table import Table
 
-from core.cli.context import console, console_err, escape, local_time, print_json, state
+from core.cli.context import account_label, console, console_err, escape, local_time, print_json, state
+from core.cli.tables import Col, Grid, Split, Under, short_time
 from core.errors import ChosyncError
 from core.models import utcnow
 from core.scheduler.durations import format_duration
@@ -40,8 +41,48 @@ def _ago(moment: datetime) -> str:
     return format_duration(max(0, round((utcnow() - moment).total_seconds())))
 
 
-def _shown(moment: str | None) -> str:
-    return local_time(datetime.fromisoformat(moment)) if moment else "-"
+_COLOURS = {"ok": "green", "busy": "yellow", "warning": "yellow", "partial": "yellow"}
+
+
+def _job(job: dict[str, Any], usual: dict[str, str], now: datetime) -> str:
+    """``pull 14:03``: the kind and its next run, with the interval when this account has its own and the last
+    outcome when it was not ok."""
+    kind, every = str(job.get("kind", "")), str(job.get("every", ""))
+    nxt = job.get("next_run")
+    shown = "running now" if job.get("running") else short_time(datetime.fromisoformat(nxt), now) if nxt else "-"
+    own = f" (every {every})" if usual.get(kind) != every else ""
+    outcome = str(job.get("last_outcome") or "")
+    last = "" if outcome in ("", "ok") else f" [{_COLOURS.get(outcome, 'red')}]{escape(outcome)}[/]"
+    return f"{escape(kind)}{escape(own)} {shown}{last}"
+
+
+def _jobs_table(found: DaemonStatus) -> tuple[Grid, list[str]]:
+    """One row per account, its jobs on it: a hundred jobs are twenty-five lines, not four hundred; and the
+    jobs' last errors, to print under it."""
+    now = utcnow()
+    jobs = sorted(found.jobs.values(), key=lambda j: (j.get("seller", ""), j.get("channel", ""),
+                                                      j.get("account", ""), j.get("kind", "")))  # fmt: skip
+    # Each kind's most common interval is said once, under the table; an account's own ones on its row.
+    usual = {
+        kind: Counter(str(j.get("every", "")) for j in jobs if j.get("kind") == kind).most_common(1)[0][0]
+        for kind in {str(j.get("kind", "")) for j in jobs}
+    }
+    per_account: dict[str, list[dict[str, Any]]] = {}
+    for job in jobs:
+        label = account_label(str(job.get("seller", "")), str(job.get("channel", "")), str(job.get("account", "")))
+        per_account.setdefault(label, []).append(job)
+    table = Grid(
+        [Col("Account", "id"), Col("Next run of each job", "text", room=40)],
+        title=f"{len(found.jobs)} jobs, {len(per_account)} accounts",
+        narrow=[Split("Account")],
+        legend=f"Every: {', '.join(f'{kind} {every}' for kind, every in sorted(usual.items()))}. A job's last "
+        "outcome follows its next run when it was not ok.",
+    )
+    errors: list[str] = []
+    for label, own in per_account.items():
+        table.add_row(escape(label), " · ".join(_job(job, usual, now) for job in own))
+        errors.extend(f"{label} {job.get('kind', '')}: {job['last_error']}" for job in own if job.get("last_error"))
+    return table, errors
 
 
 def _status_json(found: DaemonStatus | None) -> dict[str, Any]:
@@ -87,20 +128,10 @@ def _print_status(found: DaemonStatus) -> None:
     else:
         stopped = local_time(found.stopped_at) if found.stopped_at else "?"
         out.print(f"[bold red]not running[/]: the last daemon {where} stopped at {stopped}. Start it: chosync run")
-    table = Table(title=f"{len(found.jobs)} jobs")
-    for column in ("Seller", "Channel", "Job", "Every", "Next run", "Last run", "Outcome", "Last error"):
-        table.add_column(column, overflow="fold")
-    for job in sorted(found.jobs.values(), key=lambda j: (j.get("seller", ""), j.get("channel", ""), j.get("kind"))):
-        outcome = str(job.get("last_outcome") or "-")
-        colour = {"ok": "green", "busy": "yellow", "warning": "yellow", "partial": "yellow"}.get(outcome, "red")
-        table.add_row(
-            escape(str(job.get("seller", ""))), f"{job.get('channel', '')} ({escape(str(job.get('account', '')))})",
-            str(job.get("kind", "")), str(job.get("every", "")),
-            "running now" if job.get("running") else _shown(job.get("next_run")),
-            _shown(job.get("last_finished")), outcome if outcome == "-" else f"[{colour}]{outcome}[/]",
-            escape(str(job.get("last_error") or "")),
-        )  # fmt: skip
-    out.print(table)
+    table, errors = _jobs_table(found)
+    table.print(out)
+    for error in errors:
+        out.print(f"[red]error:[/] {escape(error)}", highlight=False)
     if found.last_error:
         out.print(f"last error: {escape(found.last_error)}", highlight=False)
 
@@ -127,10 +158,15 @@ def sync_via_daemon(*, seller: str | None, channel: str | None, sku: str | None,
     except KeyboardInterrupt:
         console_err().print(f"Stopped waiting; the daemon goes on with request {request_id}.")
         raise typer.Exit(130) from None
-    table = Table(title=f"sync via the daemon: {request.outcome}")
-    numeric = ("Created", "Updated", "Prices", "Stock", "Delisted", "Failed", "Waiting", "Time")
-    for column in ("Seller", "Channel", *numeric, "Outcome", "Run"):
-        table.add_column(column, justify="right" if column in numeric else "left")
+    # The columns of 'chosync sync''s summary, and the run to look up in 'chosync runs'.
+    numeric = ("New", "Upd", "Price", "Stock", "Del", "Failed", "Wait", "Time")
+    table = Grid(
+        [Col("Account", "id"), *(Col(c, "number") for c in numeric), Col("Result"), Col("Run", "number")],
+        title=f"sync via the daemon: {request.outcome}", compact=True,
+        narrow=[Split("Account"), Under("Stock", "Price"), Under("Del", "Upd"), Under("Run", "Result")],
+        legend="New: listings created · Upd: content updated · Del: delisted · Failed: products blocked · "
+               "Wait: changes still waiting",
+    )  # fmt: skip
     notes = []
     for r in request.results:
         c = r.get("counts", {})
@@ -138,14 +174,14 @@ def sync_via_daemon(*, seller: str | None, channel: str | None, sku: str | None,
         c = {**c, "failed": c.get("blocked") or c.get("failed", 0)}
         keys = ("created", "updated", "prices", "stocks", "delisted", "failed", "waiting")
         table.add_row(
-            escape(r["seller"]), f"{r['channel']} ({escape(r['account'])})", *(str(c.get(k, 0)) for k in keys),
-            f"{r['seconds']:.1f}s", r["outcome"], str(r.get("run_id") or ""),
+            escape(account_label(r["seller"], r["channel"], r["account"])), *(str(c.get(k, 0)) for k in keys),
+            f"{r['seconds']:.1f}s", escape(r["outcome"]), str(r.get("run_id") or ""),
         )  # fmt: skip
         if r.get("error"):
             notes.append(f"{r['seller']} {r['channel']}: {r['error']}")
     out = console()
     if request.results:
-        out.print(table)
+        table.print(out)
     elif request.detail:
         notes.append(request.detail)
     for note in notes:

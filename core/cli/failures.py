@@ -6,12 +6,12 @@ import dataclasses
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from core.cli.context import console, escape, local_time, print_json, state
 from core.cli.options import CHANNEL as _CHANNEL
 from core.cli.options import JSON as _JSON
 from core.cli.options import SELLER as _SELLER
+from core.cli.tables import Col, Grid, Under
 from core.sync.failures import list_failures, requeue
 
 __all__ = ["register"]
@@ -23,10 +23,14 @@ def failures(seller: str | None = _SELLER, channel: str | None = _CHANNEL, as_js
     if as_json:
         print_json([dataclasses.asdict(f) for f in rows])
         return
-    table = Table(title=f"{len(rows)} failed operation{'s' if len(rows) != 1 else ''}")
-    for column in ("ID", "Seller", "Channel", "Kind", "SKU", "Tries", "Since"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("Reason", overflow="fold", ratio=1, min_width=24)  # the reason gets what room is left
+    table = Grid(
+        [Col("ID", "number"), Col("Seller", "id"), Col("Channel", "id"), Col("Kind"), Col("SKU", "id"),
+         Col("Tries", "number"), Col("Since"), Col("Reason", "text", room=30)],
+        title=f"{len(rows)} failed operation{'s' if len(rows) != 1 else ''}",
+        # Narrow: what failed stacks in one column, so the reason keeps room to be read.
+        narrow=[Under("Channel", "Seller"), Under("Tries", "ID"), Under("SKU", "Seller"), Under("Kind", "Seller"),
+                Under("Since", "Seller")],
+    )  # fmt: skip
     for f in rows:
         table.add_row(
             str(f.id),
@@ -38,7 +42,7 @@ def failures(seller: str | None = _SELLER, channel: str | None = _CHANNEL, as_js
             local_time(f.since),
             escape(f.reason),
         )
-    console().print(table)
+    table.print(console())
 
 
 def retry(

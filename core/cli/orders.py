@@ -14,13 +14,12 @@ from datetime import UTC
 from typing import Any
 
 import typer
-from rich import box
-from rich.table import Table
 
 from core.channels import AccountSummary, find_account, list_accounts
 from core.cli.catalog import vnd
-from core.cli.context import account_label, console, console_err, escape, local_time, print_json, state
+from core.cli.context import account_label, console, console_err, escape, local_time, print_json, say, state
 from core.cli.oversold import oversold_note
+from core.cli.tables import Col, Grid, Split, Under
 from core.errors import ChosyncError, NotFound
 from core.http import http_client
 from core.logs import scrub
@@ -38,22 +37,29 @@ app = typer.Typer(help="Pull orders into one stock truth; list them; confirm ret
 HTTP_TIMEOUT_S = 30.0
 
 
-def _pull_all(accounts: list[AccountSummary], policy: LedgerPolicy) -> list[PullReport | tuple[str, str]]:
+# A pull's report, or the account whose connector could not even be built and why.
+_Pulled = PullReport | tuple[AccountSummary, str]
+
+
+def _label(account: AccountSummary) -> str:
+    return f"{account.seller} {account.channel} ({account.name})"
+
+
+def _pull_all(accounts: list[AccountSummary], policy: LedgerPolicy) -> list[_Pulled]:
     """One pull per account, in turn; an account whose connector cannot be built is a failure too."""
 
-    async def run() -> list[PullReport | tuple[str, str]]:
-        results: list[PullReport | tuple[str, str]] = []
+    async def run() -> list[_Pulled]:
+        results: list[_Pulled] = []
         trigger = cli_trigger()
         async with (
             hold_accounts(state.store(), accounts, role="cli orders pull", settings=state.settings().schedule),
             http_client(timeout=HTTP_TIMEOUT_S) as http,
         ):
             for account in accounts:
-                label = f"{account.seller} {account.channel} ({account.name})"
                 try:
                     connector = build_connector(state.store(), account, http)
                 except ChosyncError as exc:
-                    results.append((label, scrub(str(exc))))
+                    results.append((account, scrub(str(exc))))
                     continue
                 results.append(await pull_orders(state.store(), account, connector, trigger=trigger, policy=policy))
         return results
@@ -65,19 +71,17 @@ def _pull_all(accounts: list[AccountSummary], policy: LedgerPolicy) -> list[Pull
 _PULL_COLUMNS = ("New", "Changed", "No SKU", "Ledger", "Re-planned")
 
 
-def _pull_table(results: list[PullReport | tuple[str, str]]) -> Table:
+def _pull_table(results: list[_Pulled]) -> Grid:
     """One row per account: what the pull stored and moved, and whether it worked."""
-    table = Table(
-        title="orders pulled", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
-        caption="No SKU: lines whose SKU is not in the catalog (stock not moved) · Ledger: stock moves",
+    table = Grid(
+        [Col("Account", "id"), *(Col(c, "number") for c in _PULL_COLUMNS), Col("Result")], title="orders pulled",
+        compact=True, narrow=[Split("Account"), Under("Changed", "New")],
+        legend="No SKU: lines whose SKU is not in the catalog (stock not moved) · Ledger: stock moves",
     )  # fmt: skip
-    table.add_column("Account", no_wrap=True)
-    for column in _PULL_COLUMNS:
-        table.add_column(column, justify="right", no_wrap=True)
-    table.add_column("Result", no_wrap=True)
     for result in results:
         if isinstance(result, tuple):
-            table.add_row(escape(result[0]), *("" for _ in _PULL_COLUMNS), "[bold red]failed[/]")
+            failed = account_label(result[0].seller, result[0].channel, result[0].name)
+            table.add_row(escape(failed), *("" for _ in _PULL_COLUMNS), "[bold red]failed[/]")
             continue
         account = account_label(result.seller, result.channel, result.account)
         counts = (result.orders_new, result.orders_updated, len(result.unknown), result.ledger_entries,
@@ -107,11 +111,10 @@ def pull(
         if any(isinstance(r, tuple) or not r.ok for r in results):
             raise typer.Exit(1)
         return
-    console().print(_pull_table(results))
+    _pull_table(results).print(console())
     for result in results:
         if isinstance(result, tuple):
-            label, reason = result
-            failures.append(f"{label}: {reason}")
+            failures.append(f"{_label(result[0])}: {result[1]}")
             continue
         for line in result.unknown:
             err.print(
@@ -130,9 +133,9 @@ def pull(
         raise typer.Exit(1)
 
 
-def _pull_json(result: PullReport | tuple[str, str]) -> dict[str, Any]:
+def _pull_json(result: _Pulled) -> dict[str, Any]:
     if isinstance(result, tuple):  # the account's connector could not even be built
-        return {"account": result[0], "outcome": "failed", "error": result[1]}
+        return {"account": _label(result[0]), "outcome": "failed", "error": result[1]}
     return {
         "seller": result.seller, "channel": result.channel, "account": result.account, "outcome": result.outcome,
         "error": result.error, "run_id": result.run_id, **result.counts(),
@@ -179,9 +182,14 @@ def list_(
     if as_json:
         print_json([_order_json(order) for order in orders])
         return
-    table = Table(title=f"{len(orders)} order{'s' if len(orders) != 1 else ''}")
-    for column in ("Order", "Seller", "Channel", "Status", "Placed", "Total", "Lines"):
-        table.add_column(column, justify="right" if column == "Total" else "left")
+    table = Grid(
+        [Col("Order", "id"), Col("Seller", "id"), Col("Channel", "id"), Col("Status"), Col("Placed"),
+         Col("Total", "number"), Col("Lines", "text")],
+        title=f"{len(orders)} order{'s' if len(orders) != 1 else ''}",
+        # Narrow: the order's facts stack in its first column, so each line keeps its SKU whole.
+        narrow=[Under("Channel", "Seller"), Under("Placed", "Order"), Under("Total", "Order"),
+                Under("Status", "Seller"), Under("Seller", "Order")],
+    )  # fmt: skip
     for order in orders:
         lines = "\n".join(
             f"{escape(line.sku or '?')} ×{line.quantity} "
@@ -189,7 +197,7 @@ def list_(
             for line in order.lines
         )
         table.add_row(
-            order.order_id,
+            escape(order.order_id),
             escape(order.seller),
             f"{order.channel} ({escape(order.account)})",
             f"{order.status} ({escape(order.raw_status)})",
@@ -197,7 +205,7 @@ def list_(
             vnd(order.total_vnd),
             lines,
         )
-    console().print(table)
+    table.print(console())
 
 
 @app.command("confirm-return")
@@ -211,6 +219,6 @@ def confirm_return_(
     account = find_account(state.store(), seller=seller, channel=channel, name=name)
     restocked = confirm_return(state.store(), account_id=account.id, order_id=order_id)
     if restocked:
-        typer.echo(f"{restocked} line{'s' if restocked != 1 else ''} of order {order_id} back in stock.")
+        say(f"{restocked} line{'s' if restocked != 1 else ''} of order {order_id} back in stock.")
     else:
-        typer.echo(f"Nothing to restock for order {order_id}: already confirmed, or nothing was sold.")
+        say(f"Nothing to restock for order {order_id}: already confirmed, or nothing was sold.")

@@ -6,9 +6,9 @@ import dataclasses
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from core.cli.context import console, escape, print_json, state
+from core.cli.tables import Col, Grid, Under
 from core.sync.oversold import Oversold, list_oversold
 
 __all__ = ["WHAT_TO_DO", "oversold_note", "register"]
@@ -43,16 +43,16 @@ def oversold(
     if not items:
         out.print("Nothing is oversold.")
         return
-    table = Table(title=f"{len(items)} oversold SKU{'s' if len(items) != 1 else ''}")
-    table.add_column("Seller", no_wrap=True)
-    table.add_column("SKU", no_wrap=True)
-    for column in ("On hand", "Held", "Short"):
-        table.add_column(column, justify="right", no_wrap=True)
-    table.add_column("Orders (channel, order, quantity, state)", overflow="fold")
+    table = Grid(
+        [Col("Seller", "id"), Col("SKU", "id"), *(Col(c, "number") for c in ("On hand", "Held", "Short")),
+         Col("Orders (channel, order, quantity, state)", "text", room=36)],
+        title=f"{len(items)} oversold SKU{'s' if len(items) != 1 else ''}",
+        narrow=[Under("SKU", "Seller"), Under("Held", "On hand"), Under("Short", "On hand")],
+    )  # fmt: skip
     for item in items:
         table.add_row(escape(item.seller), escape(item.variant_sku), str(item.on_hand), str(item.reserved),
                       f"[red]{item.short}[/]", escape(_orders(item)))  # fmt: skip
-    out.print(table)
+    table.print(out)
     out.print(WHAT_TO_DO, highlight=False)
 
 

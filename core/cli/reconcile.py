@@ -6,7 +6,6 @@ import asyncio
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from core.channels import AccountSummary
 from core.cli.context import console, escape, print_json, state
@@ -15,6 +14,7 @@ from core.cli.options import JSON as _JSON
 from core.cli.options import SELLER as _SELLER
 from core.cli.sync import enabled_accounts
 from core.cli.sync_report import print_summary, summary_json
+from core.cli.tables import Col, Grid, Under
 from core.http import http_client
 from core.scheduler.locks import hold_accounts
 from core.sync.apply import RetrySchedule
@@ -63,28 +63,19 @@ def reconcile(seller: str | None = _SELLER, channel: str | None = _CHANNEL, as_j
         if failed:
             raise typer.Exit(1)
         return
-    table = Table(
-        title="reconcile",
-        caption="Missing: items gone from the marketplace (+Nv: variants gone from a live item); "
-        "Content: name, description, category or number of images changed there",
-    )
-    for column in (
-        "Seller",
-        "Channel",
-        "Checked",
-        "Price drift",
-        "Stock drift",
-        "Missing",
-        "Content",
-        "Adopted",
-        "Flagged",
-    ):
-        table.add_column(column, justify="left" if column in ("Seller", "Channel") else "right")
+    numbers = ("Checked", "Price drift", "Stock drift", "Missing", "Content", "Adopted", "Flagged")
+    table = Grid(
+        [Col("Seller", "id"), Col("Channel", "id"), *(Col(c, "number") for c in numbers)], title="reconcile",
+        narrow=[Under("Channel", "Seller"), Under("Stock drift", "Price drift"), Under("Flagged", "Adopted"),
+                Under("Content", "Missing")],
+        legend="Missing: items gone from the marketplace (+Nv: variants gone from a live item); "
+               "Content: name, description, category or number of images changed there",
+    )  # fmt: skip
     notes: list[str] = []
     for account, report, error in checked:
         where = f"{account.seller} {account.channel}"
         if report is None:
-            table.add_row(account.seller, account.channel, "[red]failed[/]", "", "", "", "", "", "")
+            table.add_row(account.seller, escape(account.channel), "[red]failed[/]", "", "", "", "", "", "")
             notes.append(f"{where}: {escape(error or '')}")
             continue
         c = report.counts()
@@ -92,7 +83,7 @@ def reconcile(seller: str | None = _SELLER, channel: str | None = _CHANNEL, as_j
         table.add_row(account.seller, account.channel, *(str(c[k]) for k in ("checked", "price_drift", "stock_drift")),
                       missing, str(c["content_drift"]), str(c["adopted"]), str(c["flagged"]))  # fmt: skip
         notes.extend(f"{where}: {escape(n)}" for n in report.notes)
-    out.print(table)
+    table.print(out)
     for note in notes:
         out.print(note, highlight=False)
     if pushes:

@@ -9,7 +9,7 @@ import typer
 
 from core.channels import find_account
 from core.cli.channels import app
-from core.cli.context import state
+from core.cli.context import say, state
 from core.scheduler.durations import format_duration, parse_duration
 
 __all__ = ["schedule"]
@@ -61,7 +61,7 @@ def schedule(
         night = f", at night from {settings.reconcile_at}" if kind is JobKind.RECONCILE and every % 86400 == 0 else ""
         lines.append(f"  {kind.value:<10} every {format_duration(every)}{night} ({where[source]})")
     verb = "now runs" if changes else "runs"
-    typer.echo(f"The daemon {verb} {seller}'s {channel} account {account.name!r}:")
+    say(f"The daemon {verb} {seller}'s {channel} account {account.name!r}:")
     typer.echo("\n".join(lines))
     if changes:
         typer.echo("A running daemon follows within a minute.")

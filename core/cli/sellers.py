@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
-from core.cli.context import console, escape, print_json, state
+from core.cli.context import console, escape, print_json, say, state
+from core.cli.tables import Col, Grid, Under
 from core.models import SellerKind
 from core.sellers import add_seller, list_sellers
 
@@ -21,7 +21,7 @@ def add(
 ) -> None:
     """Register a seller."""
     seller = add_seller(state.store(), code, name=name, kind=kind, province=province)
-    typer.echo(f"Seller {seller.code} registered: {seller.name}")
+    say(f"Seller {seller.code} registered: {seller.name}")
 
 
 @app.command("list")
@@ -42,10 +42,11 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON instead
             ]
         )
         return
-    table = Table(title=f"{len(rows)} seller{'s' if len(rows) != 1 else ''}")
-    for column in ("Code", "Name", "Kind", "Province"):
-        table.add_column(column)
-    table.add_column("Products", justify="right")
+    table = Grid(
+        [Col("Code", "id"), Col("Name", "text"), Col("Kind"), Col("Province", "text"), Col("Products", "number")],
+        title=f"{len(rows)} seller{'s' if len(rows) != 1 else ''}",
+        narrow=[Under("Kind", "Code"), Under("Province", "Name")],
+    )  # fmt: skip
     for r in rows:
         table.add_row(r.code, escape(r.name), r.kind.value, escape(r.province or ""), str(r.products))
-    console().print(table)
+    table.print(console())

@@ -8,12 +8,11 @@ from datetime import datetime
 from typing import Any
 
 import typer
-from rich import box
-from rich.table import Table
 
 from core.cli.access import access_health
 from core.cli.context import account_label, console, escape, local_time, print_json, state
 from core.cli.oversold import oversold_note
+from core.cli.tables import Col, Grid, Split, Under, short_time
 from core.models import utcnow
 from core.sync.oversold import list_oversold
 from core.sync.status import AccountStatus, account_status, recent_runs
@@ -21,20 +20,12 @@ from core.sync.status import AccountStatus, account_status, recent_runs
 __all__ = ["register"]
 
 
-def _when(moment: datetime | None, now: datetime) -> str:
-    """Short: the time alone for today (Vietnam time), else the date too."""
-    if moment is None:
-        return "never"
-    shown = local_time(moment)
-    return shown[-5:] if shown[:10] == local_time(now)[:10] else shown
-
-
 def _pushed(r: AccountStatus, now: datetime) -> str:
     """The last successful push; the newest one instead, in yellow with its outcome, when it was not ok."""
     latest = r.latest_push
     if latest is not None and r.latest_push_outcome != "ok" and (r.last_push is None or latest > r.last_push):
-        return f"[yellow]{_when(latest, now)} {r.latest_push_outcome}[/]"
-    return _when(r.last_push, now)
+        return f"[yellow]{short_time(latest, now)} {r.latest_push_outcome}[/]"
+    return short_time(r.last_push, now)
 
 
 def status(
@@ -56,17 +47,14 @@ def status(
             ]
         )  # fmt: skip
         return
-    table = Table(
-        title=f"chosync status · {local_time(now)}", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
-        caption="Wait: changes not yet on the marketplace (packs awaiting confirmation too) · "
-                "Attn: listings a person must fix · Failed: see chosync failures",
+    table = Grid(
+        [Col("Account", "id"), *(Col(c, "number") for c in ("Live", "Wait", "Attn", "Failed")), Col("Pushed"),
+         Col("Pulled"), Col("Access", "text")],
+        title=f"chosync status · {local_time(now)}", compact=True,
+        narrow=[Split("Account"), Under("Pulled", "Pushed"), Under("Attn", "Wait"), Under("Failed", "Live")],
+        legend="Wait: changes not yet on the marketplace (packs awaiting confirmation too) · "
+               "Attn: listings a person must fix · Failed: see chosync failures",
     )  # fmt: skip
-    table.add_column("Account", no_wrap=True)
-    for column in ("Live", "Wait", "Attn", "Failed"):
-        table.add_column(column, justify="right", no_wrap=True)
-    for column in ("Pushed", "Pulled"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("Access", min_width=13)
     for r in rows:
         health, warn = access_health(r.channel, r.refresh_expires_at, now, r.settings)
         account = account_label(r.seller, r.channel, r.name)
@@ -77,11 +65,11 @@ def status(
             f"[red]{r.attention}[/]" if r.attention else "0",
             f"[red]{r.failed_ops}[/]" if r.failed_ops else "0",
             _pushed(r, now),
-            _when(r.last_pull, now),
+            short_time(r.last_pull, now),
             f"[yellow]{escape(health)}[/]" if warn else escape(health.removesuffix(" left")),  # "ok, 29 d" fits 80 cols
         )
     out = console()
-    out.print(table)
+    table.print(out)
     for item in oversold:  # a seller's attention, not one shop's: every shop of the seller shows 0 for it
         out.print(f"[bold red]attention:[/] {escape(oversold_note(item))}", highlight=False)
 
@@ -96,16 +84,21 @@ def runs(
     if as_json:
         print_json([dataclasses.asdict(r) for r in rows])
         return
-    table = Table(title=f"last {len(rows)} runs")
-    for column in ("ID", "Seller", "Channel", "Kind", "Trigger", "Started", "Took", "Outcome", "Counts"):
-        table.add_column(column, overflow="fold")
+    table = Grid(
+        [Col("ID", "number"), Col("Seller", "id"), Col("Channel", "id"), Col("Kind"), Col("Trigger", "text"),
+         Col("Started"), Col("Took", "number"), Col("Outcome"), Col("Counts", "text")],
+        title=f"last {len(rows)} runs",
+        narrow=[Under("Channel", "Seller"), Under("Started", "Seller"), Under("Took", "ID"), Under("Outcome", "Kind"),
+                Under("Trigger", "Counts")],
+    )  # fmt: skip
     for r in rows:
         took = f"{(r.finished_at - r.started_at).total_seconds():.1f}s" if r.finished_at else "running"
         counts = ", ".join(f"{k} {v}" for k, v in r.counts.items() if v)
         detail = escape(counts + (f" · {r.error}" if r.error else ""))
         started = local_time(r.started_at)
-        table.add_row(str(r.id), r.seller or "", r.channel or "", r.kind, r.trigger, started, took, r.outcome, detail)
-    console().print(table)
+        table.add_row(str(r.id), r.seller or "", r.channel or "", r.kind, escape(r.trigger), started, took, r.outcome,
+                      detail)  # fmt: skip
+    table.print(console())
 
 
 def register(app: Any) -> None:

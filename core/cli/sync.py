@@ -16,12 +16,12 @@ from typing import Any
 import httpx
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from core.channels import AccountSummary, list_accounts
 from core.cli import options
 from core.cli.context import console, escape, print_json, state
 from core.cli.sync_report import print_summary, summary_json
+from core.cli.tables import Col, Grid, Under
 from core.errors import NotFound, UsageError
 from core.http import http_client
 from core.scheduler.locks import hold_accounts
@@ -84,15 +84,16 @@ def _earlier(plan: AccountPlan, sku: str | None) -> list[BlockedListing]:
     return [b for b in found if b.product_id not in plan.revisions and (sku is None or b.product_sku == sku)]
 
 
-def _queued_table(p: AccountPlan, queued: list[QueuedOp]) -> Table:
+def _queued_table(p: AccountPlan, queued: list[QueuedOp]) -> Grid:
     """Written down by an earlier sync and not done yet: the next sync settles these first."""
-    waiting = Table(title=f"{p.account.seller} · {p.account.channel} ({p.account.name}): {len(queued)} "
-                          "waiting in the queue from an earlier sync", title_justify="left")  # fmt: skip
-    for column in ("Kind", "Product", "Variant", "Value"):
-        waiting.add_column(column, no_wrap=True)
-    waiting.add_column("Why it waits", overflow="fold", ratio=1)
+    waiting = Grid(
+        [Col("Kind"), Col("Product", "id"), Col("Variant", "id"), Col("Value", "number"), Col("Why it waits", "text")],
+        title=f"{p.account.seller} · {p.account.channel} ({p.account.name}): {len(queued)} waiting in the queue "
+              "from an earlier sync", title_justify="left",
+        narrow=[Under("Variant", "Product"), Under("Value", "Kind")],
+    )  # fmt: skip
     for q in queued:
-        waiting.add_row(q.kind, q.product_sku, q.variant_sku or "", _value(q), escape(q.why))
+        waiting.add_row(q.kind, escape(q.product_sku), escape(q.variant_sku or ""), _value(q), escape(q.why))
     return waiting
 
 
@@ -147,17 +148,16 @@ def plan(
     for p in plans:
         queued = queued_operations(state.store(), p.account.id)
         title = f"{p.account.seller} · {p.account.channel} ({p.account.name}): {len(p.ops)} operations"
-        table = Table(title=title, title_justify="left")
-        for column in ("Kind", "Product", "Variant", "Change"):
-            table.add_column(column)
+        table = Grid([Col("Kind"), Col("Product", "id"), Col("Variant", "id"), Col("Change")], title=title,
+                     title_justify="left", narrow=[Under("Variant", "Product")])  # fmt: skip
         for op in p.ops:
-            table.add_row(op.kind.value, op.product_sku, op.variant_sku or "", _change(op))
+            table.add_row(op.kind.value, escape(op.product_sku), escape(op.variant_sku or ""), _change(op))
         if p.ops:
-            out.print(table)
+            table.print(out)
         elif not queued:
-            out.print(f"{title}: nothing to send")
+            out.print(f"{title}: nothing to send", highlight=False)
         if queued:
-            out.print(_queued_table(p, queued))
+            _queued_table(p, queued).print(out)
         for problem in p.problems:
             out.print(f"[yellow]cannot list {problem.sku}[/] ({problem.field}): {escape(problem.message)}")
         for warning in p.warnings:

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich import box
-from rich.table import Table
-
 from core.cli.context import VIETNAM, account_label, console, escape
+from core.cli.tables import Col, Grid, Split, Under
 from core.models import utcnow
 from core.sync.push import PushResult
 
@@ -27,33 +25,34 @@ def confirm_command(r: PushResult) -> str:
     return f"chosync assisted confirm --seller {account.seller} --channel {account.channel}{name}"
 
 
-def pack_next_step(r: PushResult) -> list[str] | None:
-    """Where an assisted account's open pack is and what the person does with it; None without one."""
+def pack_next_step(r: PushResult) -> list[tuple[str, bool]] | None:
+    """Where an assisted account's open pack is and what the person does with it, as lines and whether
+    each must stay whole (a folder, a link, a command: copied from here); None without a pack."""
     pack = r.pack
     if pack is None or pack.pack_id is None or pack.path is None:
         return None
     where = f"{r.account.seller} {r.account.channel}"
     done = "written" if pack.written else "still waits to be uploaded"
     centre = pack.title or r.account.channel
-    url = f" ({pack.seller_centre_url})" if pack.seller_centre_url else ""
+    upload = f"  Next: upload it in the {centre} seller centre"
+    where_to = [(f"{upload}:", False), (f"  {pack.seller_centre_url}", True), ("  then run:", False)]
     return [
-        f"{where}: upload pack {pack.pack_id} {done} ({pack.entries} change(s)), in the folder",
-        f"  {pack.path}",
-        f"  Next: upload it in the {centre} seller centre{url}, then run:",
-        f"  {confirm_command(r)}",
+        (f"{where}: upload pack {pack.pack_id} {done} ({pack.entries} change(s)), in the folder", False),
+        (f"  {pack.path}", True),
+        *(where_to if pack.seller_centre_url else [(f"{upload}, then run:", False)]),
+        (f"  {confirm_command(r)}", True),
     ]
 
 
-def _summary_table(results: list[PushResult]) -> Table:
+def _summary_table(results: list[PushResult]) -> Grid:
     # Compact: it must stay readable on an 80-column terminal with ten accounts.
-    table = Table(title="sync summary", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    table.add_column("Account", no_wrap=True)
     # "Upd" counts content updates, prices, stock and delists together: `chosync runs` has them apart.
     # "Retry": requests sent again after a marketplace error, timeout or rate limit (they still count once).
     numeric = ("New", "Upd", "Same", "Failed", "Wait", "Retry", "Time")
-    for column in numeric:
-        table.add_column(column, justify="right", no_wrap=True)
-    table.add_column("Result", no_wrap=True)
+    table = Grid(
+        [Col("Account", "id"), *(Col(c, "number") for c in numeric), Col("Result")], title="sync summary",
+        compact=True, narrow=[Split("Account"), Under("Retry", "Wait"), Under("Same", "Upd")],
+    )  # fmt: skip
     for r in results:
         rep = r.report
         outcome = {"ok": "[green]ok[/]", "partial": "[yellow]partial[/]"}.get(r.outcome, "[red]failed[/]")
@@ -86,14 +85,14 @@ def _notes(r: PushResult) -> list[str]:
 
 def print_summary(results: list[PushResult]) -> None:
     out = console()
-    out.print(_summary_table(results))
+    _summary_table(results).print(out)
     for r in results:
         for note in _notes(r):
             out.print(note, highlight=False)
     for r in results:
-        # Whole lines, never wrapped: the folder and the command are copied from here.
-        for line in pack_next_step(r) or ():
-            out.print(escape(line), highlight=False, soft_wrap=True)
+        # The folder and the command are copied from here: each whole on its own line, never wrapped.
+        for line, whole in pack_next_step(r) or ():
+            out.print(escape(line), highlight=False, soft_wrap=whole)
     if any(r.report.failed for r in results) or any(b.parked for r in results for b in r.blocked):
         out.print("Failed operations are parked: see 'chosync failures', fix, then 'chosync retry'.")
     if any(b.problem for r in results for b in r.blocked):
