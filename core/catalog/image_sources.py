@@ -17,8 +17,10 @@ The refusal is checked before the file's existence, so a refused path tells noth
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -61,19 +63,29 @@ class ImageSources:
             )
         if scheme not in ("http", "https"):
             raise ImageRefused(f"{url!r} is not a web address (it must start with https:// or http://)")
+        # A catalog names thousands of images on a handful of hosts: each host is judged once.
+        netloc = re.split(r"[/?#]", url.split("://", 1)[-1], maxsplit=1)[0]
+        refusal = self._host_refusal(netloc)
+        if refusal is not None:
+            raise ImageRefused(refusal.format(url=repr(url)))
+
+    @lru_cache(maxsize=1024)  # noqa: B019 (a frozen value object: the cache holds a few hosts per instance)
+    def _host_refusal(self, netloc: str) -> str | None:
+        """Why a host may not be named (``{url}`` left to fill in), or None."""
         try:
-            host = urlsplit(url).hostname or ""
+            host = urlsplit(f"http://{netloc}").hostname or ""
         except ValueError:  # an unclosed [ipv6 literal
-            raise ImageRefused(f"{url!r} is not a web address (its host cannot be read)") from None
+            return "{url} is not a web address (its host cannot be read)"
         if not host or host_key(host) in self.allowed_hosts:
-            return
+            return None
         address = named_address(host)
         if address is not None and not is_public(address):
             named = host if str(address) == host_key(host) else f"{host} ({address})"
-            raise ImageRefused(
-                f"image {url!r}: its host {named} is not a public address; put the image on a public web "
+            return (
+                f"image {{url}}: its host {named} is not a public address; put the image on a public web "
                 "host, or allow the host in the setting images.allowed_hosts if it is yours"
             )
+        return None
 
     def local_file(self, item: str) -> Path:
         """The file a path names (relative to the catalog's folder), resolved; refused outside the folders."""
