@@ -11,13 +11,32 @@ from typing import Any
 
 import uvicorn
 
-__all__ = ["free_port", "serve_in_thread"]
+__all__ = ["free_port", "free_ports", "serve_in_thread"]
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def free_ports(count: int, *, tries: int = 50) -> int:
+    """A port such that it and the ``count - 1`` after it are free now (``serve all`` takes a run of
+    consecutive ports: one free port alone says nothing of its neighbours)."""
+    for _ in range(tries):
+        base = free_port()
+        if base + count <= 65536 and all(_free(base + offset) for offset in range(1, count)):
+            return base
+    raise RuntimeError(f"no run of {count} free ports found on 127.0.0.1")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 @contextmanager

@@ -15,7 +15,7 @@ import pytest
 
 from core.settings import PROJECT_ROOT
 from simulators.common.fleet import fresh_fleet, load_fleet, save_fleet, serve_fleet
-from simulators.common.serving import free_port
+from simulators.common.serving import free_ports
 from simulators.floors.centre import CentreProduct
 from simulators.floors.site import SellerCentreSite
 from simulators.postmart.sandbox import PostmartSandbox
@@ -57,7 +57,7 @@ def test_a_file_that_is_not_a_snapshot_is_refused_with_the_way_out(tmp_path: Pat
 
 
 def test_serve_all_serves_every_marketplace_until_sigterm(tmp_path: Path) -> None:
-    port = free_port()
+    port = free_ports(6)
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "core.cli", "sandbox", "serve", "all", "--fresh", "--port", str(port)],
@@ -81,7 +81,7 @@ def test_serve_all_serves_every_marketplace_until_sigterm(tmp_path: Path) -> Non
 
 
 def test_serve_all_on_a_port_already_taken_says_so_and_exits_2(tmp_path: Path) -> None:
-    port = free_port()
+    port = free_ports(6)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", port + 2))  # where the third marketplace of the fleet would go
         taken.listen()
