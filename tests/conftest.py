@@ -137,6 +137,14 @@ Invoke = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
+def migrated_sqlite(sqlite_url: str, tmp_path: Path, _sqlite_template: Path) -> str:
+    """``sqlite_url`` already at the newest schema (a copy of the session's template): for tests that run
+    many CLI commands on a database they do not mean to create."""
+    shutil.copyfile(_sqlite_template, tmp_path / "chosync.db")
+    return sqlite_url
+
+
+@pytest.fixture
 def run_cli(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Invoke:
     """``chosync ARGS…`` in-process on a fresh SQLite database: returns (exit code, stdout, stderr)."""
     monkeypatch.setenv("CHOSYNC_DATABASE_URL", sqlite_url)

@@ -27,7 +27,7 @@ from tests.sync_world import FAST_SETTINGS, JPEG
 
 
 @pytest.fixture
-def cli(run_cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> Invoke:
+def cli(migrated_sqlite: str, run_cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> Invoke:
     monkeypatch.setenv("CHOSYNC_SHOPEE_PARTNER_KEY", DEMO_PARTNER_KEY)
     assert run_cli("sellers", "add", "HTX-DANTIEN", "--name", "Dân Tiến")[0] == 0
     return run_cli

@@ -31,7 +31,7 @@ FAST = {"retry": {"base_delay_s": 0.001, "max_delay_s": 0.005, "rate_limited_wai
 
 
 @pytest.fixture
-def cli(run_cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> Invoke:
+def cli(migrated_sqlite: str, run_cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> Invoke:
     monkeypatch.setenv("CHOSYNC_TIKTOK_APP_SECRET", DEMO_APP_SECRET)
     assert run_cli("sellers", "add", SELLER, "--name", "HTX Dân Tiến")[0] == 0
     return run_cli

@@ -53,7 +53,7 @@ def fits(text: str, *identifiers: str, whole_lines: tuple[str, ...] = ()) -> Non
 
 
 @pytest.fixture
-def cli(run_cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
+def cli(migrated_sqlite: str, run_cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
     monkeypatch.setenv("CHOSYNC_SHOPEE_PARTNER_KEY", "k")
     (tmp_path / "anh.jpg").write_bytes(JPEG)
     rows = []

@@ -17,7 +17,7 @@ from tests.conftest import Invoke
 
 
 @pytest.fixture
-def cli(run_cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
+def cli(migrated_sqlite: str, run_cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
     monkeypatch.setenv("CHOSYNC_SHOPEE_PARTNER_KEY", "k")
     assert run_cli("sellers", "add", "HTX-DANTIEN", "--name", "Dân Tiến")[0] == 0
     assert run_cli("sellers", "add", "HKD-BAHAI", "--name", "Bà Hai")[0] == 0

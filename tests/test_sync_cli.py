@@ -31,7 +31,12 @@ def sandbox() -> ShopeeSandbox:
 
 @pytest.fixture
 def cli(
-    run_cli: Invoke, sqlite_url: str, tmp_path: Path, sandbox: ShopeeSandbox, monkeypatch: pytest.MonkeyPatch
+    migrated_sqlite: str,
+    run_cli: Invoke,
+    sqlite_url: str,
+    tmp_path: Path,
+    sandbox: ShopeeSandbox,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Invoke]:
     monkeypatch.setenv("CHOSYNC_SHOPEE_PARTNER_KEY", PARTNER_KEY)
     invoke = run_cli
