@@ -12,7 +12,7 @@ Importing this module loads no SQLAlchemy: the CLI imports it only once an error
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from dataclasses import dataclass
 
 from core.errors import ChosyncError, ConfigError, IOFailure, RetryableError
 
@@ -55,91 +55,78 @@ def store_error(exc: BaseException, where: str) -> ChosyncError | None:
     message = str(driver).strip()
     first = message.splitlines()[0] if message else type(driver).__name__
     lowered = message.lower()
-    for needles, make in _KNOWN:
-        if any(needle in lowered for needle in needles):
-            return make(where, first)
+    for meaning in _KNOWN:
+        if any(needle in lowered for needle in meaning.needles):
+            return meaning(where, first)
     from sqlalchemy.exc import InterfaceError, OperationalError
 
     # A server's operational errors are about reaching it (refused, unknown host, password, gone away);
     # SQLite's others (no such table...) are faults in chosync, for the crash log.
     if isinstance(exc, OperationalError | InterfaceError) and not isinstance(driver, sqlite3.Error):
-        return _unreachable(where, first)
+        return _UNREACHABLE(where, first)
     return None
 
 
-def _not_a_database(where: str, _: str) -> ChosyncError:
-    return ConfigError(
-        f"{where} is not a chosync database (it is another kind of file, or damaged from its first page)",
-        hint="check that CHOSYNC_DATABASE_URL (or --database-url) names the right file; "
-        "if it does, restore the file from a backup",
-    )
+@dataclass(frozen=True, slots=True)
+class _Meaning:
+    """One kind of database failure: the driver messages that say it (lower-cased) and what to show.
+    ``message`` names the database as ``{where}`` and may quote the driver's first line as ``{first}``."""
 
+    needles: tuple[str, ...]
+    error: type[ChosyncError]
+    message: str
+    hint: str
 
-def _damaged(where: str, _: str) -> ChosyncError:
-    return IOFailure(
-        f"the database {where} is damaged (database disk image is malformed)",
-        hint="restore it from a backup; 'sqlite3 FILE .recover' may save what is left",
-    )
-
-
-def _read_only(where: str, _: str) -> ChosyncError:
-    return IOFailure(
-        f"the database {where} is read-only: nothing could be written",
-        hint="give this user write permission on the database (a SQLite file and its folder), "
-        "or use a database you may write to",
-    )
-
-
-def _denied(where: str, first: str) -> ChosyncError:
-    return IOFailure(
-        f"the database {where} refused access: {first}",
-        hint="grant this database user the rights it needs, or use CHOSYNC_DATABASE_URL with a user that has them",
-    )
-
-
-def _full(where: str, _: str) -> ChosyncError:
-    return IOFailure(
-        f"the disk holding the database {where} is full: nothing more could be written",
-        hint="free some space on that disk, then run the command again (what failed was rolled back)",
-    )
-
-
-def _disk_failed(where: str, first: str) -> ChosyncError:
-    return IOFailure(
-        f"reading or writing the database {where} failed: {first}",
-        hint="check the disk (still mounted? full? failing?), then run the command again",
-    )
-
-
-def _cannot_open(where: str, _: str) -> ChosyncError:
-    return IOFailure(
-        f"cannot open the database file {where}",
-        hint="check that it is a file (not a folder) and that this user may read and write it and its folder",
-    )
-
-
-def _busy(where: str, _: str) -> ChosyncError:
-    return RetryableError(
-        f"the database {where} stayed busy: another chosync process held it for too long",
-        hint="wait until the other work (a large import, the daemon catching up) is done, then run the command again",
-    )
-
-
-def _unreachable(where: str, first: str) -> ChosyncError:
-    return ConfigError(
-        f"cannot open the database {where}: {first}",
-        hint="check CHOSYNC_DATABASE_URL and that the database server is running",
-    )
+    def __call__(self, where: str, first: str) -> ChosyncError:
+        return self.error(self.message.format(where=where, first=first), hint=self.hint)
 
 
 # Driver messages (SQLite's and PostgreSQL's, lower-cased), in the order they are tried.
-_KNOWN: tuple[tuple[tuple[str, ...], Callable[[str, str], ChosyncError]], ...] = (
-    (("file is not a database",), _not_a_database),
-    (("malformed", "database corrupt", "invalid page", "could not read block"), _damaged),
-    (("readonly database", "read-only transaction", "read-only file system"), _read_only),
-    (("database or disk is full", "no space left", "disk full", "diskfull"), _full),
-    (("permission denied",), _denied),
-    (("disk i/o error",), _disk_failed),
-    (("unable to open database file",), _cannot_open),
-    (("database is locked", "database table is locked"), _busy),
-)
+_KNOWN = (
+    _Meaning(
+        ("file is not a database",), ConfigError,
+        "{where} is not a chosync database (it is another kind of file, or damaged from its first page)",
+        "check that CHOSYNC_DATABASE_URL (or --database-url) names the right file; "
+        "if it does, restore the file from a backup",
+    ),
+    _Meaning(
+        ("malformed", "database corrupt", "invalid page", "could not read block"), IOFailure,
+        "the database {where} is damaged (database disk image is malformed)",
+        "restore it from a backup; 'sqlite3 FILE .recover' may save what is left",
+    ),
+    _Meaning(
+        ("readonly database", "read-only transaction", "read-only file system"), IOFailure,
+        "the database {where} is read-only: nothing could be written",
+        "give this user write permission on the database (a SQLite file and its folder), "
+        "or use a database you may write to",
+    ),
+    _Meaning(
+        ("database or disk is full", "no space left", "disk full", "diskfull"), IOFailure,
+        "the disk holding the database {where} is full: nothing more could be written",
+        "free some space on that disk, then run the command again (what failed was rolled back)",
+    ),
+    _Meaning(
+        ("permission denied",), IOFailure,
+        "the database {where} refused access: {first}",
+        "grant this database user the rights it needs, or use CHOSYNC_DATABASE_URL with a user that has them",
+    ),
+    _Meaning(
+        ("disk i/o error",), IOFailure,
+        "reading or writing the database {where} failed: {first}",
+        "check the disk (still mounted? full? failing?), then run the command again",
+    ),
+    _Meaning(
+        ("unable to open database file",), IOFailure,
+        "cannot open the database file {where}",
+        "check that it is a file (not a folder) and that this user may read and write it and its folder",
+    ),
+    _Meaning(
+        ("database is locked", "database table is locked"), RetryableError,
+        "the database {where} stayed busy: another chosync process held it for too long",
+        "wait until the other work (a large import, the daemon catching up) is done, then run the command again",
+    ),
+)  # fmt: skip
+_UNREACHABLE = _Meaning(
+    (), ConfigError, "cannot open the database {where}: {first}",
+    "check CHOSYNC_DATABASE_URL and that the database server is running",
+)  # fmt: skip
