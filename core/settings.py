@@ -32,12 +32,19 @@ __all__ = [
     "LogFormat",
     "ScheduleSettings",
     "Settings",
+    "channel_toml_path",
     "config_file",
     "load_settings",
     "settings_error",
 ]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def channel_toml_path(name: str) -> Path:
+    """`config/channels/<name>.toml` in the working directory if there is one, else the shipped one."""
+    relative = Path("config") / "channels" / f"{name}.toml"
+    return relative if relative.is_file() else PROJECT_ROOT / relative
 
 
 class LogFormat(StrEnum):

@@ -30,7 +30,7 @@ from connectors.kit.ratelimit import RateLimits
 from connectors.kit.retry import RetrySettings
 from core.errors import ConfigError
 from core.logs import register_secret, scrub
-from core.settings import PROJECT_ROOT
+from core.settings import channel_toml_path
 
 __all__ = [
     "ApiChannelConfig",
@@ -113,12 +113,6 @@ class ApiChannelConfig(ChannelTable):
     http: HttpSettings = Field(default_factory=HttpSettings)
     errors: ErrorSettings = Field(default_factory=ErrorSettings)
     images: ImageSettings = Field(default_factory=ImageSettings)
-
-
-def channel_toml_path(name: str) -> Path:
-    """`config/channels/<name>.toml` in the working directory if there is one, else the shipped one."""
-    relative = Path("config") / "channels" / f"{name}.toml"
-    return relative if relative.is_file() else PROJECT_ROOT / relative
 
 
 def merge_settings(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

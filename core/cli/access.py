@@ -18,7 +18,7 @@ from core.cli.context import local_time, state
 from core.errors import ConfigError
 from core.ports.kinds import ConnectorKind
 from core.ports.registry import connector_kind
-from core.settings import PROJECT_ROOT
+from core.settings import channel_toml_path
 
 __all__ = ["access_health", "token_health"]
 
@@ -36,9 +36,7 @@ def token_health(refresh_expires_at: datetime | None, now: datetime, warn_within
 
 
 def _channel_toml(channel: str) -> Mapping[str, Any] | None:
-    # Where every shipped connector reads its channel's toml (connectors.kit.config.channel_toml_path).
-    relative = Path("config") / "channels" / f"{channel}.toml"
-    path = relative.resolve() if relative.is_file() else PROJECT_ROOT / relative
+    path = channel_toml_path(channel).resolve()  # where every shipped connector reads it; absolute: a cache key
     try:
         return _read_toml(path, path.stat().st_mtime_ns)
     except (OSError, tomllib.TOMLDecodeError):
